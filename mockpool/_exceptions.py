@@ -1,0 +1,120 @@
+"""Exceptions and warnings raised by mockpool.
+
+The tree::
+
+    MockPoolError
+    ├── RegistrationError (also ValueError)     a register() call was refused
+    │   ├── DuplicateServiceError              the name is taken
+    │   ├── SpecResolutionError (also ImportError)
+    │   │                                      "pkg.mod:Class" did not resolve
+    │   ├── InvalidServiceSpecError (also TypeError)
+    │   │                                      the spec is not a class
+    │   ├── InvalidDependencyError (also AttributeError)
+    │   │                                      depends_on names an attribute the
+    │   │                                      spec cannot hold
+    │   ├── InvalidDefaultsError (also AttributeError)
+    │   │                                      defaults name what the spec lacks
+    │   └── InvalidPolicyError                 a policy level is not known
+    ├── UnknownServiceError (also LookupError) no service has that name
+    └── InvalidVariantError (also ValueError)  no mock variant has that name
+
+    MockPoolWarning (UserWarning)
+
+Every error message names the offending value with ``!r`` and says how to
+fix it. Each error also derives from the builtin exception that code
+written against :mod:`unittest.mock` would already catch.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "DuplicateServiceError",
+    "InvalidDefaultsError",
+    "InvalidDependencyError",
+    "InvalidPolicyError",
+    "InvalidServiceSpecError",
+    "InvalidVariantError",
+    "MockPoolError",
+    "MockPoolWarning",
+    "RegistrationError",
+    "SpecResolutionError",
+    "UnknownServiceError",
+]
+
+
+class MockPoolError(Exception):
+    """Base class for all mockpool errors.
+
+    .. versionadded:: 0.1
+    """
+
+
+class RegistrationError(MockPoolError, ValueError):
+    """A service registration was refused; the registry is unchanged.
+
+    .. versionadded:: 0.1
+    """
+
+
+class DuplicateServiceError(RegistrationError):
+    """A service of that name is already registered (pass ``replace=True``).
+
+    .. versionadded:: 0.1
+    """
+
+
+class SpecResolutionError(RegistrationError, ImportError):
+    """A lazy ``"package.module:Class"`` spec path did not resolve.
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidServiceSpecError(RegistrationError, TypeError):
+    """The spec is not a class (or not a ``"package.module:Class"`` string).
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidDependencyError(RegistrationError, AttributeError):
+    """A ``depends_on`` attribute cannot be held by the service's mock.
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidDefaultsError(RegistrationError, AttributeError):
+    """``defaults`` name an attribute or method that the spec lacks.
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidPolicyError(RegistrationError):
+    """A policy names a level that does not exist.
+
+    .. versionadded:: 0.1
+    """
+
+
+class UnknownServiceError(MockPoolError, LookupError):
+    """No service of that name is registered.
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidVariantError(MockPoolError, ValueError):
+    """A mock variant name is not one of ``autospec``, ``lazy``, ``minimal``
+    or ``stub``.
+
+    .. versionadded:: 0.1
+    """
+
+
+class MockPoolWarning(UserWarning):
+    """Base class for warnings issued by mockpool.
+
+    .. versionadded:: 0.1
+    """
