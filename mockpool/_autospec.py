@@ -1,9 +1,45 @@
-"""Placeholder: delegates to the stdlib until the lazy autospec lands."""
+"""A ``create_autospec`` that builds what the stdlib builds, lazily.
+
+``unittest.mock.create_autospec(cls)`` builds a child mock for every method
+of *cls* up front, and each child costs a ``dir()`` walk, a signature and a
+set of magic-method proxies. This module builds the same top-level mock, with
+the same per-mock class, and puts a placeholder (:class:`_PendingMethod`) in
+``_mock_children`` where each method child would be. The first access to a
+method -- by attribute lookup, ``configure_mock``, ``seal``, signature
+matching in ``assert_has_calls`` or anything else -- builds the child exactly
+as ``create_autospec`` would have, from introspection cached per class.
+
+Constructions themselves are replayed: the first mock of a kind is built by
+``unittest.mock`` and recorded as a :class:`~mockpool._introspect.Snapshot`;
+later ones get the recorded spec state and magic-method proxies instead of
+recomputing them, and run the stdlib ``__init__`` for everything else.
+
+Anything outside the common case (a non-class spec, extra keyword arguments,
+a parent, an interpreter whose ``unittest.mock`` internals we do not know)
+goes to ``unittest.mock.create_autospec`` unchanged.
+"""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from unittest import mock
+
+from mockpool import _compat, _introspect, _stdlib
+from mockpool._introspect import ClassInfo, MethodEntry, Snapshot, Snapshots
+
+__all__ = ["create_autospec"]
+
+# Signature errors raised by our checkers are the test's failure, not ours:
+# unittest hides frames of modules that set this.
+__unittest = True
+
+# Materialising a child swaps a placeholder for a mock; the lock makes the
+# swap happen once when threads touch the same method together.
+_materialise_lock = threading.RLock()
+
+# Snapshots of specless mocks (the ``return_value`` of method children).
+_specless_snapshots: Snapshots = {}
 
 
 def create_autospec(
@@ -16,5 +52,266 @@ def create_autospec(
     unsafe: bool = False,
     **kwargs: Any,
 ) -> Any:
-    """Create a mock that autospecs *spec* (same contract as the stdlib's)."""
-    return mock.create_autospec(spec, spec_set, instance, _parent, _name, **kwargs)
+    """Create a mock that uses *spec* as its spec, like the stdlib's.
+
+    A drop-in for :func:`unittest.mock.create_autospec` with the same
+    arguments and the same result for everything a test can observe:
+    signature checks on the mock and its methods (``TypeError``),
+    ``AttributeError`` for names *spec* lacks, ``spec_set``, ``AsyncMock``
+    for coroutine methods, ``isinstance``, :func:`inspect.signature`,
+    recorded calls and every ``assert_*`` method.
+
+    For a class spec, method children are built on first access from
+    introspection that is cached per class (and recomputed when the class
+    changes), which makes building much cheaper when a test touches a few
+    methods of a large class.
+
+    Args:
+        spec: The object to mock, usually a class.
+        spec_set: If true, setting an attribute *spec* lacks raises
+            ``AttributeError``.
+        instance: Mock an instance of *spec* (a class) instead of the class.
+        unsafe: As for :func:`unittest.mock.create_autospec` (3.10+).
+        **kwargs: Passed to the constructor of the mock, as by the stdlib.
+
+    Returns:
+        The mock.
+
+    Raises:
+        TypeError: As the stdlib raises for an unsupported *spec*.
+
+    .. versionadded:: 0.1
+    """
+    if (
+        kwargs
+        or _parent is not None
+        or (unsafe and not _compat.AUTOSPEC_HAS_UNSAFE)
+        or not _stdlib.AVAILABLE
+        or not _introspect.supports(spec)
+    ):
+        return _stdlib_create_autospec(
+            spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
+        )
+    info = _introspect.introspect(spec)
+    if info is None:  # pragma: no cover - introspect only returns infos today
+        return _stdlib_create_autospec(spec, spec_set, instance, None, _name)
+    return _build(info, spec_set, instance, None, _name)
+
+
+def _stdlib_create_autospec(
+    spec: Any,
+    spec_set: Any,
+    instance: bool,
+    parent: Any,
+    name: Any,
+    *,
+    unsafe: bool = False,
+    **kwargs: Any,
+) -> Any:
+    if _compat.AUTOSPEC_HAS_UNSAFE:
+        kwargs["unsafe"] = unsafe
+    elif unsafe:
+        # 3.9 has no such parameter; a caller passing it there reached the
+        # mock's constructor through **kwargs, which is what we do too.
+        kwargs["unsafe"] = unsafe
+    return mock.create_autospec(spec, spec_set, instance, parent, name, **kwargs)
+
+
+def _build(info: ClassInfo, spec_set: Any, instance: bool, parent: Any, name: Any) -> Any:
+    # The steps of unittest.mock.create_autospec for a class spec, in its
+    # order, with method children deferred.
+    spec = info.spec
+    constructor: dict[str, Any] = {
+        "parent": parent,
+        "_new_parent": parent,
+        "_new_name": "" if parent is None else name,
+        "name": name,
+        ("spec_set" if spec_set else "spec"): spec,
+    }
+    if instance:
+        constructor["_spec_as_instance"] = True
+    klass: type = mock.MagicMock
+    if instance and not info.instance_callable:
+        klass = mock.NonCallableMagicMock
+
+    extra = dict(info.signature_namespace(instance))
+    if info.has_methods:
+        extra["__getattr__"] = _lazy_getattr
+    built = _construct(klass, spec, info.snapshots, constructor, extra)
+
+    if not instance:
+        built.return_value = _build(info, spec_set, True, built, "()")
+
+    children = built._mock_children
+    spec_state = _stdlib.SpecState
+    for attribute, original, method in info.entries:
+        if method is None:
+            children[attribute] = spec_state(original, spec_set, built, attribute, instance)
+        else:
+            children[attribute] = _PendingMethod(built, method, spec_set)
+    return built
+
+
+def _construct(
+    klass: type,
+    spec: Any,
+    snapshots: Snapshots,
+    constructor: dict[str, Any],
+    extra: dict[str, Any],
+) -> Any:
+    """``klass(**constructor)``, replaying a recorded snapshot when we have one.
+
+    *extra* holds attributes for the mock's own class that the stdlib sets
+    right after constructing it (signature checker, ``__signature__``) plus
+    our lazy ``__getattr__``.
+    """
+    eat_self = constructor.get("_eat_self")
+    if eat_self is None:
+        eat_self = constructor.get("parent") is not None
+    key = (klass, bool(constructor.get("_spec_as_instance", False)), bool(eat_self))
+    snapshot = snapshots.get(key)
+    if snapshot is None:
+        built = klass(**constructor)
+        captured = Snapshot.capture(built, klass)
+        if captured is not None:
+            snapshots[key] = captured
+        own_type = type(built)
+        for attribute, value in extra.items():
+            setattr(own_type, attribute, value)
+        return built
+
+    # What NonCallableMock.__new__ does, with the class namespace filled in
+    # at once: every mock gets its own class, and the magic-method proxies
+    # the stdlib would set one by one (then delete, for those the spec
+    # lacks) go straight into it.
+    bases = (_stdlib.AsyncMockMixin, klass) if snapshot.async_base else (klass,)
+    proxies = [_stdlib.MagicProxy(magic, None) for magic in snapshot.magics]
+    namespace: dict[str, Any] = {
+        "__module__": klass.__module__,
+        "__doc__": klass.__doc__,
+        "_mock_add_spec": _replaying_add_spec(snapshot, spec),
+        "_mock_set_magics": _magics_already_set,
+    }
+    namespace.update(zip(snapshot.magics, proxies))
+    namespace.update(extra)
+    own_type = type(klass.__name__, bases, namespace)
+    built = object.__new__(own_type)
+    for proxy in proxies:
+        proxy.parent = built
+    built.__init__(**constructor)
+    # Later calls (mock_add_spec) must reach the real methods again.
+    del own_type._mock_add_spec
+    del own_type._mock_set_magics
+    return built
+
+
+def _magics_already_set(self: Any) -> None:
+    """Stand-in for ``_mock_set_magics`` during a replayed ``__init__``."""
+
+
+def _replaying_add_spec(snapshot: Snapshot, expected_spec: Any) -> Any:
+    def _mock_add_spec(
+        self: Any,
+        spec: Any,
+        spec_set: Any,
+        _spec_as_instance: bool = False,
+        _eat_self: bool = False,
+    ) -> None:
+        if spec is not expected_spec:  # pragma: no cover - defensive
+            _stdlib.base_add_spec(self, spec, spec_set, _spec_as_instance, _eat_self)
+            return
+        # The five entries NonCallableMock._mock_add_spec writes, in order;
+        # lists are copied so no two mocks share one.
+        state = self.__dict__
+        state["_spec_class"] = snapshot.spec_class
+        state["_spec_set"] = spec_set
+        state["_spec_signature"] = snapshot.spec_signature
+        methods = snapshot.methods
+        state["_mock_methods"] = None if methods is None else list(methods)
+        state["_spec_asyncs"] = list(snapshot.spec_asyncs)
+
+    return _mock_add_spec
+
+
+def _lazy_getattr(self: Any, name: str) -> Any:
+    """``__getattr__`` of a lazily built mock's own class.
+
+    The stdlib's hook runs first, so every check it makes (spec membership,
+    ``assert``-like names, deleted attributes, ``_SpecState`` children) is
+    unchanged; only a placeholder it returns is swapped for the real child.
+    """
+    result = _stdlib.base_getattr(self, name)
+    if type(result) is _PendingMethod:
+        result = result.materialise()
+    return result
+
+
+class _PendingMethod:
+    """Stands in ``_mock_children`` for a method child not yet built.
+
+    Code in ``unittest.mock`` that walks children without attribute lookup
+    (``reset_mock``, ``_get_call_signature_from_name``) meets this object:
+    ``reset_mock`` is recorded and replayed on the child when it is built;
+    any other attribute builds the child and reads it there.
+    """
+
+    __slots__ = ("_child", "_entry", "_parent", "_reset_return", "_reset_side", "_spec_set")
+
+    def __init__(self, parent: Any, entry: MethodEntry, spec_set: Any) -> None:
+        self._parent = parent
+        self._entry = entry
+        self._spec_set = spec_set
+        self._child: Any = None
+        self._reset_return = False
+        self._reset_side = False
+
+    def reset_mock(
+        self,
+        visited: Any = None,
+        *,
+        return_value: bool = False,
+        side_effect: bool = False,
+    ) -> None:
+        if self._child is not None:
+            self._child.reset_mock(visited, return_value=return_value, side_effect=side_effect)
+            return
+        # A pristine child has no calls to forget; only the flags leave a
+        # trace, and applying them once is the same as applying them often.
+        self._reset_return = self._reset_return or bool(return_value)
+        self._reset_side = self._reset_side or bool(side_effect)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.materialise(), name)
+
+    def materialise(self) -> Any:
+        """Build the child as ``create_autospec`` would have, once."""
+        with _materialise_lock:
+            child = self._child
+            if child is None:
+                child = self._child = _build_method(self._parent, self._entry, self._spec_set)
+                children = self._parent._mock_children
+                if children.get(self._entry.name) is self:
+                    children[self._entry.name] = child
+                if self._reset_return or self._reset_side:
+                    child.reset_mock(return_value=self._reset_return, side_effect=self._reset_side)
+            return child
+
+
+def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
+    # The method branch of create_autospec's loop.
+    klass: type = mock.AsyncMock if entry.is_async else mock.MagicMock
+    constructor: dict[str, Any] = {
+        "parent": parent,
+        "name": entry.name,
+        "_new_name": entry.name,
+        "_new_parent": parent,
+        ("spec_set" if spec_set else "spec"): entry.original,
+        "_eat_self": entry.skipfirst,
+    }
+    # The stdlib sets the signature checker last; nothing before reads it.
+    child = _construct(
+        klass, entry.original, entry.snapshots, constructor, entry.signature_namespace()
+    )
+    if _compat.AUTOSPEC_PRESETS_METHOD_RETURN_VALUE:
+        child.return_value = _construct(klass, None, _specless_snapshots, {}, {})
+    return child

@@ -14,7 +14,9 @@ The tree::
     │   │                                      spec cannot hold
     │   ├── InvalidDefaultsError (also AttributeError)
     │   │                                      defaults name what the spec lacks
-    │   └── InvalidPolicyError                 a policy level is not known
+    │   ├── InvalidPolicyError                 a policy level is not known
+    │   └── RegistrationTypeError (also TypeError)
+    │                                          an argument is of the wrong type
     ├── UnknownServiceError (also LookupError) no service has that name
     └── InvalidVariantError (also ValueError)  no mock variant has that name
 
@@ -37,6 +39,7 @@ __all__ = [
     "MockPoolError",
     "MockPoolWarning",
     "RegistrationError",
+    "RegistrationTypeError",
     "SpecResolutionError",
     "UnknownServiceError",
 ]
@@ -93,6 +96,20 @@ class InvalidDefaultsError(RegistrationError, AttributeError):
 
 class InvalidPolicyError(RegistrationError):
     """A policy names a level that does not exist.
+
+    .. versionadded:: 0.1
+    """
+
+
+class RegistrationTypeError(RegistrationError, TypeError):
+    """An argument to a registration is not of a type it accepts.
+
+    Raised for a service name that is not a ``str``, an ``instance``,
+    ``spec_set`` or ``replace`` flag that is not a ``bool``, and
+    ``defaults``, ``depends_on``, ``policy`` or a configurator of the wrong
+    kind. A well-typed argument with a bad value raises the more specific
+    :class:`RegistrationError` subclass instead; a spec that is not a class
+    raises :class:`InvalidServiceSpecError`, which is a ``TypeError`` too.
 
     .. versionadded:: 0.1
     """

@@ -1,0 +1,37 @@
+"""Version checks and feature probes for Python 3.9-3.13.
+
+Every ``sys.version_info`` check of the package lives here. Where the
+stdlib's behaviour changed in a patch release (or may be backported), we
+probe the behaviour itself instead of trusting the version number.
+"""
+
+from __future__ import annotations
+
+import sys
+from unittest import mock
+
+PY_3_10_PLUS = sys.version_info >= (3, 10)
+PY_3_11_PLUS = sys.version_info >= (3, 11)
+PY_3_12_PLUS = sys.version_info >= (3, 12)
+PY_3_13_PLUS = sys.version_info >= (3, 13)
+
+
+class _Probe:
+    def method(self) -> None:
+        """A method for probing how the stdlib autospecs methods."""
+
+
+def _autospec_presets_method_return_value() -> bool:
+    # Since 3.12 create_autospec gives every method child an explicit
+    # ``return_value = MagicMock()`` (or ``AsyncMock()``); before, the
+    # return value was made on demand. The difference is observable after
+    # ``reset_mock(return_value=True)`` and ``seal``, so we reproduce
+    # whichever behaviour this interpreter has.
+    child = mock.create_autospec(_Probe, instance=True).method
+    return child._mock_return_value is not mock.DEFAULT
+
+
+AUTOSPEC_PRESETS_METHOD_RETURN_VALUE = _autospec_presets_method_return_value()
+
+#: ``create_autospec(..., unsafe=...)`` exists from 3.10 on.
+AUTOSPEC_HAS_UNSAFE = PY_3_10_PLUS

@@ -1,0 +1,274 @@
+"""What ``create_autospec`` learns about a spec class, computed once.
+
+``unittest.mock.create_autospec`` walks ``dir(spec)`` on every call,
+fetches each attribute, asks whether it is a coroutine function, computes
+signatures and builds a child mock per method. None of that depends on the
+call, only on the class -- so mockpool computes it once per class and keeps
+it in a bounded cache while the class is unchanged.
+
+"Unchanged" is checked on every lookup by a :class:`Fingerprint`: the MRO of
+the class and of its metaclass, and the identity of every value in the
+``__dict__`` of each class in them that can be mutated (heap types). A test
+that patches a method, adds, deletes or replaces an attribute -- on the class
+or any base -- changes a dict entry, so the next autospec sees the class as
+it is now (contract 1).
+"""
+
+from __future__ import annotations
+
+import inspect
+import operator
+import threading
+from typing import Any, Dict, Optional, Tuple
+
+import cachetools
+
+from mockpool import _stdlib
+
+__all__ = ["ClassInfo", "Fingerprint", "MethodEntry", "Snapshot", "introspect"]
+
+# CPython type flags: only heap types without the immutable flag can have
+# their dict changed from Python code, so only they need fingerprinting.
+_TPFLAGS_IMMUTABLETYPE = 1 << 8
+_TPFLAGS_HEAPTYPE = 1 << 9
+
+#: How many spec classes keep their introspection. Each entry holds the
+#: class's attribute objects (already alive through the class) plus a few
+#: small lists, so the bound is about memory held after a class is gone.
+CACHE_SIZE = 512
+
+
+def _is_mutable(klass: type) -> bool:
+    flags = klass.__flags__
+    return bool(flags & _TPFLAGS_HEAPTYPE) and not flags & _TPFLAGS_IMMUTABLETYPE
+
+
+class Fingerprint:
+    """The state of a class that ``create_autospec``'s result depends on."""
+
+    __slots__ = ("_mro", "_dicts")
+
+    def __init__(self, spec: type) -> None:
+        self._mro = spec.__mro__ + type(spec).__mro__
+        self._dicts = tuple(
+            (klass, tuple(klass.__dict__), tuple(klass.__dict__.values()))
+            for klass in self._mro
+            if _is_mutable(klass)
+        )
+
+    def matches(self, spec: type) -> bool:
+        """Whether *spec* is still in the state this fingerprint recorded."""
+        mro = spec.__mro__ + type(spec).__mro__
+        if len(mro) != len(self._mro) or not all(map(operator.is_, mro, self._mro)):
+            return False
+        for klass, keys, values in self._dicts:
+            namespace = klass.__dict__
+            # Keys compare by equality (strings); values by identity, so no
+            # user-defined __eq__ ever runs here.
+            if tuple(namespace) != keys or not all(
+                map(operator.is_, namespace.values(), values)
+            ):
+                return False
+        return True
+
+
+class Snapshot:
+    """The outcome of one mock construction, replayed by later ones.
+
+    Taken from a mock that ``unittest.mock`` really built, so it holds
+    exactly what this interpreter's ``_mock_add_spec`` and
+    ``_mock_set_magics`` produce for that spec and those flags.
+    """
+
+    __slots__ = (
+        "async_base",
+        "magics",
+        "methods",
+        "spec_asyncs",
+        "spec_class",
+        "spec_signature",
+    )
+
+    def __init__(
+        self,
+        async_base: bool,
+        magics: tuple[str, ...],
+        methods: list[str] | None,
+        spec_asyncs: list[str],
+        spec_class: Any,
+        spec_signature: Any,
+    ) -> None:
+        self.async_base = async_base
+        self.magics = magics
+        self.methods = methods
+        self.spec_asyncs = spec_asyncs
+        self.spec_class = spec_class
+        self.spec_signature = spec_signature
+
+    @classmethod
+    def capture(cls, built: Any, klass: type) -> Snapshot | None:
+        """Record how *built*, a fresh ``klass(...)``, was set up.
+
+        Returns ``None`` when its shape is not one we know how to replay.
+        """
+        own_type = type(built)
+        bases = own_type.__bases__
+        if bases == (klass,):
+            async_base = False
+        elif bases == (_stdlib.AsyncMockMixin, klass):
+            async_base = True
+        else:
+            return None
+        state = built.__dict__
+        methods = state["_mock_methods"]
+        return cls(
+            async_base=async_base,
+            magics=tuple(
+                name
+                for name, value in own_type.__dict__.items()
+                if isinstance(value, _stdlib.MagicProxy)
+            ),
+            methods=None if methods is None else list(methods),
+            spec_asyncs=list(state["_spec_asyncs"]),
+            spec_class=state["_spec_class"],
+            spec_signature=state["_spec_signature"],
+        )
+
+
+#: Snapshots of one spec, keyed by (mock class, as-instance, eat-self).
+Snapshots = Dict[Tuple[type, bool, bool], Snapshot]
+
+
+class _SignatureCache:
+    """``_get_signature_object`` results plus the checker built from them."""
+
+    __slots__ = ("_computed",)
+
+    def __init__(self) -> None:
+        self._computed: dict[tuple[bool, bool], dict[str, Any]] = {}
+
+    def namespace(self, spec: Any, instance: bool, skipfirst: bool) -> dict[str, Any]:
+        """Class attributes that ``_check_signature`` would set on a mock."""
+        key = (instance, skipfirst)
+        found = self._computed.get(key)
+        if found is None:
+            found = _signature_namespace(spec, instance, skipfirst)
+            self._computed[key] = found
+        return found
+
+
+def _signature_namespace(spec: Any, instance: bool, skipfirst: bool) -> dict[str, Any]:
+    # Mirrors unittest.mock._check_signature, which is identical on
+    # 3.9-3.13; the checker is shared by every mock of this spec, which
+    # nothing can observe because each mock's class is its own.
+    result = _stdlib.get_signature_object(spec, instance, skipfirst)
+    if result is None:
+        return {}
+    func, signature = result
+
+    def checksig(self: Any, /, *args: Any, **kwargs: Any) -> None:
+        signature.bind(*args, **kwargs)
+
+    _stdlib.copy_func_details(func, checksig)
+    return {"_mock_check_sig": checksig, "__signature__": signature}
+
+
+class MethodEntry:
+    """A function attribute of the spec: becomes a lazily built child mock."""
+
+    __slots__ = ("is_async", "name", "original", "signatures", "skipfirst", "snapshots")
+
+    def __init__(self, name: str, original: Any, is_async: bool, skipfirst: bool) -> None:
+        self.name = name
+        self.original = original
+        self.is_async = is_async
+        self.skipfirst = skipfirst
+        self.signatures = _SignatureCache()
+        self.snapshots: Snapshots = {}
+
+    def signature_namespace(self) -> dict[str, Any]:
+        """What ``_check_signature(original, child, skipfirst)`` would set."""
+        return self.signatures.namespace(self.original, False, self.skipfirst)
+
+
+class ClassInfo:
+    """Everything the lazy autospec needs to know about one spec class."""
+
+    __slots__ = (
+        "entries",
+        "fingerprint",
+        "has_methods",
+        "instance_callable",
+        "signatures",
+        "snapshots",
+        "spec",
+    )
+
+    def __init__(self, spec: type) -> None:
+        self.spec = spec
+        self.fingerprint = Fingerprint(spec)
+        self.instance_callable = bool(_stdlib.instance_callable(spec))
+        #: In ``dir()`` order: ``(name, original, None)`` for attributes the
+        #: stdlib wraps in ``_SpecState``, ``(name, original, MethodEntry)``
+        #: for functions, which become child mocks.
+        self.entries: list[tuple[str, Any, MethodEntry | None]] = []
+        self.signatures = _SignatureCache()
+        self.snapshots: Snapshots = {}
+        # The same walk as create_autospec's loop, on 3.9-3.13 alike. An
+        # exception other than AttributeError propagates, as it does there.
+        for name in dir(spec):
+            if _stdlib.is_magic(name):
+                continue
+            try:
+                original = getattr(spec, name)
+            except AttributeError:
+                continue
+            method = None
+            if isinstance(original, _stdlib.FunctionTypes):
+                method = MethodEntry(
+                    name,
+                    original,
+                    is_async=bool(_stdlib.iscoroutinefunction(original)),
+                    skipfirst=bool(_stdlib.must_skip(spec, name, True)),
+                )
+            self.entries.append((name, original, method))
+        self.has_methods = any(method for _, _, method in self.entries)
+
+    def signature_namespace(self, instance: bool) -> dict[str, Any]:
+        """What ``_check_signature(spec, mock, True, instance)`` would set."""
+        return self.signatures.namespace(self.spec, instance, True)
+
+
+_cache: cachetools.LRUCache[type, ClassInfo] = cachetools.LRUCache(maxsize=CACHE_SIZE)
+_cache_lock = threading.Lock()
+
+
+def supports(spec: Any) -> bool:
+    """Whether the lazy path can build *spec* exactly as the stdlib would.
+
+    Classes only; not classes that are themselves data descriptors or
+    coroutine functions (the stdlib special-cases those).
+    """
+    return (
+        isinstance(spec, type)
+        and not inspect.isdatadescriptor(spec)
+        and not _stdlib.is_async_func(spec)
+    )
+
+
+def introspect(spec: type) -> Optional[ClassInfo]:
+    """Return the cached :class:`ClassInfo` of *spec*, rebuilt if it changed."""
+    with _cache_lock:
+        info = _cache.get(spec)
+    if info is not None and info.fingerprint.matches(spec):
+        return info
+    info = ClassInfo(spec)
+    with _cache_lock:
+        _cache[spec] = info
+    return info
+
+
+def clear_cache() -> None:
+    """Forget every cached introspection (for tests and benchmarks)."""
+    with _cache_lock:
+        _cache.clear()
