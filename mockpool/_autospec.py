@@ -147,8 +147,10 @@ def _build(info: ClassInfo, spec_set: Any, instance: bool, parent: Any, name: An
     for attribute, original, method in info.entries:
         if method is None:
             children[attribute] = spec_state(original, spec_set, built, attribute, instance)
-        else:
+        elif method.kind == _introspect.FUNCTION:
             children[attribute] = _PendingMethod(built, method, spec_set)
+        else:
+            children[attribute] = _PendingRoutine(built, method, spec_set, instance)
     return built
 
 
@@ -241,7 +243,7 @@ def _lazy_getattr(self: Any, name: str) -> Any:
     unchanged; only a placeholder it returns is swapped for the real child.
     """
     result = _stdlib.base_getattr(self, name)
-    if type(result) is _PendingMethod:
+    if type(result) in _PENDING_TYPES:
         result = result.materialise()
     return result
 
@@ -315,3 +317,69 @@ def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
     if _compat.AUTOSPEC_PRESETS_METHOD_RETURN_VALUE:
         child.return_value = _construct(klass, None, _specless_snapshots, {}, {})
     return child
+
+
+class _PendingRoutine:
+    """Stands in ``_mock_children`` for a C method the stdlib would defer.
+
+    The stdlib keeps a ``_SpecState`` there and autospecs the method on first
+    access. Code that walks children sees a ``_SpecState`` as having no
+    signature and nothing to reset; this placeholder answers the same.
+    """
+
+    __slots__ = ("_child", "_entry", "_instance", "_parent", "_spec_set")
+
+    #: What ``_get_call_signature_from_name`` reads from a ``_SpecState``
+    #: child: it stops there, with no signature.
+    _spec_signature = None
+
+    def __init__(self, parent: Any, entry: MethodEntry, spec_set: Any, instance: bool) -> None:
+        self._parent = parent
+        self._entry = entry
+        self._spec_set = spec_set
+        self._instance = instance
+        self._child: Any = None
+
+    @property
+    def _mock_children(self) -> dict[str, Any]:
+        return {}
+
+    def reset_mock(self, *args: Any, **kwargs: Any) -> None:
+        """``reset_mock`` skips ``_SpecState`` children; so do we."""
+
+    def materialise(self) -> Any:
+        """Build the child as ``create_autospec(original, ...)`` would, once."""
+        with _materialise_lock:
+            child = self._child
+            if child is None:
+                child = self._child = _build_routine(
+                    self._parent, self._entry, self._spec_set, self._instance
+                )
+                children = self._parent._mock_children
+                if children.get(self._entry.name) is self:
+                    children[self._entry.name] = child
+            return child
+
+
+def _build_routine(parent: Any, entry: MethodEntry, spec_set: Any, instance: bool) -> Any:
+    # create_autospec(original, spec_set, instance, parent, name) for a C
+    # callable: a MagicMock with its signature and no children of its own.
+    constructor: dict[str, Any] = {
+        "parent": parent,
+        "_new_parent": parent,
+        "_new_name": entry.name,
+        "name": entry.name,
+        ("spec_set" if spec_set else "spec"): entry.original,
+    }
+    if instance:
+        constructor["_spec_as_instance"] = True
+    return _construct(
+        mock.MagicMock,
+        entry.original,
+        entry.snapshots,
+        constructor,
+        entry.signature_namespace(instance),
+    )
+
+
+_PENDING_TYPES = (_PendingMethod, _PendingRoutine)

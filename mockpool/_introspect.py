@@ -19,13 +19,24 @@ from __future__ import annotations
 import inspect
 import operator
 import threading
+import types
 from typing import Any, Dict, Optional, Tuple
 
 import cachetools
 
 from mockpool import _stdlib
 
-__all__ = ["ClassInfo", "Fingerprint", "MethodEntry", "Snapshot", "introspect"]
+__all__ = [
+    "FUNCTION",
+    "ROUTINE",
+    "ClassInfo",
+    "Fingerprint",
+    "MethodEntry",
+    "Snapshot",
+    "clear_cache",
+    "introspect",
+    "supports",
+]
 
 # CPython type flags: only heap types without the immutable flag can have
 # their dict changed from Python code, so only they need fingerprinting.
@@ -173,22 +184,63 @@ def _signature_namespace(spec: Any, instance: bool, skipfirst: bool) -> dict[str
     return {"_mock_check_sig": checksig, "__signature__": signature}
 
 
+#: Kinds of :class:`MethodEntry`.
+FUNCTION = "function"
+ROUTINE = "routine"
+
+# C-level callables that create_autospec wraps in _SpecState and, on first
+# access, autospecs on their own. Their dir() holds only dunder names, so
+# that autospec is a single MagicMock with a signature: cheap to replay.
+_ROUTINE_TYPES = (
+    types.BuiltinFunctionType,
+    types.ClassMethodDescriptorType,
+    types.MethodDescriptorType,
+    types.MethodWrapperType,
+    types.WrapperDescriptorType,
+)
+
+
 class MethodEntry:
-    """A function attribute of the spec: becomes a lazily built child mock."""
+    """A callable attribute of the spec: becomes a lazily built child mock.
 
-    __slots__ = ("is_async", "name", "original", "signatures", "skipfirst", "snapshots")
+    ``kind`` is :data:`FUNCTION` for Python functions and methods (built by
+    create_autospec's method branch) or :data:`ROUTINE` for C callables
+    (which the stdlib defers through ``_SpecState``).
+    """
 
-    def __init__(self, name: str, original: Any, is_async: bool, skipfirst: bool) -> None:
+    __slots__ = (
+        "is_async",
+        "kind",
+        "name",
+        "original",
+        "signatures",
+        "skipfirst",
+        "snapshots",
+    )
+
+    def __init__(
+        self, name: str, original: Any, kind: str, is_async: bool, skipfirst: bool
+    ) -> None:
         self.name = name
         self.original = original
+        self.kind = kind
         self.is_async = is_async
         self.skipfirst = skipfirst
         self.signatures = _SignatureCache()
         self.snapshots: Snapshots = {}
 
-    def signature_namespace(self) -> dict[str, Any]:
-        """What ``_check_signature(original, child, skipfirst)`` would set."""
-        return self.signatures.namespace(self.original, False, self.skipfirst)
+    def signature_namespace(self, instance: bool = False) -> dict[str, Any]:
+        """What ``_check_signature(original, child, skipfirst, instance)`` sets."""
+        return self.signatures.namespace(self.original, instance, self.skipfirst)
+
+
+def _is_plain_routine(original: Any) -> bool:
+    return (
+        isinstance(original, _ROUTINE_TYPES)
+        and not inspect.isdatadescriptor(original)
+        and not _stdlib.is_async_func(original)
+        and all(_stdlib.is_magic(name) for name in dir(original))
+    )
 
 
 class ClassInfo:
@@ -209,8 +261,8 @@ class ClassInfo:
         self.fingerprint = Fingerprint(spec)
         self.instance_callable = bool(_stdlib.instance_callable(spec))
         #: In ``dir()`` order: ``(name, original, None)`` for attributes the
-        #: stdlib wraps in ``_SpecState``, ``(name, original, MethodEntry)``
-        #: for functions, which become child mocks.
+        #: stdlib wraps in ``_SpecState`` (and we leave to it),
+        #: ``(name, original, MethodEntry)`` for callables we build lazily.
         self.entries: list[tuple[str, Any, MethodEntry | None]] = []
         self.signatures = _SignatureCache()
         self.snapshots: Snapshots = {}
@@ -228,9 +280,12 @@ class ClassInfo:
                 method = MethodEntry(
                     name,
                     original,
+                    FUNCTION,
                     is_async=bool(_stdlib.iscoroutinefunction(original)),
                     skipfirst=bool(_stdlib.must_skip(spec, name, True)),
                 )
+            elif _is_plain_routine(original):
+                method = MethodEntry(name, original, ROUTINE, is_async=False, skipfirst=False)
             self.entries.append((name, original, method))
         self.has_methods = any(method for _, _, method in self.entries)
 
