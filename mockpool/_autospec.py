@@ -104,6 +104,7 @@ def _stdlib_create_autospec(
     instance: bool,
     parent: Any,
     name: Any,
+    /,
     *,
     unsafe: bool = False,
     **kwargs: Any,
@@ -137,6 +138,7 @@ def _build(info: ClassInfo, spec_set: Any, instance: bool, parent: Any, name: An
     extra = dict(info.signature_namespace(instance))
     if info.has_methods:
         extra["__getattr__"] = _lazy_getattr
+        extra["mock_add_spec"] = _materialising_mock_add_spec
     built = _construct(klass, spec, info.snapshots, constructor, extra)
 
     if not instance:
@@ -148,7 +150,13 @@ def _build(info: ClassInfo, spec_set: Any, instance: bool, parent: Any, name: An
         if method is None:
             children[attribute] = spec_state(original, spec_set, built, attribute, instance)
         elif method.kind == _introspect.FUNCTION:
-            children[attribute] = _PendingMethod(built, method, spec_set)
+            pending = _PendingMethod(built, method, spec_set)
+            children[attribute] = pending
+            if method.shadows_mock_attribute:
+                # The stdlib's setattr(mock, name, child) lands on a mock
+                # attribute of that name (a method, or a property such as
+                # ``called``); only doing it for real reproduces the effect.
+                setattr(built, attribute, pending.materialise(publish=False))
         else:
             children[attribute] = _PendingRoutine(built, method, spec_set, instance)
     return built
@@ -238,14 +246,36 @@ def _replaying_add_spec(snapshot: Snapshot, expected_spec: Any) -> Any:
 def _lazy_getattr(self: Any, name: str) -> Any:
     """``__getattr__`` of a lazily built mock's own class.
 
-    The stdlib's hook runs first, so every check it makes (spec membership,
-    ``assert``-like names, deleted attributes, ``_SpecState`` children) is
-    unchanged; only a placeholder it returns is swapped for the real child.
+    The stdlib puts each method child in the mock's ``__dict__`` as well as
+    in ``_mock_children``, so fetching one never reaches ``__getattr__`` or
+    its checks; a pending method is therefore built and returned at once.
+    Anything else goes through the stdlib's hook, so every check it makes
+    (spec membership, ``assert``-like names, deleted attributes) is
+    unchanged; a pending C method it returns is swapped for the real child.
     """
+    children = self.__dict__.get("_mock_children")
+    if children is not None:
+        pending = children.get(name)
+        if type(pending) is _PendingMethod:
+            return pending.materialise()
     result = _stdlib.base_getattr(self, name)
-    if type(result) in _PENDING_TYPES:
+    if type(result) is _PendingRoutine:
         result = result.materialise()
     return result
+
+
+def _materialising_mock_add_spec(self: Any, spec: Any, spec_set: bool = False) -> None:
+    # A spec added later narrows what __getattr__ allows, but not what is
+    # already in __dict__ -- where the stdlib keeps every method child. Build
+    # the pending ones first so that they stay reachable, as they would.
+    for child in list(self._mock_children.values()):
+        if type(child) is _PendingMethod:
+            child.materialise()
+    type(self).__mro__[1].mock_add_spec(self, spec, spec_set)
+
+
+_materialising_mock_add_spec.__name__ = "mock_add_spec"
+_materialising_mock_add_spec.__doc__ = mock.NonCallableMock.mock_add_spec.__doc__
 
 
 class _PendingMethod:
@@ -285,15 +315,25 @@ class _PendingMethod:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.materialise(), name)
 
-    def materialise(self) -> Any:
-        """Build the child as ``create_autospec`` would have, once."""
+    def materialise(self, publish: bool = True) -> Any:
+        """Build the child as ``create_autospec`` would have, once.
+
+        *publish* also stores it in the parent's ``__dict__``, as the
+        stdlib's ``setattr`` does for a name that no mock attribute shadows.
+        """
         with _materialise_lock:
             child = self._child
             if child is None:
-                child = self._child = _build_method(self._parent, self._entry, self._spec_set)
-                children = self._parent._mock_children
-                if children.get(self._entry.name) is self:
-                    children[self._entry.name] = child
+                parent = self._parent
+                name = self._entry.name
+                child = self._child = _build_method(parent, self._entry, self._spec_set)
+                children = parent._mock_children
+                if children.get(name) is self:
+                    children[name] = child
+                    if publish:
+                        # Where create_autospec's setattr(mock, entry, new)
+                        # put it.
+                        parent.__dict__[name] = child
                 if self._reset_return or self._reset_side:
                     child.reset_mock(return_value=self._reset_return, side_effect=self._reset_side)
             return child

@@ -21,6 +21,7 @@ import operator
 import threading
 import types
 from typing import Any, Dict, Optional, Tuple
+from unittest import mock
 
 import cachetools
 
@@ -188,6 +189,12 @@ def _signature_namespace(spec: Any, instance: bool, skipfirst: bool) -> dict[str
 FUNCTION = "function"
 ROUTINE = "routine"
 
+_MOCK_CLASS_ATTRIBUTES = frozenset(
+    name
+    for klass in (mock.MagicMock, mock.NonCallableMagicMock, mock.AsyncMock)
+    for name in dir(klass)
+)
+
 # C-level callables that create_autospec wraps in _SpecState and, on first
 # access, autospecs on their own. Their dir() holds only dunder names, so
 # that autospec is a single MagicMock with a signature: cheap to replay.
@@ -213,6 +220,7 @@ class MethodEntry:
         "kind",
         "name",
         "original",
+        "shadows_mock_attribute",
         "signatures",
         "skipfirst",
         "snapshots",
@@ -226,6 +234,10 @@ class MethodEntry:
         self.kind = kind
         self.is_async = is_async
         self.skipfirst = skipfirst
+        #: The name is also an attribute of the mock classes (``called``,
+        #: ``reset_mock``, ...), which create_autospec's setattr interacts
+        #: with; such children are built eagerly.
+        self.shadows_mock_attribute = name in _MOCK_CLASS_ATTRIBUTES
         self.signatures = _SignatureCache()
         self.snapshots: Snapshots = {}
 

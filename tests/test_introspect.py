@@ -1,0 +1,167 @@
+"""Tests for mockpool._introspect: the per-class cache and its validity."""
+
+from __future__ import annotations
+
+import unittest
+from typing import Any
+from unittest import mock
+
+import mockpool
+from mockpool import _introspect
+
+
+def _make_class() -> type:
+    class Service:
+        def fetch(self, key: str) -> str:
+            return key
+
+        def store(self, key: str, value: str) -> None:
+            pass
+
+    return Service
+
+
+class CacheTests(unittest.TestCase):
+    def setUp(self) -> None:
+        _introspect.clear_cache()
+        self.addCleanup(_introspect.clear_cache)
+
+    def test_unchanged_class_reuses_its_introspection(self) -> None:
+        """A second lookup of an unchanged class hits the cache."""
+        cls = _make_class()
+        first = _introspect.introspect(cls)
+        self.assertIs(_introspect.introspect(cls), first)
+
+    def test_replaced_method_is_seen(self) -> None:
+        """Replacing a method invalidates the cache; the new signature rules."""
+        cls: Any = _make_class()
+        before = _introspect.introspect(cls)
+        mockpool.create_autospec(cls, instance=True).fetch("k")
+
+        def fetch(self: Any, key: str, default: str) -> str:
+            return key
+
+        cls.fetch = fetch
+        self.assertIsNot(_introspect.introspect(cls), before)
+        built = mockpool.create_autospec(cls, instance=True)
+        with self.assertRaises(TypeError):
+            built.fetch("k")
+        built.fetch("k", "d")
+
+    def test_added_and_deleted_methods_are_seen(self) -> None:
+        """Methods added or removed after a build are reflected by the next."""
+        cls: Any = _make_class()
+        mockpool.create_autospec(cls, instance=True)
+        cls.extra = lambda self: None
+        self.assertTrue(callable(mockpool.create_autospec(cls, instance=True).extra))
+        del cls.store
+        with self.assertRaises(AttributeError):
+            mockpool.create_autospec(cls, instance=True).store  # noqa: B018
+
+    def test_patch_on_base_class_is_seen(self) -> None:
+        """patch.object on a base class changes what subclasses autospec to."""
+        base: Any = _make_class()
+
+        class Child(base):  # type: ignore[misc,valid-type]
+            pass
+
+        mockpool.create_autospec(Child, instance=True)
+        with mock.patch.object(base, "fetch", lambda self, a, b, c: None):
+            patched = mockpool.create_autospec(Child, instance=True)
+            patched.fetch(1, 2, 3)
+            with self.assertRaises(TypeError):
+                patched.fetch("k")
+        restored = mockpool.create_autospec(Child, instance=True)
+        restored.fetch("k")
+        with self.assertRaises(TypeError):
+            restored.fetch(1, 2, 3)
+
+    def test_reassigned_bases_are_seen(self) -> None:
+        """Assigning __bases__ changes the MRO, which the fingerprint covers."""
+
+        class A:
+            def only_a(self) -> None:
+                pass
+
+        class B:
+            def only_b(self) -> None:
+                pass
+
+        class C(A):
+            pass
+
+        mockpool.create_autospec(C, instance=True).only_a()
+        C.__bases__ = (B,)
+        built = mockpool.create_autospec(C, instance=True)
+        built.only_b()
+        with self.assertRaises(AttributeError):
+            built.only_a  # noqa: B018
+
+    def test_classes_with_the_same_name_do_not_share_entries(self) -> None:
+        """Two classes with one qualname and module are cached separately."""
+        first, second = _make_class(), _make_class()
+        self.assertEqual(first.__qualname__, second.__qualname__)
+        self.assertIsNot(_introspect.introspect(first), _introspect.introspect(second))
+        self.assertIs(_introspect.introspect(first).spec, first)
+
+    def test_cache_is_bounded(self) -> None:
+        """The cache never holds more than CACHE_SIZE classes."""
+        for _ in range(_introspect.CACHE_SIZE + 20):
+            _introspect.introspect(_make_class())
+        self.assertLessEqual(len(_introspect._cache), _introspect.CACHE_SIZE)
+
+    def test_attribute_errors_other_than_attributeerror_propagate(self) -> None:
+        """A class attribute that raises on access fails like the stdlib, uncached."""
+
+        class Meta(type):
+            @property
+            def broken(cls) -> None:
+                raise ValueError("boom")
+
+            def __dir__(cls) -> list[str]:
+                return [*type.__dir__(cls), "broken"]
+
+        class Spec(metaclass=Meta):
+            def method(self) -> None:
+                pass
+
+        with self.assertRaisesRegex(ValueError, "boom"):
+            mock.create_autospec(Spec)
+        with self.assertRaisesRegex(ValueError, "boom"):
+            mockpool.create_autospec(Spec)
+        self.assertNotIn(Spec, _introspect._cache)
+
+    def test_builtin_types_are_cached_too(self) -> None:
+        """Immutable C types are cached; their fingerprint is just the MRO."""
+        self.assertIs(_introspect.introspect(dict), _introspect.introspect(dict))
+
+
+class FingerprintTests(unittest.TestCase):
+    def test_matches_until_the_class_dict_changes(self) -> None:
+        """A fingerprint matches its class until an attribute is rebound."""
+        cls: Any = _make_class()
+        fingerprint = _introspect.Fingerprint(cls)
+        self.assertTrue(fingerprint.matches(cls))
+        cls.fetch = cls.fetch  # same object: still the same state
+        self.assertTrue(fingerprint.matches(cls))
+        cls.fetch = lambda self, key: key
+        self.assertFalse(fingerprint.matches(cls))
+
+    def test_values_compare_by_identity_not_equality(self) -> None:
+        """An equal but distinct value counts as a change; __eq__ never runs."""
+
+        class Loud:
+            def __eq__(self, other: object) -> bool:
+                raise AssertionError("__eq__ must not be called")
+
+            __hash__ = object.__hash__
+
+        cls: Any = _make_class()
+        cls.value = Loud()
+        fingerprint = _introspect.Fingerprint(cls)
+        cls.value = Loud()
+        self.assertFalse(fingerprint.matches(cls))
+
+
+if __name__ == "__main__":
+    unittest.main()
