@@ -25,18 +25,19 @@ import os
 import statistics
 import sys
 import time
-from typing import Any, Callable, List, Sequence
+from collections.abc import Sequence
+from typing import Any, Callable
 from unittest import mock
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import corpus  # noqa: E402
+import corpus
 
-import mockpool  # noqa: E402
-from mockpool import _introspect  # noqa: E402
+import mockpool
+from mockpool import _introspect
 
 
-def method_names(cls: type) -> List[str]:
+def method_names(cls: type) -> list[str]:
     """The methods a test could call on an instance, sorted.
 
     Every routine that is not a dunder: Python functions (which
@@ -84,15 +85,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--number", type=int, default=20, help="builds per round")
     parser.add_argument("--repeat", type=int, default=5, help="rounds; best kept")
     parser.add_argument("--limit", type=int, default=0, help="only the first K classes")
-    parser.add_argument("--cold", action="store_true", help="clear the cache each build")
+    parser.add_argument(
+        "--cold", action="store_true", help="clear the cache each build"
+    )
     args = parser.parse_args(argv)
 
     classes, missing = corpus.load()
     if args.limit:
         classes = classes[: args.limit]
-    print(f"Python {sys.version.split()[0]}; {len(classes)} classes; "
-          f"best of {args.repeat} x {args.number} builds; cache "
-          f"{'cold' if args.cold else 'warm'}")
+    print(
+        f"Python {sys.version.split()[0]}; {len(classes)} classes; "
+        f"best of {args.repeat} x {args.number} builds; cache "
+        f"{'cold' if args.cold else 'warm'}"
+    )
     if missing:
         print(f"not installed, skipped: {', '.join(missing)}")
     header = (
@@ -101,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     print(header)
     print("-" * len(header))
-    ratios: dict[str, List[float]] = {"build": [], "+3": [], "all": []}
+    ratios: dict[str, list[float]] = {"build": [], "+3": [], "all": []}
     for cls in classes:
         names = method_names(cls)
         mockpool.create_autospec(cls, instance=True)  # warm the cache
@@ -130,10 +135,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "median ratio (stdlib time / mockpool time): "
         + ", ".join(f"{k} {statistics.median(v):.1f}x" for k, v in ratios.items())
     )
+    slowest = min(ratios["all"])
+    verdict = "no class slower than" if slowest >= 1 else "SLOWER than"
     print(
-        "slowest class when every method is touched: "
-        f"{min(ratios['all']):.2f}x "
-        f"({'no class slower than create_autospec' if min(ratios['all']) >= 1 else 'SLOWER than create_autospec'})"
+        f"slowest class when every method is touched: {slowest:.2f}x "
+        f"({verdict} create_autospec)"
     )
     return 0
 

@@ -9,7 +9,6 @@ objects. Third-party classes are used when installed (``pip install
 from __future__ import annotations
 
 import importlib
-from typing import List, Tuple
 
 #: "module:qualname" of every class in the corpus.
 CORPUS = (
@@ -51,10 +50,10 @@ CORPUS = (
 )
 
 
-def load(names: Tuple[str, ...] = CORPUS) -> Tuple[List[type], List[str]]:
+def load(names: tuple[str, ...] = CORPUS) -> tuple[list[type], list[str]]:
     """Import the corpus; return the classes and the names that failed."""
-    classes: List[type] = []
-    missing: List[str] = []
+    classes: list[type] = []
+    missing: list[str] = []
     for name in names:
         module_name, _, qualname = name.partition(":")
         try:

@@ -92,10 +92,7 @@ def create_autospec(
         return _stdlib_create_autospec(
             spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
         )
-    info = _introspect.introspect(spec)
-    if info is None:  # pragma: no cover - introspect only returns infos today
-        return _stdlib_create_autospec(spec, spec_set, instance, None, _name)
-    return _build(info, spec_set, instance, None, _name)
+    return _build(_introspect.introspect(spec), spec_set, instance, None, _name)
 
 
 def _stdlib_create_autospec(
@@ -118,7 +115,9 @@ def _stdlib_create_autospec(
     return mock.create_autospec(spec, spec_set, instance, parent, name, **kwargs)
 
 
-def _build(info: ClassInfo, spec_set: Any, instance: bool, parent: Any, name: Any) -> Any:
+def _build(
+    info: ClassInfo, spec_set: Any, instance: bool, parent: Any, name: Any
+) -> Any:
     # The steps of unittest.mock.create_autospec for a class spec, in its
     # order, with method children deferred.
     spec = info.spec
@@ -148,7 +147,9 @@ def _build(info: ClassInfo, spec_set: Any, instance: bool, parent: Any, name: An
     spec_state = _stdlib.SpecState
     for attribute, original, method in info.entries:
         if method is None:
-            children[attribute] = spec_state(original, spec_set, built, attribute, instance)
+            children[attribute] = spec_state(
+                original, spec_set, built, attribute, instance
+            )
         elif method.kind == _introspect.FUNCTION:
             pending = _PendingMethod(built, method, spec_set)
             children[attribute] = pending
@@ -271,7 +272,8 @@ def _materialising_mock_add_spec(self: Any, spec: Any, spec_set: bool = False) -
     for child in list(self._mock_children.values()):
         if type(child) is _PendingMethod:
             child.materialise()
-    type(self).__mro__[1].mock_add_spec(self, spec, spec_set)
+    stdlib_class: Any = type(self).__mro__[1]
+    stdlib_class.mock_add_spec(self, spec, spec_set)
 
 
 _materialising_mock_add_spec.__name__ = "mock_add_spec"
@@ -287,7 +289,14 @@ class _PendingMethod:
     any other attribute builds the child and reads it there.
     """
 
-    __slots__ = ("_child", "_entry", "_parent", "_reset_return", "_reset_side", "_spec_set")
+    __slots__ = (
+        "_child",
+        "_entry",
+        "_parent",
+        "_reset_return",
+        "_reset_side",
+        "_spec_set",
+    )
 
     def __init__(self, parent: Any, entry: MethodEntry, spec_set: Any) -> None:
         self._parent = parent
@@ -305,7 +314,9 @@ class _PendingMethod:
         side_effect: bool = False,
     ) -> None:
         if self._child is not None:
-            self._child.reset_mock(visited, return_value=return_value, side_effect=side_effect)
+            self._child.reset_mock(
+                visited, return_value=return_value, side_effect=side_effect
+            )
             return
         # A pristine child has no calls to forget; only the flags leave a
         # trace, and applying them once is the same as applying them often.
@@ -335,7 +346,9 @@ class _PendingMethod:
                         # put it.
                         parent.__dict__[name] = child
                 if self._reset_return or self._reset_side:
-                    child.reset_mock(return_value=self._reset_return, side_effect=self._reset_side)
+                    child.reset_mock(
+                        return_value=self._reset_return, side_effect=self._reset_side
+                    )
             return child
 
 
@@ -373,7 +386,9 @@ class _PendingRoutine:
     #: child: it stops there, with no signature.
     _spec_signature = None
 
-    def __init__(self, parent: Any, entry: MethodEntry, spec_set: Any, instance: bool) -> None:
+    def __init__(
+        self, parent: Any, entry: MethodEntry, spec_set: Any, instance: bool
+    ) -> None:
         self._parent = parent
         self._entry = entry
         self._spec_set = spec_set
@@ -401,7 +416,9 @@ class _PendingRoutine:
             return child
 
 
-def _build_routine(parent: Any, entry: MethodEntry, spec_set: Any, instance: bool) -> Any:
+def _build_routine(
+    parent: Any, entry: MethodEntry, spec_set: Any, instance: bool
+) -> Any:
     # create_autospec(original, spec_set, instance, parent, name) for a C
     # callable: a MagicMock with its signature and no children of its own.
     constructor: dict[str, Any] = {

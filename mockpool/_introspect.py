@@ -20,7 +20,7 @@ import inspect
 import operator
 import threading
 import types
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 from unittest import mock
 
 import cachetools
@@ -55,13 +55,19 @@ def _is_mutable(klass: type) -> bool:
     return bool(flags & _TPFLAGS_HEAPTYPE) and not flags & _TPFLAGS_IMMUTABLETYPE
 
 
+def _full_mro(spec: type) -> tuple[type, ...]:
+    """The classes whose dicts decide attribute lookup on *spec*."""
+    metaclass: type = type(spec)
+    return spec.__mro__ + metaclass.__mro__
+
+
 class Fingerprint:
     """The state of a class that ``create_autospec``'s result depends on."""
 
-    __slots__ = ("_mro", "_dicts")
+    __slots__ = ("_dicts", "_mro")
 
     def __init__(self, spec: type) -> None:
-        self._mro = spec.__mro__ + type(spec).__mro__
+        self._mro = _full_mro(spec)
         self._dicts = tuple(
             (klass, tuple(klass.__dict__), tuple(klass.__dict__.values()))
             for klass in self._mro
@@ -70,7 +76,7 @@ class Fingerprint:
 
     def matches(self, spec: type) -> bool:
         """Whether *spec* is still in the state this fingerprint recorded."""
-        mro = spec.__mro__ + type(spec).__mro__
+        mro = _full_mro(spec)
         if len(mro) != len(self._mro) or not all(map(operator.is_, mro, self._mro)):
             return False
         for klass, keys, values in self._dicts:
@@ -148,7 +154,7 @@ class Snapshot:
 
 
 #: Snapshots of one spec, keyed by (mock class, as-instance, eat-self).
-Snapshots = Dict[Tuple[type, bool, bool], Snapshot]
+Snapshots = dict[tuple[type, bool, bool], Snapshot]
 
 
 class _SignatureCache:
@@ -297,7 +303,9 @@ class ClassInfo:
                     skipfirst=bool(_stdlib.must_skip(spec, name, True)),
                 )
             elif _is_plain_routine(original):
-                method = MethodEntry(name, original, ROUTINE, is_async=False, skipfirst=False)
+                method = MethodEntry(
+                    name, original, ROUTINE, is_async=False, skipfirst=False
+                )
             self.entries.append((name, original, method))
         self.has_methods = any(method for _, _, method in self.entries)
 
@@ -323,7 +331,7 @@ def supports(spec: Any) -> bool:
     )
 
 
-def introspect(spec: type) -> Optional[ClassInfo]:
+def introspect(spec: type) -> ClassInfo:
     """Return the cached :class:`ClassInfo` of *spec*, rebuilt if it changed."""
     with _cache_lock:
         info = _cache.get(spec)

@@ -15,11 +15,11 @@ import io
 import re
 import threading
 import unittest
-from typing import Any, Callable, List
+from typing import Any, Callable
 from unittest import mock
 
 import mockpool
-from mockpool import _autospec, _compat, _stdlib
+from mockpool import _compat, _stdlib
 
 Factory = Callable[..., Any]
 FACTORIES: list[tuple[str, Factory]] = [
@@ -58,7 +58,7 @@ class Client:
 class BothSidesMixin:
     """Runs a scenario with each factory and compares what it recorded."""
 
-    def assertSameOnBothSides(self, scenario: Callable[[Factory], List[Any]]) -> None:  # noqa: N802
+    def assertSameOnBothSides(self, scenario: Callable[[Factory], list[Any]]) -> None:
         expected = scenario(mock.create_autospec)
         actual = scenario(mockpool.create_autospec)
         self.assertEqual(actual, expected)  # type: ignore[attr-defined]
@@ -68,11 +68,11 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
     def test_untouched_method_after_parent_reset_and_seal(self) -> None:
         """reset_mock(return_value=True) reaches methods never touched."""
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             built = factory(Client, instance=True)
             built.reset_mock(return_value=True, side_effect=True)
             mock.seal(built)
-            seen: List[Any] = []
+            seen: list[Any] = []
             for name in ("get", "put", "fetch"):
                 try:
                     seen.append(_normal(getattr(built, name).return_value))
@@ -85,9 +85,9 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
     def test_assert_has_calls_uses_untouched_method_signature(self) -> None:
         """Expected calls bind to a method's signature even if never touched."""
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             built = factory(Client, instance=True)
-            seen: List[Any] = []
+            seen: list[Any] = []
             built.put("k", b"v")
             built.assert_has_calls([mock.call.put(key="k", value=b"v")])
             try:
@@ -101,10 +101,10 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
     def test_delete_and_assign_before_first_touch(self) -> None:
         """del and assignment on an untouched method behave as on a built one."""
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             built = factory(Client, instance=True)
             del built.get
-            seen: List[Any] = [hasattr(built, "get"), "get" in dir(built)]
+            seen: list[Any] = [hasattr(built, "get"), "get" in dir(built)]
             built.put = mock.sentinel.replacement
             seen.append(built.put is mock.sentinel.replacement)
             built.reset_mock()
@@ -115,10 +115,12 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
     def test_configure_and_attach_reach_untouched_methods(self) -> None:
         """configure_mock paths and attach_mock work on untouched methods."""
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             built = factory(Client, instance=True)
-            built.configure_mock(**{"get.return_value": b"x", "put.side_effect": KeyError})
-            seen: List[Any] = [built.get("k")]
+            built.configure_mock(
+                **{"get.return_value": b"x", "put.side_effect": KeyError}
+            )
+            seen: list[Any] = [built.get("k")]
             with self_raises(KeyError):
                 built.put("k", b"v")
             built.attach_mock(mock.Mock(), "version")
@@ -131,22 +133,26 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
     def test_async_method_is_awaited_like_the_stdlibs(self) -> None:
         """An untouched coroutine method becomes an AsyncMock on first access."""
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             built = factory(Client, instance=True)
             built.fetch.return_value = b"page"
             result = asyncio.run(built.fetch("http://x"))
             built.fetch.assert_awaited_once_with("http://x")
-            return [result, isinstance(built.fetch, mock.AsyncMock), str(inspect.signature(built.fetch))]
+            return [
+                result,
+                isinstance(built.fetch, mock.AsyncMock),
+                str(inspect.signature(built.fetch)),
+            ]
 
         self.assertSameOnBothSides(scenario)
 
     def test_c_method_children_match(self) -> None:
         """C methods (deferred by the stdlib too) get the same mock and checks."""
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             built = factory(io.BytesIO, instance=True)
             built.reset_mock(return_value=True)
-            seen: List[Any] = [_normal(built.read), str(inspect.signature(built.read))]
+            seen: list[Any] = [_normal(built.read), str(inspect.signature(built.read))]
             built.write(b"x")
             built.assert_has_calls([mock.call.write(b"x")])
             try:  # the stdlib cannot read C signatures here: no TypeError
@@ -162,7 +168,7 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
         """Eight threads touching a new method all get the same child."""
         built = mockpool.create_autospec(http.client.HTTPConnection, instance=True)
         barrier = threading.Barrier(8)
-        children: List[Any] = []
+        children: list[Any] = []
 
         def touch() -> None:
             barrier.wait()
@@ -182,16 +188,16 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
     def test_mock_add_spec_after_build(self) -> None:
         """mock_add_spec narrows new names but keeps method children reachable."""
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             factory(Client, instance=True)  # the second build is replayed
             built = factory(Client, instance=True)
-            built.get  # noqa: B018
+            built.get
             built.mock_add_spec(["get", "__len__"])
-            seen: List[Any] = [len(built), _normal(built.put), "retries" in dir(built)]
+            seen: list[Any] = [len(built), _normal(built.put), "retries" in dir(built)]
             with self_raises(AttributeError):
-                built.retries  # noqa: B018
+                built.retries
             with self_raises(AttributeError):
-                built.__iter__  # noqa: B018
+                built.__iter__
             return seen
 
         self.assertSameOnBothSides(scenario)
@@ -206,9 +212,9 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
             def assert_ok(self) -> None:
                 pass
 
-        def scenario(factory: Factory) -> List[Any]:
+        def scenario(factory: Factory) -> list[Any]:
             built = factory(Odd, instance=True)
-            seen: List[Any] = [_normal(built.reset_mock), _normal(built.assert_ok)]
+            seen: list[Any] = [_normal(built.reset_mock), _normal(built.assert_ok)]
             built.assert_ok()
             seen.append(_normal(built.mock_calls))
             return seen
@@ -223,7 +229,9 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
         self.assertEqual(repr(type(ours)), repr(type(theirs)))
         self.assertIs(type(ours).__mro__[1], type(theirs).__mro__[1])
         self.assertEqual(_normal(ours), _normal(theirs))
-        self.assertIsNot(type(ours), type(mockpool.create_autospec(Client, instance=True)))
+        self.assertIsNot(
+            type(ours), type(mockpool.create_autospec(Client, instance=True))
+        )
 
     def test_class_spec_return_value_is_an_instance_spec(self) -> None:
         """Calling a class autospec checks __init__ and returns an instance mock."""
@@ -243,8 +251,8 @@ class FallbackTests(BothSidesMixin, unittest.TestCase):
     def test_uncommon_arguments_go_to_the_stdlib(self) -> None:
         """kwargs, _parent, function and instance specs match the stdlib."""
 
-        def scenario(factory: Factory) -> List[Any]:
-            seen: List[Any] = []
+        def scenario(factory: Factory) -> list[Any]:
+            seen: list[Any] = []
             with_kwargs = factory(Client, instance=True, **{"get.return_value": 5})
             seen.append(_normal(with_kwargs))
             seen.append(_normal(factory(Client.get)))
@@ -264,16 +272,18 @@ class FallbackTests(BothSidesMixin, unittest.TestCase):
 
     def test_unknown_stdlib_internals_fall_back_entirely(self) -> None:
         """Without the stdlib internals we rely on, the stdlib builds the mock."""
-        with mock.patch.object(_stdlib, "AVAILABLE", False), mock.patch.object(
-            _autospec.mock, "create_autospec", wraps=mock.create_autospec
-        ) as spy:
-            built = mockpool.create_autospec(Client, instance=True)
+        # Nested, not parenthesised: that form is 3.10+ syntax.
+        with mock.patch.object(_stdlib, "AVAILABLE", False):  # noqa: SIM117
+            with mock.patch.object(
+                mock, "create_autospec", wraps=mock.create_autospec
+            ) as spy:
+                built = mockpool.create_autospec(Client, instance=True)
         spy.assert_called_once()
         with self.assertRaises(TypeError):
             built.get()
 
 
-class self_raises:  # noqa: N801 - reads like assertRaises inside scenarios
+class self_raises:
     """Context manager that swallows exactly the given exception type."""
 
     def __init__(self, exc_type: type[BaseException]) -> None:

@@ -26,7 +26,7 @@ class VariantTests(unittest.TestCase):
                 with self.assertRaises(TypeError):
                     built.get()
                 with self.assertRaises(AttributeError):
-                    built.missing  # noqa: B018
+                    built.missing
                 self.assertIsInstance(built.load, mock.AsyncMock)
                 self.assertIsInstance(built, Store)
                 self.assertFalse(variant.degraded)
@@ -36,7 +36,7 @@ class VariantTests(unittest.TestCase):
         built = build_mock(Store, "minimal")
         built.get(1, 2, 3)
         with self.assertRaises(AttributeError):
-            built.missing  # noqa: B018
+            built.missing
         self.assertTrue(Variant.MINIMAL.degraded)
 
     def test_stub_checks_nothing(self) -> None:

@@ -56,13 +56,13 @@ class CacheTests(unittest.TestCase):
         self.assertTrue(callable(mockpool.create_autospec(cls, instance=True).extra))
         del cls.store
         with self.assertRaises(AttributeError):
-            mockpool.create_autospec(cls, instance=True).store  # noqa: B018
+            mockpool.create_autospec(cls, instance=True).store
 
     def test_patch_on_base_class_is_seen(self) -> None:
         """patch.object on a base class changes what subclasses autospec to."""
         base: Any = _make_class()
 
-        class Child(base):  # type: ignore[misc,valid-type]
+        class Child(base):  # type: ignore[misc, valid-type, unused-ignore]
             pass
 
         mockpool.create_autospec(Child, instance=True)
@@ -95,7 +95,7 @@ class CacheTests(unittest.TestCase):
         built = mockpool.create_autospec(C, instance=True)
         built.only_b()
         with self.assertRaises(AttributeError):
-            built.only_a  # noqa: B018
+            built.only_a
 
     def test_classes_with_the_same_name_do_not_share_entries(self) -> None:
         """Two classes with one qualname and module are cached separately."""
