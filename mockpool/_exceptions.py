@@ -18,6 +18,7 @@ The tree::
     │   └── RegistrationTypeError (also TypeError)
     │                                          an argument is of the wrong type
     ├── UnknownServiceError (also LookupError) no service has that name
+    ├── SessionStateError (also RuntimeError)  a closed session was used
     └── InvalidVariantError (also ValueError)  no mock variant has that name
 
     MockPoolWarning (UserWarning)
@@ -40,6 +41,7 @@ __all__ = [
     "MockPoolWarning",
     "RegistrationError",
     "RegistrationTypeError",
+    "SessionStateError",
     "SpecResolutionError",
     "UnknownServiceError",
 ]
@@ -125,6 +127,14 @@ class UnknownServiceError(MockPoolError, LookupError):
 class InvalidVariantError(MockPoolError, ValueError):
     """A mock variant name is not one of ``autospec``, ``lazy``, ``minimal``
     or ``stub``.
+
+    .. versionadded:: 0.1
+    """
+
+
+class SessionStateError(MockPoolError, RuntimeError):
+    """A session was used in a state that does not allow it (closed, or
+    opened twice).
 
     .. versionadded:: 0.1
     """

@@ -1,0 +1,356 @@
+"""Pools of pristine service mocks, one per service.
+
+A :class:`Pool` hands out mocks of one registered service and takes them
+back when a session ends. A mock comes back into circulation only through
+:class:`~mockpool._pristine.Baseline`: restored to exactly what a fresh
+build is, with the registered defaults re-applied; otherwise it is thrown
+away and the reason counted (contract 2).
+
+Returned mocks are checked when they are *next needed*, not when their
+session ends: at session end the finished test usually still holds them
+(``self.redis = ...`` on a ``TestCase`` that unittest keeps until the test
+is over), which would look like an escape. By the next acquisition the test
+object is gone, and the check is as late as it can be.
+
+Mocks handed out are tracked weakly: a :class:`Lease` (the mock plus the
+baseline that proves it pristine) belongs to the session while it is out, so
+a session dropped without being closed loses its mocks to the garbage
+collector, nothing else.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+import weakref
+from collections import Counter, deque
+from typing import Any
+
+from mockpool._factory import Variant, build_mock
+from mockpool._pristine import Baseline, DiscardReason
+from mockpool._registry import Registry, ServiceDefinition
+
+__all__ = [
+    "DEFAULT_MAX_SIZE",
+    "DEFAULT_MIN_SIZE",
+    "Lease",
+    "Pool",
+    "PoolManager",
+    "PoolStats",
+    "default_pools",
+]
+
+#: The seed's bounds: warm this many per service, keep at most that many.
+DEFAULT_MIN_SIZE = 10
+DEFAULT_MAX_SIZE = 25
+
+
+@dataclasses.dataclass(frozen=True)
+class PoolStats:
+    """Counters of one pool.
+
+    .. versionadded:: 0.1
+    """
+
+    #: The service the pool serves.
+    service: str
+    #: Mocks handed out.
+    acquired: int
+    #: Hand-outs served by a recycled or warmed mock instead of a build.
+    hits: int
+    #: Mocks built.
+    builds: int
+    #: Mocks thrown away, by reason.
+    discards: dict[str, int]
+    #: Mocks ready or waiting to be checked.
+    idle: int
+    #: Mocks currently handed out.
+    leased: int
+    #: The most mocks handed out at once.
+    peak_leased: int
+
+    @property
+    def hit_rate(self) -> float:
+        """Hits per hand-out (0.0 before the first)."""
+        return self.hits / self.acquired if self.acquired else 0.0
+
+
+class Lease:
+    """A pooled mock with the baseline that proves it pristine.
+
+    The pool, and the session that holds it while it is out, keep the mock
+    only here, so that ``sys.getrefcount`` sees a known number of owners.
+    """
+
+    __slots__ = ("baseline", "mock", "ready", "service")
+
+    def __init__(self, mock: Any, service: str) -> None:
+        self.mock = mock
+        #: The name of the service the mock stands for.
+        self.service = service
+        self.baseline = Baseline(mock)
+        #: True once restored and configured: can be handed out as is.
+        self.ready = False
+
+
+class Pool:
+    """Pristine mocks of one registered service.
+
+    Args:
+        registry: The registry that defines the service.
+        name: The service's name.
+        min_size: How many mocks :meth:`warm` builds by default.
+        max_size: How many idle mocks the pool keeps at most.
+        variant: How mocks are built (see :class:`~mockpool.Variant`).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        registry: Registry,
+        name: str,
+        *,
+        min_size: int = DEFAULT_MIN_SIZE,
+        max_size: int = DEFAULT_MAX_SIZE,
+        variant: Variant | str = Variant.LAZY,
+    ) -> None:
+        _check_bounds(min_size, max_size)
+        self.registry = registry
+        self.name = name
+        self.min_size = min_size
+        self.max_size = max_size
+        self.variant = Variant.coerce(variant)
+        self._lock = threading.Lock()
+        self._idle: deque[Lease] = deque()
+        # id(mock) -> weak reference to it, for the mocks handed out.
+        self._leases: dict[int, weakref.ref[Any]] = {}
+        self._acquired = 0
+        self._hits = 0
+        self._builds = 0
+        self._peak = 0
+        self._discards: Counter[str] = Counter()
+
+    def __repr__(self) -> str:
+        return f"<Pool {self.name!r} idle={len(self._idle)} leased={len(self._leases)}>"
+
+    # -- hand out -----------------------------------------------------------
+
+    def acquire(self) -> Lease:
+        """Hand out a pristine mock of the service, building one if needed.
+
+        Returns:
+            A :class:`Lease`; its ``mock`` is the mock. Give the lease back
+            with :meth:`release`.
+        """
+        definition = self.registry.get(self.name)
+        while True:
+            with self._lock:
+                entry = self._idle.popleft() if self._idle else None
+            if entry is None:
+                entry = self._build(definition)
+                break
+            if self._make_ready(entry, definition):
+                with self._lock:
+                    self._hits += 1
+                break
+        key = id(entry.mock)
+        with self._lock:
+            self._acquired += 1
+            self._leases[key] = weakref.ref(entry.mock, self._forget(key))
+            self._peak = max(self._peak, len(self._leases))
+        entry.ready = False
+        return entry
+
+    def _forget(self, key: int) -> Any:
+        def forget(_: object) -> None:
+            with self._lock:
+                self._leases.pop(key, None)
+
+        return forget
+
+    def _build(self, definition: ServiceDefinition) -> Lease:
+        built = build_mock(
+            definition.resolve_spec(),
+            self.variant,
+            instance=definition.instance,
+            spec_set=definition.spec_set,
+        )
+        entry = Lease(built, self.name)
+        del built
+        entry.baseline.calibrate(entry)
+        definition.apply_defaults(entry.mock)
+        entry.ready = True
+        with self._lock:
+            self._builds += 1
+        return entry
+
+    def _make_ready(self, entry: Lease, definition: ServiceDefinition) -> bool:
+        """Restore a returned entry and apply defaults; False if discarded."""
+        if entry.ready:
+            return True
+        reason = self._restore(entry)
+        if reason is None:
+            try:
+                definition.apply_defaults(entry.mock)
+            except Exception:
+                reason = DiscardReason.DEFAULTS_FAILED
+        if reason is not None:
+            self._discard(reason)
+            return False
+        entry.ready = True
+        return True
+
+    @staticmethod
+    def _restore(entry: Lease) -> str | None:
+        baseline = entry.baseline
+        if baseline.escaped(entry):
+            return DiscardReason.ESCAPED
+        return baseline.restore(entry)
+
+    # -- take back ----------------------------------------------------------
+
+    def release(self, holder: dict[Any, Lease], key: Any) -> None:
+        """Take back ``holder.pop(key)``, a lease this pool handed out.
+
+        The lease is moved, not passed, so that no caller's variable keeps
+        the mock alive: the check counts references. It is checked when next
+        needed.
+        """
+        with self._lock:
+            entry = holder.pop(key)
+            reference = self._leases.pop(id(entry.mock), None)
+            if reference is None or reference() is not entry.mock:
+                # Not handed out by this pool (or returned twice).
+                self._discards[DiscardReason.STATE] += 1
+                return
+            del reference
+            if not self.registry.get(self.name).instance:
+                self._discards[DiscardReason.CLASS_SPEC] += 1
+                return
+            if len(self._idle) >= self.max_size:
+                self._discards[DiscardReason.POOL_FULL] += 1
+                return
+            self._idle.append(entry)
+
+    def _discard(self, reason: str) -> None:
+        with self._lock:
+            self._discards[reason] += 1
+
+    # -- sizing -------------------------------------------------------------
+
+    def warm(self, count: int | None = None) -> int:
+        """Build mocks until *count* (default ``min_size``) are idle.
+
+        Returns:
+            How many mocks were built.
+        """
+        target = self.min_size if count is None else count
+        if not isinstance(target, int) or isinstance(target, bool) or target < 0:
+            raise ValueError(f"warm count must be a non-negative int, not {target!r}")
+        target = min(target, self.max_size)
+        definition = self.registry.get(self.name)
+        built = 0
+        while True:
+            with self._lock:
+                if len(self._idle) >= target:
+                    return built
+            entry = self._build(definition)
+            built += 1
+            with self._lock:
+                self._idle.append(entry)
+
+    def clear(self) -> None:
+        """Drop every idle mock (handed-out ones are unaffected)."""
+        with self._lock:
+            self._idle.clear()
+
+    def stats(self) -> PoolStats:
+        """A snapshot of the pool's counters."""
+        with self._lock:
+            return PoolStats(
+                service=self.name,
+                acquired=self._acquired,
+                hits=self._hits,
+                builds=self._builds,
+                discards=dict(self._discards),
+                idle=len(self._idle),
+                leased=len(self._leases),
+                peak_leased=self._peak,
+            )
+
+
+class PoolManager:
+    """The pools of a process, one per (registry, service).
+
+    Args:
+        min_size: ``min_size`` of the pools it creates.
+        max_size: ``max_size`` of the pools it creates.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self, *, min_size: int = DEFAULT_MIN_SIZE, max_size: int = DEFAULT_MAX_SIZE
+    ) -> None:
+        _check_bounds(min_size, max_size)
+        self.min_size = min_size
+        self.max_size = max_size
+        self._lock = threading.Lock()
+        # Keyed by the registry object itself: registries compare by
+        # identity, and a registry that is gone takes its pools with it.
+        self._pools: weakref.WeakKeyDictionary[Registry, dict[str, Pool]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def pool_for(self, registry: Registry, name: str) -> Pool:
+        """The pool of service *name* of *registry*, created on first use."""
+        with self._lock:
+            pools = self._pools.setdefault(registry, {})
+            pool = pools.get(name)
+            if pool is None:
+                registry.get(name)  # UnknownServiceError for a bad name
+                pool = pools[name] = Pool(
+                    registry, name, min_size=self.min_size, max_size=self.max_size
+                )
+            return pool
+
+    def pools(self) -> list[Pool]:
+        """Every pool created so far."""
+        with self._lock:
+            return [pool for pools in self._pools.values() for pool in pools.values()]
+
+    def clear(self) -> None:
+        """Forget every pool (and so every idle mock)."""
+        with self._lock:
+            self._pools = weakref.WeakKeyDictionary()
+
+
+def _check_bounds(min_size: object, max_size: object) -> None:
+    for label, value in (("min_size", min_size), ("max_size", max_size)):
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{label} must be a non-negative int, not {value!r}")
+    assert isinstance(min_size, int) and isinstance(max_size, int)
+    if min_size > max_size:
+        raise ValueError(
+            f"min_size ({min_size!r}) exceeds max_size ({max_size!r}); lower min_size "
+            "or raise max_size"
+        )
+
+
+#: The process's pools; sessions use them unless given others.
+default_pools = PoolManager()
+
+
+def _reinit_after_fork() -> None:
+    # A forked child inherits locks possibly held by threads that do not
+    # exist in it, and mocks that its parent's sessions may still hold.
+    global default_pools
+    default_pools = PoolManager(
+        min_size=default_pools.min_size, max_size=default_pools.max_size
+    )
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reinit_after_fork)
