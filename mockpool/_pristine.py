@@ -127,7 +127,7 @@ class Baseline:
     def _internal_references(self, built: Any) -> int:
         """References to *built* held by its own structure (and this baseline).
 
-        The baseline's own objects (placeholders, ``_SpecState``\ s, magic
+        The baseline's own objects (placeholders, ``_SpecState`` objects, magic
         proxies) point at the mock whether installed or not -- the baseline
         keeps them for restoring -- so they count the same every time
         (:attr:`_baseline_references`). Only what is new since the baseline

@@ -12,6 +12,7 @@ that was current where it was opened.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 from collections.abc import Iterator
@@ -151,20 +152,18 @@ class MockSession:
         errors: list[BaseException] = []
         try:
             self.patch.stopall()
-        except Exception as exc:  # noqa: BLE001 - collected, re-raised below
+        except Exception as exc:  # collected, re-raised below
             errors.append(exc)
         try:
             self._unwire()
             self._release_all()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             errors.append(exc)
         if token is not None:
-            try:
+            # Closed from another thread or task, the opening context keeps
+            # pointing here (ValueError); current_session() skips closed ones.
+            with contextlib.suppress(ValueError):
                 _context.deactivate(token)
-            except ValueError:
-                # Closed from another thread or task: that context keeps
-                # pointing here, and current_session() skips closed ones.
-                pass
         if errors:
             raise errors[0]
 
