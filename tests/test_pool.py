@@ -191,7 +191,6 @@ class RecyclingTests(PoolTestCase):
         outside = mock.MagicMock()
         first, again = self.cycle(lambda m: outside.attach_mock(m, "cache"))
         self.assertNotEqual(id(again), first)
-        del outside
 
     def test_pool_keeps_at_most_max_size(self) -> None:
         """Mocks given back beyond max_size are dropped and counted."""
