@@ -252,7 +252,7 @@ class SizingTests(unittest.TestCase):
             {"min_size": 3, "max_size": 2},
         ):
             with self.subTest(kwargs), self.assertRaises(ValueError) as caught:
-                Pool(registry, "Cache", **kwargs)  # type: ignore[arg-type]
+                Pool(registry, "Cache", **kwargs)
             self.assertIn(repr(next(iter(kwargs.values()))), str(caught.exception))
         with self.assertRaises(ValueError):
             Pool(registry, "Cache").warm(-2)
