@@ -12,6 +12,7 @@ from mockpool._exceptions import (
     MockPoolWarning,
     RegistrationError,
     RegistrationTypeError,
+    SessionStateError,
     SpecResolutionError,
     UnknownServiceError,
 )
@@ -24,6 +25,8 @@ from mockpool._policy import (
     SharingLevel,
     WarmingLevel,
 )
+from mockpool._pool import Pool, PoolManager, PoolStats
+from mockpool._pristine import DiscardReason
 from mockpool._registry import (
     Registry,
     ServiceDefinition,
@@ -32,26 +35,34 @@ from mockpool._registry import (
     service_definition,
     unregister,
 )
+from mockpool._session import MockNamespace, MockSession, current_session, mock_session
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AdaptationLevel",
     "CachingLevel",
+    "DiscardReason",
     "DuplicateServiceError",
     "InvalidDefaultsError",
     "InvalidDependencyError",
     "InvalidPolicyError",
     "InvalidServiceSpecError",
     "InvalidVariantError",
+    "MockNamespace",
     "MockPoolError",
     "MockPoolWarning",
+    "MockSession",
     "Policy",
+    "Pool",
+    "PoolManager",
+    "PoolStats",
     "RecoveryLevel",
     "RegistrationError",
     "RegistrationTypeError",
     "Registry",
     "ServiceDefinition",
+    "SessionStateError",
     "SharingLevel",
     "SpecResolutionError",
     "UnknownServiceError",
@@ -59,7 +70,9 @@ __all__ = [
     "WarmingLevel",
     "build_mock",
     "create_autospec",
+    "current_session",
     "default_registry",
+    "mock_session",
     "register",
     "service_definition",
     "unregister",

@@ -319,7 +319,7 @@ def current_session() -> MockSession | None:
 
     .. versionadded:: 0.1
     """
-    session = _context.current_session()
+    session: MockSession | None = _context.current_session()
     while session is not None and session.closed:
         session = session.parent
     return session
