@@ -2,7 +2,9 @@
 
 from mockpool._autospec import create_autospec
 from mockpool._exceptions import (
+    ArgumentTypeError,
     DuplicateServiceError,
+    InvalidArgumentError,
     InvalidDefaultsError,
     InvalidDependencyError,
     InvalidPolicyError,
@@ -10,6 +12,7 @@ from mockpool._exceptions import (
     InvalidVariantError,
     MockPoolError,
     MockPoolWarning,
+    NoActiveSessionError,
     RegistrationError,
     RegistrationTypeError,
     SessionStateError,
@@ -36,14 +39,32 @@ from mockpool._registry import (
     unregister,
 )
 from mockpool._session import MockNamespace, MockSession, current_session, mock_session
+from mockpool._system import (
+    MockSystem,
+    SystemReport,
+    cleanup_test_session,
+    create_test_session,
+    default_system,
+    get_service_mock,
+    initialize_system,
+    setup_parallel_test_environments,
+)
+from mockpool._unittest import (
+    MockSessionMixin,
+    mock_services,
+    session_for,
+    with_mock_session,
+)
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
     "AdaptationLevel",
+    "ArgumentTypeError",
     "CachingLevel",
     "DiscardReason",
     "DuplicateServiceError",
+    "InvalidArgumentError",
     "InvalidDefaultsError",
     "InvalidDependencyError",
     "InvalidPolicyError",
@@ -53,6 +74,9 @@ __all__ = [
     "MockPoolError",
     "MockPoolWarning",
     "MockSession",
+    "MockSessionMixin",
+    "MockSystem",
+    "NoActiveSessionError",
     "Policy",
     "Pool",
     "PoolManager",
@@ -65,15 +89,25 @@ __all__ = [
     "SessionStateError",
     "SharingLevel",
     "SpecResolutionError",
+    "SystemReport",
     "UnknownServiceError",
     "Variant",
     "WarmingLevel",
     "build_mock",
+    "cleanup_test_session",
     "create_autospec",
+    "create_test_session",
     "current_session",
     "default_registry",
+    "default_system",
+    "get_service_mock",
+    "initialize_system",
+    "mock_services",
     "mock_session",
     "register",
     "service_definition",
+    "session_for",
+    "setup_parallel_test_environments",
     "unregister",
+    "with_mock_session",
 ]

@@ -19,6 +19,9 @@ The tree::
     │                                          an argument is of the wrong type
     ├── UnknownServiceError (also LookupError) no service has that name
     ├── SessionStateError (also RuntimeError)  a closed session was used
+    │   └── NoActiveSessionError               no session is open here
+    ├── InvalidArgumentError (also ValueError) an argument's value is unusable
+    ├── ArgumentTypeError (also TypeError)     an argument's type is wrong
     └── InvalidVariantError (also ValueError)  no mock variant has that name
 
     MockPoolWarning (UserWarning)
@@ -31,7 +34,9 @@ written against :mod:`unittest.mock` would already catch.
 from __future__ import annotations
 
 __all__ = [
+    "ArgumentTypeError",
     "DuplicateServiceError",
+    "InvalidArgumentError",
     "InvalidDefaultsError",
     "InvalidDependencyError",
     "InvalidPolicyError",
@@ -39,6 +44,7 @@ __all__ = [
     "InvalidVariantError",
     "MockPoolError",
     "MockPoolWarning",
+    "NoActiveSessionError",
     "RegistrationError",
     "RegistrationTypeError",
     "SessionStateError",
@@ -135,6 +141,27 @@ class InvalidVariantError(MockPoolError, ValueError):
 class SessionStateError(MockPoolError, RuntimeError):
     """A session was used in a state that does not allow it (closed, or
     opened twice).
+
+    .. versionadded:: 0.1
+    """
+
+
+class NoActiveSessionError(SessionStateError):
+    """No mock session is open in this thread or asyncio task.
+
+    .. versionadded:: 0.1
+    """
+
+
+class InvalidArgumentError(MockPoolError, ValueError):
+    """An argument has the right type but a value mockpool cannot use.
+
+    .. versionadded:: 0.1
+    """
+
+
+class ArgumentTypeError(MockPoolError, TypeError):
+    """An argument is not of a type the function accepts.
 
     .. versionadded:: 0.1
     """

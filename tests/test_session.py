@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import unittest
 from typing import Any
@@ -221,12 +222,18 @@ class LifetimeTests(SessionTestCase):
 
     def test_close_from_another_thread(self) -> None:
         """Closing from another thread works; the opener then sees no session."""
-        s = self.session().open()
-        thread = threading.Thread(target=s.close)
-        thread.start()
-        thread.join()
-        self.assertTrue(s.closed)
-        self.assertIsNone(current_session())
+
+        def body() -> None:
+            s = self.session().open()
+            thread = threading.Thread(target=s.close)
+            thread.start()
+            thread.join()
+            self.assertTrue(s.closed)
+            self.assertIsNone(current_session())
+
+        # In a context of its own: the opening context keeps pointing at the
+        # closed session, which must not leak into other tests.
+        contextvars.copy_context().run(body)
 
     def test_clear_forgets_calls_but_keeps_configuration(self) -> None:
         """clear() resets calls only."""
