@@ -229,6 +229,9 @@ class Pool:
             if not self.registry.get(self.name).instance:
                 self._discards[DiscardReason.CLASS_SPEC] += 1
                 return
+            if not entry.baseline.recyclable:
+                self._discards[DiscardReason.EAGER_CHILDREN] += 1
+                return
             if len(self._idle) >= self.max_size:
                 self._discards[DiscardReason.POOL_FULL] += 1
                 return

@@ -45,6 +45,7 @@ class DiscardReason:
     SPEC_CHANGED = "spec changed (mock_add_spec or __class__)"
     WRAPS_CHANGED = "wraps or delegate changed"
     CLASS_SPEC = "class mocks are not recycled"
+    EAGER_CHILDREN = "children built eagerly (a method named like a mock attribute)"
     POOL_FULL = "pool full"
     DEFAULTS_FAILED = "defaults failed to apply"
     STATE = "state differs from a fresh build"
@@ -103,6 +104,7 @@ class Baseline:
     """What a freshly built mock looked like, and how to return to it."""
 
     __slots__ = (
+        "recyclable",
         "_baseline_references",
         "_children",
         "_excess",
@@ -118,6 +120,13 @@ class Baseline:
         self._type_state = dict(type(built).__dict__)
         methods = self._state.get("_mock_methods")
         self._methods = None if methods is None else tuple(methods)
+        #: A child mock present at build time carries state of its own that
+        #: this baseline does not record (the lazy autospec builds one only
+        #: for a method named like a mock attribute, such as ``called``):
+        #: such a mock is not recycled.
+        self.recyclable = not any(
+            isinstance(child, mock.NonCallableMock) for child in self._children.values()
+        )
         self._excess = 0
         self._type_refs = 0
         self._baseline_references = 0
@@ -224,6 +233,8 @@ class Baseline:
         reason to discard.
         """
         built = holder.mock
+        if not self.recyclable:
+            return DiscardReason.EAGER_CHILDREN
         if sys.getrefcount(type(built)) != self._type_refs:
             return DiscardReason.ESCAPED
         state = built.__dict__

@@ -254,21 +254,40 @@ class MockSession:
         Calls, return values, side effects and attributes set by the test are
         dropped and the registered defaults applied again; children are
         rebuilt, so fetch them again (``s.get(name).method``) after a reset.
+        A mock that cannot be restored in place (sealed, spec changed) is
+        replaced by a fresh one, so fetch services again too; dependents are
+        rewired to the replacement.
         """
         with self._lock:
             self._check_usable()
             wiring = list(self._wiring)
             self._unwire()
-            for lease in list(self._leases.values()) + list(self._private.values()):
-                definition = self.registry.get(lease.service)
-                if lease.baseline.restore(lease) is not None:
-                    # Beyond restoring (sealed, spec changed): the stdlib's
-                    # reset is the best we can do; the pool discards it later.
-                    lease.mock.reset_mock(return_value=True, side_effect=True)
-                definition.apply_defaults(lease.mock)
-            for target, attribute, dependency in wiring:
-                target.__dict__[attribute] = dependency
-            self._wiring = wiring
+            replacements: dict[int, Any] = {}
+            try:
+                for leases in (self._leases, self._private):
+                    for key in list(leases):
+                        self._reset_lease(leases, key, replacements)
+            finally:
+                for target, attribute, dependency in wiring:
+                    target = replacements.get(id(target), target)
+                    dependency = replacements.get(id(dependency), dependency)
+                    target.__dict__[attribute] = dependency
+                    self._wiring.append((target, attribute, dependency))
+
+    def _reset_lease(
+        self, leases: dict[Any, Lease], key: Any, replacements: dict[int, Any]
+    ) -> None:
+        lease = leases[key]
+        definition = self.registry.get(lease.service)
+        if lease.baseline.restore(lease) is None:
+            definition.apply_defaults(lease.mock)
+            return
+        pool = self.pools.pool_for(self.registry, lease.service)
+        old = id(lease.mock)
+        del lease
+        pool.release(leases, key)
+        leases[key] = pool.acquire()
+        replacements[old] = leases[key].mock
 
 
 def _unwire_one(target: Any, attribute: str, dependency: Any) -> None:
