@@ -104,7 +104,6 @@ class Baseline:
     """What a freshly built mock looked like, and how to return to it."""
 
     __slots__ = (
-        "recyclable",
         "_baseline_references",
         "_children",
         "_excess",
@@ -112,6 +111,7 @@ class Baseline:
         "_state",
         "_type_refs",
         "_type_state",
+        "recyclable",
     )
 
     def __init__(self, built: Any) -> None:
