@@ -112,7 +112,7 @@ def _stdlib_create_autospec(
         # 3.9 has no such parameter; a caller passing it there reached the
         # mock's constructor through **kwargs, which is what we do too.
         kwargs["unsafe"] = unsafe
-    return mock.create_autospec(spec, spec_set, instance, parent, name, **kwargs)
+    return _stdlib.create_autospec(spec, spec_set, instance, parent, name, **kwargs)
 
 
 def _build(

@@ -12,6 +12,7 @@ import enum
 from typing import Any
 from unittest import mock
 
+from mockpool import _stdlib
 from mockpool._autospec import create_autospec
 from mockpool._exceptions import InvalidVariantError
 
@@ -84,7 +85,7 @@ def build_mock(
     if chosen is Variant.LAZY:
         return create_autospec(spec, spec_set=spec_set, instance=instance)
     if chosen is Variant.AUTOSPEC:
-        return mock.create_autospec(spec, spec_set=spec_set, instance=instance)
+        return _stdlib.create_autospec(spec, spec_set=spec_set, instance=instance)
     if chosen is Variant.MINIMAL:
         keyword = "spec_set" if spec_set else "spec"
         return mock.Mock(**{keyword: spec})

@@ -50,6 +50,11 @@ ALL_MAGICS: frozenset[str] = frozenset(
     getattr(mock, "_magics", set()) | getattr(mock, "_async_method_magics", set())
 )
 
+#: ``unittest.mock.create_autospec`` as imported, kept even if
+#: :func:`mockpool.install` later puts ours in its place: our fallback and the
+#: ``AUTOSPEC`` variant must reach the real one.
+create_autospec: Any = mock.create_autospec
+
 #: The unbound attribute hook every mock class inherits.
 base_getattr: Any = mock.NonCallableMock.__getattr__
 #: The real spec hook, for constructions we do not replay.

@@ -275,7 +275,7 @@ class FallbackTests(BothSidesMixin, unittest.TestCase):
         # Nested, not parenthesised: that form is 3.10+ syntax.
         with mock.patch.object(_stdlib, "AVAILABLE", False):  # noqa: SIM117
             with mock.patch.object(
-                mock, "create_autospec", wraps=mock.create_autospec
+                _stdlib, "create_autospec", wraps=mock.create_autospec
             ) as spy:
                 built = mockpool.create_autospec(Client, instance=True)
         spy.assert_called_once()
