@@ -20,6 +20,7 @@ from mockpool._exceptions import (
     UnknownServiceError,
 )
 from mockpool._factory import Variant, build_mock
+from mockpool._install import Installation, install, installed, uninstall
 from mockpool._policy import (
     AdaptationLevel,
     CachingLevel,
@@ -64,6 +65,7 @@ __all__ = [
     "CachingLevel",
     "DiscardReason",
     "DuplicateServiceError",
+    "Installation",
     "InvalidArgumentError",
     "InvalidDefaultsError",
     "InvalidDependencyError",
@@ -102,12 +104,15 @@ __all__ = [
     "default_system",
     "get_service_mock",
     "initialize_system",
+    "install",
+    "installed",
     "mock_services",
     "mock_session",
     "register",
     "service_definition",
     "session_for",
     "setup_parallel_test_environments",
+    "uninstall",
     "unregister",
     "with_mock_session",
 ]
