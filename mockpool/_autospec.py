@@ -21,7 +21,9 @@ goes to ``unittest.mock.create_autospec`` unchanged.
 
 from __future__ import annotations
 
+import inspect
 import threading
+import types
 from typing import Any
 from unittest import mock
 
@@ -136,8 +138,8 @@ def _build(
 
     extra = dict(info.signature_namespace(instance))
     if info.has_methods:
-        extra["__getattr__"] = _lazy_getattr
-        extra["mock_add_spec"] = _materialising_mock_add_spec
+        extra["__getattr__"] = _LAZY_GETATTR
+        extra["mock_add_spec"] = _MOCK_ADD_SPEC[klass]
     built = _construct(klass, spec, info.snapshots, constructor, extra)
 
     if not instance:
@@ -276,8 +278,35 @@ def _materialising_mock_add_spec(self: Any, spec: Any, spec_set: bool = False) -
     stdlib_class.mock_add_spec(self, spec, spec_set)
 
 
-_materialising_mock_add_spec.__name__ = "mock_add_spec"
-_materialising_mock_add_spec.__doc__ = mock.NonCallableMock.mock_add_spec.__doc__
+def _disguised(function: Any, original: Any) -> Any:
+    """A copy of *function* that introspects as *original*.
+
+    The overrides live on the mock's own class, where a test can fetch them
+    (``mock.mock_add_spec``); their name, repr, docstring and signature must
+    be the stdlib's. ``__wrapped__`` is not set: it would be one more
+    attribute the stdlib's method does not have.
+    """
+    copy = types.FunctionType(
+        function.__code__,
+        function.__globals__,
+        original.__name__,
+        function.__defaults__,
+        function.__closure__,
+    )
+    copy.__qualname__ = original.__qualname__
+    copy.__doc__ = original.__doc__
+    copy.__module__ = original.__module__
+    copy.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
+    copy.__annotations__ = {}
+    return copy
+
+
+#: ``__getattr__`` and ``mock_add_spec`` of lazily built mocks, per class.
+_LAZY_GETATTR = _disguised(_lazy_getattr, mock.NonCallableMock.__getattr__)
+_MOCK_ADD_SPEC: dict[type, Any] = {
+    klass: _disguised(_materialising_mock_add_spec, klass.mock_add_spec)
+    for klass in (mock.MagicMock, mock.NonCallableMagicMock)
+}
 
 
 class _PendingMethod:
@@ -364,9 +393,12 @@ def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
         "_eat_self": entry.skipfirst,
     }
     # The stdlib sets the signature checker last; nothing before reads it.
-    child = _construct(
-        klass, entry.original, entry.snapshots, constructor, entry.signature_namespace()
-    )
+    signature = entry.signature_namespace()
+    child = _construct(klass, entry.original, entry.snapshots, constructor, signature)
+    # The signature calls are matched against (assert_called_with) is the one
+    # read when the class was introspected, as the stdlib reads it when it
+    # builds the mock -- not whatever the function says by the first touch.
+    child.__dict__["_spec_signature"] = signature.get("__signature__")
     if _compat.AUTOSPEC_PRESETS_METHOD_RETURN_VALUE:
         child.return_value = _construct(klass, None, _specless_snapshots, {}, {})
     return child

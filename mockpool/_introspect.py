@@ -16,6 +16,7 @@ it is now (contract 1).
 
 from __future__ import annotations
 
+import functools
 import inspect
 import operator
 import threading
@@ -61,6 +62,78 @@ def _full_mro(spec: type) -> tuple[type, ...]:
     return spec.__mro__ + metaclass.__mro__
 
 
+def _function_state(value: Any) -> tuple[Any, ...] | None:
+    """What ``inspect.signature`` and ``iscoroutinefunction`` read of a function.
+
+    A function can change in place -- ``__defaults__``, ``__code__``, a
+    ``__signature__`` set on it -- without its class dict changing.
+    """
+    if isinstance(value, (staticmethod, classmethod)):
+        value = value.__func__
+    if not isinstance(value, types.FunctionType):
+        return None
+    return (
+        value.__code__,
+        value.__defaults__,
+        value.__kwdefaults__,
+        value.__annotations__,
+        tuple(value.__dict__.items()),
+    )
+
+
+def _states(values: Any) -> tuple[Any, ...]:
+    return tuple(_function_state(value) for value in values)
+
+
+def _same(left: tuple[Any, ...], right: tuple[Any, ...]) -> bool:
+    """Identity comparison, element by element, one level into tuples."""
+    if len(left) != len(right):
+        return False
+    for a, b in zip(left, right):
+        if a is b:
+            continue
+        if type(a) is not tuple or type(b) is not tuple or not _same(a, b):
+            return False
+    return True
+
+
+# Descriptors whose __get__ on a class is a pure function of what they hold:
+# anything else (a custom descriptor, a metaclass hook) may answer
+# differently from one call to the next, so its class is never cached.
+_STATIC_DESCRIPTORS = (
+    types.FunctionType,
+    staticmethod,
+    classmethod,
+    property,
+    functools.cached_property,
+    functools.partialmethod,
+    types.MemberDescriptorType,
+    types.GetSetDescriptorType,
+    types.WrapperDescriptorType,
+    types.MethodDescriptorType,
+    types.ClassMethodDescriptorType,
+    types.BuiltinFunctionType,
+)
+_DYNAMIC_HOOKS = ("__getattr__", "__getattribute__", "__dir__")
+
+
+def is_static(spec: type) -> bool:
+    """Whether ``getattr`` on *spec* depends only on its classes' dicts."""
+    own_metaclass: type = type(spec)
+    for metaclass in own_metaclass.__mro__:
+        if metaclass is type or metaclass is object:
+            continue
+        if any(hook in metaclass.__dict__ for hook in _DYNAMIC_HOOKS):
+            return False
+    for klass in spec.__mro__:
+        for value in klass.__dict__.values():
+            if hasattr(type(value), "__get__") and not isinstance(
+                value, _STATIC_DESCRIPTORS
+            ):
+                return False
+    return True
+
+
 class Fingerprint:
     """The state of a class that ``create_autospec``'s result depends on."""
 
@@ -69,7 +142,12 @@ class Fingerprint:
     def __init__(self, spec: type) -> None:
         self._mro = _full_mro(spec)
         self._dicts = tuple(
-            (klass, tuple(klass.__dict__), tuple(klass.__dict__.values()))
+            (
+                klass,
+                tuple(klass.__dict__),
+                tuple(klass.__dict__.values()),
+                _states(klass.__dict__.values()),
+            )
             for klass in self._mro
             if _is_mutable(klass)
         )
@@ -79,13 +157,15 @@ class Fingerprint:
         mro = _full_mro(spec)
         if len(mro) != len(self._mro) or not all(map(operator.is_, mro, self._mro)):
             return False
-        for klass, keys, values in self._dicts:
+        for klass, keys, values, states in self._dicts:
             namespace = klass.__dict__
             # Keys compare by equality (strings); values by identity, so no
             # user-defined __eq__ ever runs here.
             if tuple(namespace) != keys or not all(
                 map(operator.is_, namespace.values(), values)
             ):
+                return False
+            if not _same(_states(values), states):
                 return False
         return True
 
@@ -308,6 +388,12 @@ class ClassInfo:
                 )
             self.entries.append((name, original, method))
         self.has_methods = any(method for _, _, method in self.entries)
+        # The stdlib reads each method's signature when it builds the mock;
+        # read them now, so that a function changed in place between a
+        # build and the first touch of a child cannot leak into it.
+        for _, _, method in self.entries:
+            if method is not None and method.kind == FUNCTION:
+                method.signature_namespace()
 
     def signature_namespace(self, instance: bool) -> dict[str, Any]:
         """What ``_check_signature(spec, mock, True, instance)`` would set."""
@@ -338,8 +424,9 @@ def introspect(spec: type) -> ClassInfo:
     if info is not None and info.fingerprint.matches(spec):
         return info
     info = ClassInfo(spec)
-    with _cache_lock:
-        _cache[spec] = info
+    if is_static(spec):
+        with _cache_lock:
+            _cache[spec] = info
     return info
 
 

@@ -142,7 +142,8 @@ class GetTests(SessionTestCase):
 
     def test_bad_arguments_are_refused(self) -> None:
         """A registry, pools or name of the wrong type raises TypeError."""
-        for kwargs in ({"registry": {}}, {"pools": object()}, {"name": 3}):
+        bad: list[dict[str, Any]] = [{"registry": {}}, {"pools": object()}, {"name": 3}]
+        for kwargs in bad:
             with self.subTest(kwargs), self.assertRaises(TypeError):
                 MockSession(**kwargs)
 
