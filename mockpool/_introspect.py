@@ -40,9 +40,8 @@ __all__ = [
     "supports",
 ]
 
-# CPython type flags: only heap types without the immutable flag can have
-# their dict changed from Python code, so only they need fingerprinting.
-_TPFLAGS_IMMUTABLETYPE = 1 << 8
+# CPython's flag for types allocated at run time; only these need
+# fingerprinting.
 _TPFLAGS_HEAPTYPE = 1 << 9
 
 #: How many spec classes keep their introspection. Each entry holds the
@@ -52,8 +51,9 @@ CACHE_SIZE = 512
 
 
 def _is_mutable(klass: type) -> bool:
-    flags = klass.__flags__
-    return bool(flags & _TPFLAGS_HEAPTYPE) and not flags & _TPFLAGS_IMMUTABLETYPE
+    # Static (non-heap) types never change. Heap types can, even "immutable"
+    # ones: 3.13 adds ``__annotations__`` to io.BytesIO's dict on first read.
+    return bool(klass.__flags__ & _TPFLAGS_HEAPTYPE)
 
 
 def _full_mro(spec: type) -> tuple[type, ...]:

@@ -774,7 +774,9 @@ class CacheValidityTests(ContractMixin):
         def plain(self: Any, x: int) -> None:
             pass
 
-        marked = inspect.markcoroutinefunction(_copy_function(plain))  # type: ignore[attr-defined]
+        marked = inspect.markcoroutinefunction(  # type: ignore[attr-defined, unused-ignore]
+            _copy_function(plain)
+        )
         svc.flagged = plain  # type: ignore[attr-defined]
         self.assertChangeSeen(
             svc,
