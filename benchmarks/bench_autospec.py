@@ -20,7 +20,6 @@ Usage: python benchmarks/bench_autospec.py [--number N] [--repeat R]
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import statistics
 import sys
@@ -36,25 +35,7 @@ import corpus
 import mockpool
 from mockpool import _introspect
 
-
-def method_names(cls: type) -> list[str]:
-    """The methods a test could call on an instance, sorted.
-
-    Every routine that is not a dunder: Python functions (which
-    create_autospec turns into method children) and C methods (which it
-    autospecs on first access, on both sides alike).
-    """
-    names = []
-    for name in dir(cls):
-        if name.startswith("__") and name.endswith("__"):
-            continue
-        try:
-            value = getattr(cls, name)
-        except AttributeError:
-            continue
-        if inspect.isroutine(value):
-            names.append(name)
-    return names
+method_names = corpus.method_names
 
 
 def workload(

@@ -43,20 +43,7 @@ import mockpool
 from mockpool._pool import PoolManager
 from mockpool._session import mock_session
 
-
-def method_names(cls: type) -> list[str]:
-    """Public routines of *cls*, sorted (as ``bench_autospec.py`` picks them)."""
-    names = []
-    for name in dir(cls):
-        if name.startswith("_"):
-            continue
-        try:
-            value = getattr(cls, name)
-        except AttributeError:
-            continue
-        if inspect.isroutine(value):
-            names.append(name)
-    return names
+method_names = corpus.method_names
 
 
 def best_time(func: Callable[[], None], number: int) -> float:

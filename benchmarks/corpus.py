@@ -9,6 +9,7 @@ objects. Third-party classes are used when installed (``pip install
 from __future__ import annotations
 
 import importlib
+import inspect
 
 #: "module:qualname" of every class in the corpus.
 CORPUS = (
@@ -66,3 +67,23 @@ def load(names: tuple[str, ...] = CORPUS) -> tuple[list[type], list[str]]:
         assert isinstance(target, type), name
         classes.append(target)
     return classes, missing
+
+
+def method_names(cls: type) -> list[str]:
+    """The methods a test could call on an instance, sorted.
+
+    Every routine that is not a dunder: Python functions (which
+    create_autospec turns into method children) and C methods (which it
+    autospecs on first access). Both benchmarks touch these.
+    """
+    names = []
+    for name in dir(cls):
+        if name.startswith("__") and name.endswith("__"):
+            continue
+        try:
+            value = getattr(cls, name)
+        except AttributeError:
+            continue
+        if inspect.isroutine(value):
+            names.append(name)
+    return names
