@@ -1,6 +1,7 @@
 """mockpool: fast, isolated, shareable mocks for unittest suites."""
 
 from mockpool._autospec import create_autospec
+from mockpool._dropin_patch import patch
 from mockpool._exceptions import (
     ArgumentTypeError,
     DuplicateServiceError,
@@ -10,6 +11,7 @@ from mockpool._exceptions import (
     InvalidPolicyError,
     InvalidServiceSpecError,
     InvalidVariantError,
+    LeakWarning,
     MockPoolError,
     MockPoolWarning,
     NoActiveSessionError,
@@ -72,6 +74,7 @@ __all__ = [
     "InvalidPolicyError",
     "InvalidServiceSpecError",
     "InvalidVariantError",
+    "LeakWarning",
     "MockNamespace",
     "MockPoolError",
     "MockPoolWarning",
@@ -108,6 +111,7 @@ __all__ = [
     "installed",
     "mock_services",
     "mock_session",
+    "patch",
     "register",
     "service_definition",
     "session_for",

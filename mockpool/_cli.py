@@ -9,43 +9,92 @@ Subcommands:
     Runs the bundled legacy suite plainly and under ``run``, each in a fresh
     process, and prints both times, the ratio, each run's peak memory and
     whether the results are identical.
+``combine DIR_OR_FILE... [--json OUT]``
+    Merges the per-worker ``mockpool-report-*.json`` files of a parallel run
+    and prints the merged report (see :mod:`mockpool._combine_command`).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import unittest
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = ["main"]
 
 _USAGE = """\
-usage: python -m mockpool run [unittest arguments]
+usage: python -m mockpool run [--report-json PATH] [--strict] [--no-report]
+                              [unittest arguments]
        python -m mockpool demo [--python PYTHON]
+       python -m mockpool combine DIR_OR_FILE... [--json OUT]
 
-  run    run tests as `python -m unittest` does, with mockpool installed
-  demo   run the bundled 1,199-test legacy suite plainly and accelerated
+  run      run tests as `python -m unittest` does, with mockpool installed
+  demo     run the bundled 1,199-test legacy suite plainly and accelerated
+  combine  merge the per-worker report files of a parallel run and print them
 """
+
+
+def _run_options(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
+    """Split mockpool's own options of ``run`` from unittest's arguments."""
+    options: dict[str, Any] = {"report_json": None, "strict": False, "report": True}
+    rest: list[str] = []
+    items = iter(argv)
+    for item in items:
+        if item == "--report-json":
+            path = next(items, None)
+            if path is None:
+                raise ValueError("--report-json needs a file path: --report-json PATH")
+            options["report_json"] = path
+        elif item.startswith("--report-json="):
+            options["report_json"] = item.partition("=")[2]
+        elif item == "--strict":
+            options["strict"] = True
+        elif item == "--no-report":
+            options["report"] = False
+        else:
+            rest.append(item)
+    return options, rest
 
 
 def run(argv: Sequence[str]) -> int:
     """Run ``python -m unittest`` with *argv*, mockpool installed.
 
+    Besides unittest's arguments, takes ``--report-json PATH`` (also write
+    the run report as JSON), ``--strict`` (a leak fails its test) and
+    ``--no-report`` (print no report).
+
     Returns:
         The exit status ``python -m unittest`` would give.
     """
+    from mockpool import _worker_files
     from mockpool._install import install
 
-    with install():
+    try:
+        options, rest = _run_options(argv)
+    except ValueError as exc:
+        sys.stderr.write(f"python -m mockpool run: {exc}\n")
+        return 2
+    code: int = 0
+    with install(strict=options["strict"]):
         try:
-            unittest.main(module=None, argv=["python -m mockpool run", *argv])
+            unittest.main(module=None, argv=["python -m mockpool run", *rest])
         except SystemExit as exit_:
             # unittest.main decides the status by this Python's own rules
             # (3.12 added status 5 for a run of no tests).
-            code = exit_.code
-            return code if isinstance(code, int) else (0 if code is None else 1)
-    return 0  # pragma: no cover - unittest.main always exits
+            status = exit_.code
+            code = status if isinstance(status, int) else (0 if status is None else 1)
+    report = _worker_files.process_report()
+    if options["report"]:
+        sys.stderr.write(report.render() + "\n")
+        sys.stderr.flush()
+    if options["report_json"]:
+        _worker_files.write_atomic(
+            options["report_json"], json.dumps(report.to_dict(), indent=2)
+        )
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -68,5 +117,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         options = parser.parse_args(rest)
         return demo(options.python)
-    sys.stderr.write(f"unknown command {command!r}; use 'run' or 'demo'\n\n{_USAGE}")
+    if command == "combine":
+        from mockpool._combine_command import combine_command
+
+        return combine_command(rest)
+    sys.stderr.write(
+        f"unknown command {command!r}; use 'run', 'demo' or 'combine'\n\n{_USAGE}"
+    )
     return 2

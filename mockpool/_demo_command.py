@@ -51,6 +51,10 @@ def run_child(accelerated: bool, output: str, suites: Sequence[str] = SUITES) ->
     finally:
         if installation is not None:
             installation.undo()
+    if accelerated:
+        from mockpool import _worker_files
+
+        report["mockpool"] = _worker_files.process_report().render()
     with open(output, "w", encoding="utf-8") as stream:
         json.dump(report, stream)
     return 0
@@ -100,6 +104,7 @@ def demo(python: str = sys.executable) -> int:
         "peak RSS accelerated / plain: "
         f"{fast['peak_rss_mb'] / plain['peak_rss_mb']:.2f}"
     )
+    print(fast["mockpool"])
     if same:
         print(f"results identical: yes ({len(plain['outcomes'])} test ids)")
         return 0

@@ -42,6 +42,7 @@ __all__ = [
     "InvalidPolicyError",
     "InvalidServiceSpecError",
     "InvalidVariantError",
+    "LeakWarning",
     "MockPoolError",
     "MockPoolWarning",
     "NoActiveSessionError",
@@ -169,6 +170,17 @@ class ArgumentTypeError(MockPoolError, TypeError):
 
 class MockPoolWarning(UserWarning):
     """Base class for warnings issued by mockpool.
+
+    .. versionadded:: 0.1
+    """
+
+
+class LeakWarning(MockPoolWarning):
+    """A test left something patched: a patch not undone, or a mock assigned.
+
+    Issued by the per-test sessions of :func:`mockpool.install` and
+    ``python -m mockpool run`` when a test ends; the message names the test
+    and the target. In strict mode the test fails instead.
 
     .. versionadded:: 0.1
     """

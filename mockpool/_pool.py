@@ -83,7 +83,7 @@ class Lease:
     only here, so that ``sys.getrefcount`` sees a known number of owners.
     """
 
-    __slots__ = ("baseline", "mock", "ready", "service")
+    __slots__ = ("baseline", "mock", "ready", "recycled", "service")
 
     def __init__(self, mock: Any, service: str) -> None:
         self.mock = mock
@@ -92,6 +92,8 @@ class Lease:
         self.baseline = Baseline(mock)
         #: True once restored and configured: can be handed out as is.
         self.ready = False
+        #: True if the last hand-out was served without a build.
+        self.recycled = False
 
 
 class Pool:
@@ -122,6 +124,9 @@ class Pool:
         self.min_size = min_size
         self.max_size = max_size
         self.variant = Variant.coerce(variant)
+        self._init_state()
+
+    def _init_state(self) -> None:
         self._lock = threading.Lock()
         self._idle: deque[Lease] = deque()
         # id(mock) -> weak reference to it, for the mocks handed out.
@@ -144,16 +149,18 @@ class Pool:
             A :class:`Lease`; its ``mock`` is the mock. Give the lease back
             with :meth:`release`.
         """
-        definition = self.registry.get(self.name)
+        definition = self._definition()
         while True:
             with self._lock:
                 entry = self._idle.popleft() if self._idle else None
             if entry is None:
                 entry = self._build(definition)
+                entry.recycled = False
                 break
             if self._make_ready(entry, definition):
                 with self._lock:
                     self._hits += 1
+                entry.recycled = True
                 break
         key = id(entry.mock)
         with self._lock:
@@ -162,6 +169,10 @@ class Pool:
             self._peak = max(self._peak, len(self._leases))
         entry.ready = False
         return entry
+
+    def _definition(self) -> ServiceDefinition:
+        """How this pool's mocks are built and configured."""
+        return self.registry.get(self.name)
 
     def _forget(self, key: int) -> Any:
         def forget(_: object) -> None:
@@ -223,21 +234,22 @@ class Pool:
             reference = self._leases.pop(id(entry.mock), None)
             if reference is None or reference() is not entry.mock:
                 # Not handed out by this pool (or returned twice).
-                self._discards[DiscardReason.STATE] += 1
-                return
-            del reference
-            if not self.registry.get(self.name).instance:
-                self._discards[DiscardReason.CLASS_SPEC] += 1
-                return
-            if not entry.baseline.recyclable:
-                self._discards[DiscardReason.EAGER_CHILDREN] += 1
-                return
-            if len(self._idle) >= self.max_size:
-                self._discards[DiscardReason.POOL_FULL] += 1
-                return
-            self._idle.append(entry)
+                reason: str | None = DiscardReason.STATE
+            elif not self._definition().instance:
+                reason = DiscardReason.CLASS_SPEC
+            elif not entry.baseline.recyclable:
+                reason = DiscardReason.EAGER_CHILDREN
+            elif len(self._idle) >= self.max_size:
+                reason = DiscardReason.POOL_FULL
+            else:
+                reason = None
+                self._idle.append(entry)
+            del reference, entry
+        if reason is not None:
+            self._discard(reason)
 
     def _discard(self, reason: str) -> None:
+        """Count a mock thrown away; called without the lock held."""
         with self._lock:
             self._discards[reason] += 1
 
@@ -253,7 +265,7 @@ class Pool:
         if not isinstance(target, int) or isinstance(target, bool) or target < 0:
             raise ValueError(f"warm count must be a non-negative int, not {target!r}")
         target = min(target, self.max_size)
-        definition = self.registry.get(self.name)
+        definition = self._definition()
         built = 0
         while True:
             with self._lock:

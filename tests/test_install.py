@@ -93,10 +93,10 @@ class InstallTests(unittest.TestCase):
     def test_install_serves_create_autospec_and_uninstall_restores(self) -> None:
         """install swaps in ours; the last uninstall puts the stdlib's back."""
         with mockpool.install():
-            self.assertIs(mock.create_autospec, mockpool.create_autospec)
+            self.assertIs(mock.create_autospec, _install.accelerated_autospec)
             with mockpool.install():
                 self.assertTrue(mockpool.installed())
-            self.assertIs(mock.create_autospec, mockpool.create_autospec)
+            self.assertIs(mock.create_autospec, _install.accelerated_autospec)
         self.assertIs(mock.create_autospec, _stdlib.create_autospec)
         self.assertFalse(mockpool.installed())
 

@@ -1,0 +1,211 @@
+"""Tests for the drop-in's per-test sessions: pooling, scopes and leaks."""
+
+from __future__ import annotations
+
+import io
+import unittest
+import warnings
+from typing import Any
+from unittest import mock
+
+import mockpool
+from mockpool import _dropin, _worker_files
+from tests import _dropin_cases as cases
+from tests import _leaky
+
+# Module attributes, not imported names: a TestCase class imported here
+# would be discovered and run as a test of this module.
+SEEN, KEPT, Gateway = cases.SEEN, cases.KEPT, cases.Gateway
+
+
+def run_tests(*cases: type[unittest.TestCase], strict: bool = False) -> Any:
+    """Run *cases* under the drop-in; return (result, leak warnings)."""
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite(loader.loadTestsFromTestCase(case) for case in cases)
+    _dropin.enable(strict=strict)
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            runner = unittest.TextTestRunner(stream=io.StringIO(), warnings="always")
+            result = runner.run(suite)
+    finally:
+        _dropin.disable()
+    leaks = [w for w in caught if issubclass(w.category, mockpool.LeakWarning)]
+    return result, leaks
+
+
+def _ids(entries: list[tuple[unittest.TestCase, str]]) -> set[str]:
+    return {test.id() for test, _ in entries}
+
+
+class DropInTestBase(unittest.TestCase):
+    def setUp(self) -> None:
+        SEEN.clear()
+        KEPT.clear()
+        self.addCleanup(SEEN.clear)
+        self.addCleanup(KEPT.clear)
+        self.installation = mockpool.install()
+        self.addCleanup(self.installation.undo)
+        _dropin._spec_pools.clear()
+        self.report = _worker_files.process_report()
+        fields = ("tests", "requested", "hits")
+        self.before = {field: getattr(self.report, field) for field in fields}
+
+    def report_delta(self, field: str) -> int:
+        now: int = getattr(self.report, field)
+        before: int = self.before[field]
+        return now - before
+
+
+class PoolingTests(DropInTestBase):
+    def test_instance_autospec_is_recycled_pristine(self) -> None:
+        """The second test gets the first test's mock, as a fresh build is."""
+        result, _ = run_tests(cases.Configures)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+        first, second, state = SEEN[0], SEEN[1], SEEN[2]
+        self.assertEqual(first, second, "the mock was not recycled")
+        self.assertEqual(state, ([], False, True, None, True))
+        # Neither the return value (99) nor the side effect (1, 2) survived.
+        self.assertIsInstance(SEEN[3], mock.NonCallableMock)
+
+    def test_recycled_mock_checks_signatures_like_a_fresh_one(self) -> None:
+        """A recycled mock still refuses calls the spec does not allow."""
+
+        class BadCall(unittest.TestCase):
+            def test_1(self) -> None:
+                SEEN.append(id(mock.create_autospec(Gateway, instance=True)))
+
+            def test_2(self) -> None:
+                gateway = mock.create_autospec(Gateway, instance=True)
+                SEEN.append(id(gateway))
+                with self.assertRaises(TypeError):
+                    gateway.send()
+                with self.assertRaises(AttributeError):
+                    gateway.not_a_method
+
+        result, _ = run_tests(BadCall)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+        self.assertEqual(SEEN[0], SEEN[1])
+
+    def test_mock_kept_past_its_test_is_not_recycled(self) -> None:
+        """A mock stored outside the test is never handed out again."""
+        result, _ = run_tests(cases.Escapes)
+        self.assertTrue(result.wasSuccessful())
+        self.assertNotEqual(SEEN[0], SEEN[1])
+        self.assertIs(KEPT[0].send.called, False)
+
+    def test_mocks_built_in_setupclass_belong_to_the_class(self) -> None:
+        """setUpClass mocks are never pooled: tests get others, state stays."""
+        result, _ = run_tests(cases.SharesAcrossClass)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+        built_in_tests = {SEEN[0], SEEN[1]}
+        self.assertEqual(SEEN[2], "class-wide")
+        self.assertNotIn(id(cases.SharesAcrossClass.shared), built_in_tests)
+        del cases.SharesAcrossClass.shared
+
+    def test_changed_class_gets_a_mock_of_the_class_as_it_is(self) -> None:
+        """Patching the class between tests changes what a build is."""
+
+        class First(unittest.TestCase):
+            def test_1(self) -> None:
+                SEEN.append(mock.create_autospec(Gateway, instance=True))
+
+        run_tests(First)
+        old = SEEN.pop()
+        del old
+        with mock.patch.object(Gateway, "extra", create=True, new=lambda self: 1):
+            run_tests(First)
+            self.assertTrue(hasattr(SEEN[0], "extra"))
+        SEEN.clear()
+        run_tests(First)
+        self.assertFalse(hasattr(SEEN[0], "extra"))
+
+    def test_other_calls_are_built_not_pooled(self) -> None:
+        """Class specs, named mocks and extra kwargs are fresh every time."""
+
+        class Others(unittest.TestCase):
+            def test_1(self) -> None:
+                SEEN.append(id(mock.create_autospec(Gateway)))
+                SEEN.append(id(mock.create_autospec(Gateway, instance=True, name="g")))
+
+            def test_2(self) -> None:
+                SEEN.append(id(mock.create_autospec(Gateway)))
+                SEEN.append(id(mock.create_autospec(Gateway, instance=True, name="g")))
+
+        result, _ = run_tests(Others)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+        self.assertEqual(self.report_delta("hits"), 0)
+        self.assertEqual(self.report_delta("requested"), 4)
+
+    def test_report_counts_requests_and_hits(self) -> None:
+        """The run report sees one build and one build avoided."""
+        run_tests(cases.Configures)
+        self.assertEqual(self.report_delta("tests"), 2)
+        self.assertEqual(self.report_delta("requested"), 2)
+        self.assertEqual(self.report_delta("hits"), 1)
+
+    def test_each_test_runs_in_its_own_session(self) -> None:
+        """A session named after the test is current during it, closed after."""
+        run_tests(cases.SessionPerTest)
+        name, closed = SEEN[0]
+        self.assertEqual(name, "tests._dropin_cases.SessionPerTest.test_session")
+        self.assertFalse(closed)
+        self.assertTrue(SEEN[1].closed)
+        self.assertIsNone(mockpool.current_session())
+
+
+class LeakTests(DropInTestBase):
+    def tearDown(self) -> None:
+        _leaky.repair()
+
+    def leaks_by_test(self, caught: list[Any]) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for warning in caught:
+            text = str(warning.message)
+            test_id = text.split(" leaked: ")[0]
+            found.setdefault(test_id, []).append(text)
+        return found
+
+    def test_leaking_tests_are_named_and_clean_ones_are_not(self) -> None:
+        """Each leaking test gets a warning naming it and the target."""
+        result, caught = run_tests(_leaky.Leaks, _leaky.CleansUp)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+        found = self.leaks_by_test(caught)
+        self.assertEqual(set(found), set(_leaky.LEAKING))
+        for test_id, kind in _leaky.LEAKING.items():
+            self.assertIn(kind, found[test_id][0])
+        self.assertIn(
+            "tests._leaky.helper still patched",
+            found["tests._leaky.Leaks.test_patch_started_never_stopped"][0],
+        )
+        self.assertIn(
+            "tests._leaky.Target.method = <MagicMock",
+            found["tests._leaky.Leaks.test_mock_assigned_to_class"][0],
+        )
+        report_leaks = {leak.test_id for leak in self.report.leaks}
+        self.assertLessEqual(set(_leaky.LEAKING), report_leaks)
+
+    def test_strict_mode_fails_exactly_the_leaking_tests(self) -> None:
+        """In strict mode a leak is the leaking test's failure."""
+        result, caught = run_tests(_leaky.Leaks, _leaky.CleansUp, strict=True)
+        self.assertEqual(_ids(result.failures), set(_leaky.LEAKING))
+        self.assertEqual(result.errors, [])
+        self.assertEqual(caught, [])
+        self.assertEqual(result.testsRun, 9)
+
+
+class EnableTests(unittest.TestCase):
+    def test_enable_and_disable_restore_the_stdlib(self) -> None:
+        """Nothing of the drop-in remains on unittest once disabled."""
+        run, enter = unittest.TestCase.run, mock._patch.__enter__
+        _dropin.enable()
+        _dropin.enable()
+        self.assertIsNot(unittest.TestCase.run, run)
+        _dropin.disable()
+        self.assertIsNot(unittest.TestCase.run, run)
+        _dropin.disable()
+        self.assertIs(unittest.TestCase.run, run)
+        self.assertIs(mock._patch.__enter__, enter)
+
+    def test_no_scope_outside_tests(self) -> None:
+        """Outside a test (import, setUpClass) there is no scope to pool into."""
+        self.assertIsNone(_dropin.current_scope())
