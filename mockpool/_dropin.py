@@ -5,7 +5,8 @@ whatever runner calls it: ``python -m mockpool run``, stestr,
 unittest-parallel, pytest -- runs inside a :class:`TestScope`:
 
 * a :class:`~mockpool.MockSession` named after the test is current for the
-  whole test (setUp, the test, tearDown and cleanups);
+  whole test (setUp, the test, tearDown and cleanups) -- unless the test
+  runs in a session of its own already (a mockpool decorator or mixin);
 * ``create_autospec(cls, instance=True)`` (direct, with no other arguments)
   is served from a pool of pristine instance mocks of ``cls``, and the mock
   goes back to the pool when the test ends. It is handed out again only if
@@ -47,7 +48,7 @@ from mockpool._exceptions import LeakWarning
 from mockpool._factory import Variant
 from mockpool._pool import DEFAULT_MAX_SIZE, Lease, Pool
 from mockpool._registry import ServiceDefinition
-from mockpool._session import MockSession
+from mockpool._session import MockSession, current_session
 
 __all__ = [
     "SpecPool",
@@ -212,7 +213,9 @@ class TestScope:
     ) -> None:
         self.test_id = test_id
         self.strict = strict
-        self.session = MockSession(name=test_id)
+        #: The test's own session; None while closed, or if the test runs
+        #: inside a session of its own (a mockpool decorator or mixin).
+        self.session: MockSession | None = None
         self._watched = watched
         self._leases: dict[int, Lease] = {}
         self._pools: dict[int, SpecPool] = {}
@@ -225,8 +228,15 @@ class TestScope:
         self._checked = False
 
     def open(self) -> None:
-        """Make this the scope of the current thread, and its session current."""
-        self.session.open()
+        """Make this the scope of the current thread, and its session current.
+
+        A test that already runs in a session -- ``@mock_services`` or
+        :class:`~mockpool.MockSessionMixin` wrap ``run`` -- keeps it: that is
+        the session it asked for, and nesting an empty one inside would hide
+        it from :func:`~mockpool.current_session`.
+        """
+        if current_session() is None:
+            self.session = MockSession(name=self.test_id).open()
         _local.scope = self
 
     def acquire(self, pool: SpecPool) -> Any:
@@ -278,16 +288,20 @@ class TestScope:
     def _unrestored_patches(self) -> Iterator[str]:
         seen: set[tuple[int, str]] = set()
         for target, attribute, original in self._patches:
+            # The first patch of a target saw its true original.
             if (id(target), attribute) in seen:
                 continue
             seen.add((id(target), attribute))
             if _raw_attribute(target, attribute) is not original:
                 yield f"{_describe(target)}.{attribute} still patched"
+        checked: set[int] = set()
         for patched, items in self._dicts:
-            now = list(patched.items())
-            if len(now) != len(items) or any(
-                a[0] != b[0] or a[1] is not b[1] for a, b in zip(now, items)
-            ):
+            # Against the first patch of each dict: nested ones saw the
+            # contents the outer ones had set.
+            if id(patched) in checked:
+                continue
+            checked.add(id(patched))
+            if not _holds(patched, items):
                 yield f"dict {_describe_dict(patched)} not restored"
 
     def _new_assignments(self) -> Iterator[str]:
@@ -313,7 +327,8 @@ class TestScope:
             report = _worker_files.process_report()
             report.record_test()
             try:
-                self.session.close()
+                if self.session is not None:
+                    self.session.close()
             finally:
                 _worker_files.flush()
 
@@ -333,6 +348,25 @@ def _namespace_of(target: Any) -> Any:
         return object.__getattribute__(target, "__dict__")
     except AttributeError:
         return None
+
+
+def _holds(patched: Any, items: list[tuple[Any, Any]]) -> bool:
+    """Whether the mapping *patched* holds exactly *items* again."""
+    now = dict(patched.items())
+    if len(now) != len(items):
+        return False
+    for key, value in items:
+        current = now.get(key, _MISSING)
+        if current is value:
+            continue
+        # os.environ decodes a new str on every read: equal, not identical.
+        try:
+            if type(current) is type(value) and current == value:
+                continue
+        except Exception:  # an __eq__ that raises is no proof of equality
+            pass
+        return False
+    return True
 
 
 def _describe(target: Any) -> str:

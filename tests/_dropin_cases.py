@@ -91,3 +91,15 @@ class SessionPerTest(unittest.TestCase):
         assert session is not None
         SEEN.append((session.name, session.closed))
         SEEN.append(session)
+
+
+class OwnSession(unittest.TestCase):
+    """Runs in a session of its own, as mockpool's decorator and mixin do."""
+
+    def run(self, result: Any = None) -> Any:
+        with mockpool.mock_session(name="its own"):
+            return super().run(result)
+
+    def test_sees_its_own_session(self) -> None:
+        session = mockpool.current_session()
+        SEEN.append(None if session is None else session.name)

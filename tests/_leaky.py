@@ -8,6 +8,7 @@ the drop-in's per-test sessions and checks which ones the leak check names.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import unittest
 from typing import Any
@@ -78,6 +79,21 @@ class CleansUp(unittest.TestCase):
     def test_patch_decorator(self, patched: Any) -> None:
         helper()
         patched.assert_called_once_with()
+
+    def test_patch_dict_of_os_environ(self) -> None:
+        # os.environ hands out a new str on every read.
+        with mock.patch.dict(os.environ, {"MOCKPOOL_LEAKY": "1"}):
+            self.assertEqual(os.environ["MOCKPOOL_LEAKY"], "1")
+
+    def test_nested_patches_of_one_target(self) -> None:
+        outer = mock.patch.dict(CONFIG, {"mode": "test"})
+        outer.start()
+        self.addCleanup(outer.stop)
+        inner = mock.patch.dict(CONFIG, clear=True)
+        inner.start()
+        self.addCleanup(inner.stop)
+        with mock.patch(f"{__name__}.helper"), mock.patch(f"{__name__}.helper"):
+            pass
 
     def test_assignment_undone_in_cleanup(self) -> None:
         Target.method = mock.MagicMock()  # type: ignore[method-assign]

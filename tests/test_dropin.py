@@ -152,6 +152,12 @@ class PoolingTests(DropInTestBase):
         self.assertTrue(SEEN[1].closed)
         self.assertIsNone(mockpool.current_session())
 
+    def test_a_test_in_a_session_of_its_own_keeps_it(self) -> None:
+        """A test wrapped in its own session sees that one, not the drop-in's."""
+        result, _ = run_tests(cases.OwnSession)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+        self.assertEqual(SEEN, ["its own"])
+
 
 class LeakTests(DropInTestBase):
     def tearDown(self) -> None:
@@ -190,7 +196,7 @@ class LeakTests(DropInTestBase):
         self.assertEqual(_ids(result.failures), set(_leaky.LEAKING))
         self.assertEqual(result.errors, [])
         self.assertEqual(caught, [])
-        self.assertEqual(result.testsRun, 9)
+        self.assertEqual(result.testsRun, 11)
 
 
 class EnableTests(unittest.TestCase):
