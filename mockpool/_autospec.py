@@ -21,6 +21,7 @@ goes to ``unittest.mock.create_autospec`` unchanged.
 
 from __future__ import annotations
 
+import copy
 import inspect
 import threading
 import types
@@ -353,7 +354,18 @@ class _PendingMethod:
         self._reset_side = self._reset_side or bool(side_effect)
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            # Protocol lookups (copy's __deepcopy__, pickle's __reduce_ex__
+            # on a half-built copy) must not build the child.
+            raise AttributeError(name)
         return getattr(self.materialise(), name)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        twin = _pending_copy(self, memo)
+        if twin is not None:
+            twin._reset_return = self._reset_return
+            twin._reset_side = self._reset_side
+        return twin if twin is not None else copy.deepcopy(self.materialise(), memo)
 
     def materialise(self, publish: bool = True) -> Any:
         """Build the child as ``create_autospec`` would have, once.
@@ -379,6 +391,25 @@ class _PendingMethod:
                         return_value=self._reset_return, side_effect=self._reset_side
                     )
             return child
+
+
+def _pending_copy(pending: Any, memo: dict[int, Any]) -> Any:
+    """The placeholder of a deep copy of *pending*'s parent, or None.
+
+    ``copy.deepcopy(mock)`` creates the copy of the parent first (it is in
+    *memo* by the time the children dict is copied). The stdlib's copy holds
+    a copy of each child, built for the original parent and never touched --
+    the same as a child built for the copy. So the copy gets a placeholder
+    of its own, bound to it, and builds that child only if touched.
+    Without the parent in *memo* (a placeholder copied on its own) there is
+    nothing to bind to: None, and the caller copies the built child.
+    """
+    parent = memo.get(id(pending._parent))
+    if parent is None:
+        return None
+    if type(pending) is _PendingMethod:
+        return _PendingMethod(parent, pending._entry, pending._spec_set)
+    return _PendingRoutine(parent, pending._entry, pending._spec_set, pending._instance)
 
 
 def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
@@ -433,6 +464,10 @@ class _PendingRoutine:
 
     def reset_mock(self, *args: Any, **kwargs: Any) -> None:
         """``reset_mock`` skips ``_SpecState`` children; so do we."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        twin = _pending_copy(self, memo)
+        return twin if twin is not None else copy.deepcopy(self.materialise(), memo)
 
     def materialise(self) -> Any:
         """Build the child as ``create_autospec(original, ...)`` would, once."""

@@ -9,6 +9,7 @@ handed to the stdlib.
 from __future__ import annotations
 
 import asyncio
+import copy
 import http.client
 import inspect
 import io
@@ -245,6 +246,41 @@ class LazyChildrenTests(BothSidesMixin, unittest.TestCase):
                 self.assertFalse(callable(instance))
                 instance.request("GET", "/")
                 cls_mock.return_value.request.assert_called_once_with("GET", "/")
+
+
+class CopyTests(BothSidesMixin, unittest.TestCase):
+    def test_deepcopy_and_copy_behave_as_the_stdlibs(self) -> None:
+        """Copies check signatures and record calls where the stdlib's do."""
+
+        def scenario(factory: Factory) -> list[Any]:
+            seen: list[Any] = []
+            for instance in (False, True):
+                original = factory(Client, instance=instance)
+                original.put("touched before", b"")
+                original.reset_mock(return_value=True)
+                clone = copy.deepcopy(original)
+                clone.get("k", timeout=2)
+                clone.put("c", b"v")
+                try:
+                    clone.get()
+                except TypeError as exc:
+                    seen.append(("TypeError", _normal(exc)))
+                try:
+                    clone.missing
+                except AttributeError as exc:
+                    seen.append(("AttributeError", _normal(exc)))
+                seen.append(isinstance(clone.fetch, mock.AsyncMock))
+                seen.append(_normal(clone.mock_calls))
+                seen.append(_normal(original.mock_calls))
+                seen.append(clone.get.call_count)
+                seen.append(_normal(clone.version()))
+                shallow = copy.copy(original)
+                shallow.get("s")
+                seen.append(original.get.call_count)
+                seen.append(_normal(original.mock_calls))
+            return seen
+
+        self.assertSameOnBothSides(scenario)
 
 
 class FallbackTests(BothSidesMixin, unittest.TestCase):
