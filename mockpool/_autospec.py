@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import os
 import threading
 import types
 from typing import Any
@@ -507,3 +508,14 @@ def _build_routine(
 
 
 _PENDING_TYPES = (_PendingMethod, _PendingRoutine)
+
+
+def _reinit_after_fork() -> None:
+    # A thread of the parent may have held the lock at the fork; in the
+    # child that thread does not exist and the lock would stay held.
+    global _materialise_lock
+    _materialise_lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_reinit_after_fork)

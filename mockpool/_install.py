@@ -35,6 +35,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import inspect
+import os
 import threading
 from collections.abc import Callable, Iterator
 from types import TracebackType
@@ -216,3 +217,14 @@ def _place(*, force: bool) -> None:
     ):
         mock.create_autospec = wanted
         _placed = wanted
+
+
+def _reinit_after_fork() -> None:
+    # A thread of the parent may have held the lock at the fork; in the
+    # child that thread does not exist and the lock would stay held.
+    global _lock
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_reinit_after_fork)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import inspect
 import operator
+import os
 import threading
 import types
 from typing import Any
@@ -434,3 +435,14 @@ def clear_cache() -> None:
     """Forget every cached introspection (for tests and benchmarks)."""
     with _cache_lock:
         _cache.clear()
+
+
+def _reinit_after_fork() -> None:
+    # A thread of the parent may have held the lock at the fork; in the
+    # child that thread does not exist and the lock would stay held.
+    global _cache_lock
+    _cache_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_reinit_after_fork)

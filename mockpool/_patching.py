@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from types import ModuleType
@@ -911,3 +912,14 @@ def _routed(description: str, entry: _Entry) -> _Active:
         return None
 
     return _Active(description, undo)
+
+
+def _reinit_after_fork() -> None:
+    # A thread of the parent may have held the lock at the fork; in the
+    # child that thread does not exist and the lock would stay held.
+    global _lock
+    _lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_reinit_after_fork)
