@@ -32,7 +32,7 @@ from unittest import mock
 from mockpool import _compat, _introspect, _stdlib
 from mockpool._introspect import ClassInfo, MethodEntry, Snapshot, Snapshots
 
-__all__ = ["create_autospec"]
+__all__ = ["build_instance", "create_autospec"]
 
 # Signature errors raised by our checkers are the test's failure, not ours:
 # unittest hides frames of modules that set this.
@@ -97,6 +97,14 @@ def create_autospec(
             spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
         )
     return _build(_introspect.introspect(spec), spec_set, instance, None, _name)
+
+
+def build_instance(info: ClassInfo, spec_set: bool) -> Any:
+    """``create_autospec(info.spec, spec_set, instance=True)``, from *info*.
+
+    Built from the given introspection even if the class has changed since.
+    """
+    return _build(info, spec_set, True, None, None)
 
 
 def _stdlib_create_autospec(

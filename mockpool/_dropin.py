@@ -113,6 +113,7 @@ class SpecPool(Pool):
         self.min_size = 0
         self.max_size = DEFAULT_MAX_SIZE
         self.variant = Variant.LAZY
+        self._info = info
         self._recipe = ServiceDefinition(
             name=name, spec=spec, instance=True, spec_set=spec_set
         )
@@ -120,6 +121,12 @@ class SpecPool(Pool):
 
     def _definition(self) -> ServiceDefinition:
         return self._recipe
+
+    def _make(self, definition: ServiceDefinition) -> Any:
+        # From this pool's own introspection, not the class as it is now:
+        # a build (by a warmer, say) while a test patches the class must
+        # still be a mock of the class this pool's key stands for.
+        return _autospec.build_instance(self._info, self._recipe.spec_set)
 
     def _discard(self, reason: str) -> None:
         super()._discard(reason)

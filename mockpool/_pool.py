@@ -23,10 +23,12 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import time
 import weakref
 from collections import Counter, deque
 from typing import Any
 
+from mockpool import _adapt
 from mockpool._factory import Variant, build_mock
 from mockpool._pristine import Baseline, DiscardReason
 from mockpool._registry import Registry, ServiceDefinition
@@ -126,7 +128,16 @@ class Pool:
         self.variant = Variant.coerce(variant)
         self._init_state()
 
+    @property
+    def adaptation(self) -> str:
+        """The service's adaptation level (``"pinned"`` keeps it as is)."""
+        level: str = self._definition().policy.adaptation
+        return level
+
     def _init_state(self) -> None:
+        #: Whether returned mocks may be recycled (the adapter may turn it
+        #: off for a pool whose restores keep failing).
+        self.recycle = True
         self._lock = threading.Lock()
         self._idle: deque[Lease] = deque()
         # id(mock) -> weak reference to it, for the mocks handed out.
@@ -154,7 +165,7 @@ class Pool:
             with self._lock:
                 entry = self._idle.popleft() if self._idle else None
             if entry is None:
-                entry = self._build(definition)
+                entry = self._timed_build(definition)
                 entry.recycled = False
                 break
             if self._make_ready(entry, definition):
@@ -166,8 +177,20 @@ class Pool:
         with self._lock:
             self._acquired += 1
             self._leases[key] = weakref.ref(entry.mock, self._forget(key))
-            self._peak = max(self._peak, len(self._leases))
+            leased = len(self._leases)
+            self._peak = max(self._peak, leased)
         entry.ready = False
+        _adapt.current_adapter().observe_acquire(self, leased)
+        return entry
+
+    def _timed_build(self, definition: ServiceDefinition) -> Lease:
+        started = time.perf_counter()
+        try:
+            entry = self._build(definition)
+        except Exception:
+            _adapt.current_adapter().observe_error(self)
+            raise
+        _adapt.current_adapter().observe_build(self, time.perf_counter() - started)
         return entry
 
     def _definition(self) -> ServiceDefinition:
@@ -181,15 +204,17 @@ class Pool:
 
         return forget
 
-    def _build(self, definition: ServiceDefinition) -> Lease:
-        built = build_mock(
+    def _make(self, definition: ServiceDefinition) -> Any:
+        """A fresh mock of the service, not yet configured."""
+        return build_mock(
             definition.resolve_spec(),
             self.variant,
             instance=definition.instance,
             spec_set=definition.spec_set,
         )
-        entry = Lease(built, self.name)
-        del built
+
+    def _build(self, definition: ServiceDefinition) -> Lease:
+        entry = Lease(self._make(definition), self.name)
         entry.baseline.calibrate(entry)
         definition.apply_defaults(entry.mock)
         entry.ready = True
@@ -207,6 +232,7 @@ class Pool:
                 definition.apply_defaults(entry.mock)
             except Exception:
                 reason = DiscardReason.DEFAULTS_FAILED
+                _adapt.current_adapter().observe_error(self)
         if reason is not None:
             self._discard(reason)
             return False
@@ -237,6 +263,8 @@ class Pool:
                 reason: str | None = DiscardReason.STATE
             elif not self._definition().instance:
                 reason = DiscardReason.CLASS_SPEC
+            elif not self.recycle:
+                reason = DiscardReason.RECYCLING_OFF
             elif not entry.baseline.recyclable:
                 reason = DiscardReason.EAGER_CHILDREN
             elif len(self._idle) >= self.max_size:
@@ -275,6 +303,12 @@ class Pool:
             built += 1
             with self._lock:
                 self._idle.append(entry)
+
+    def trim(self) -> None:
+        """Drop idle mocks beyond ``max_size`` (after it was lowered)."""
+        with self._lock:
+            while len(self._idle) > self.max_size:
+                self._idle.pop()
 
     def clear(self) -> None:
         """Drop every idle mock (handed-out ones are unaffected)."""

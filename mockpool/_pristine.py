@@ -47,6 +47,7 @@ class DiscardReason:
     CLASS_SPEC = "class mocks are not recycled"
     EAGER_CHILDREN = "children built eagerly (a method named like a mock attribute)"
     POOL_FULL = "pool full"
+    RECYCLING_OFF = "recycling turned off by adaptation"
     DEFAULTS_FAILED = "defaults failed to apply"
     STATE = "state differs from a fresh build"
 

@@ -33,7 +33,7 @@ from typing import Any
 from mockpool._exceptions import MockPoolError
 from mockpool._factory import Variant
 
-__all__ = ["FORMAT", "Leak", "ReportError", "RunReport", "SpecStats"]
+__all__ = ["FORMAT", "Adaptation", "Leak", "ReportError", "RunReport", "SpecStats"]
 
 #: The version of the dictionary (and JSON) form; :meth:`RunReport.from_dict`
 #: reads this version only.
@@ -45,8 +45,9 @@ COMBINED = "combined"
 #: The most lines :meth:`RunReport.render` gives, rule line included.
 MAX_LINES = 20
 _SLOWEST = 3
-_DISCARD_LINES = 3
+_DISCARD_LINES = 2
 _DEGRADED_LINES = 2
+_ADAPTATION_LINES = 2
 _MIN_LEAK_LINES = 3
 
 
@@ -57,6 +58,21 @@ class ReportError(MockPoolError, ValueError):
 
     .. versionadded:: 0.1
     """
+
+
+@dataclasses.dataclass(frozen=True)
+class Adaptation:
+    """A decision of the adapter (see :mod:`mockpool._adapt`), as reported.
+
+    .. versionadded:: 0.1
+    """
+
+    #: Which monitor fired, e.g. ``"build time"``.
+    trigger: str
+    #: The pool's service, or ``"*"`` for every pool.
+    service: str
+    #: What was changed, e.g. ``"variant autospec -> lazy"``.
+    action: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -141,6 +157,7 @@ class _Snapshot:
     discards: dict[str, int]
     degraded: dict[tuple[str, str], int]
     leaks: list[Leak]
+    adaptations: list[Adaptation]
     workers: list[str]
 
 
@@ -173,6 +190,7 @@ class RunReport:
         self._discards: Counter[str] = Counter()
         self._degraded: Counter[tuple[str, str]] = Counter()
         self._leaks: list[Leak] = []
+        self._adaptations: list[Adaptation] = []
         self._workers = [worker]
 
     def __repr__(self) -> str:
@@ -270,6 +288,20 @@ class RunReport:
         with self._lock:
             self._leaks.append(leak)
 
+    def record_adaptation(self, trigger: str, service: str, action: str) -> None:
+        """Record a decision of the adapter.
+
+        Args:
+            trigger: Which monitor fired.
+            service: The pool's service, or ``"*"``.
+            action: What was changed.
+        """
+        adaptation = Adaptation(trigger, service, action)
+        for field in dataclasses.fields(adaptation):
+            _check_str(field.name, getattr(adaptation, field.name))
+        with self._lock:
+            self._adaptations.append(adaptation)
+
     # -- reading ------------------------------------------------------------
 
     def _snapshot(self) -> _Snapshot:
@@ -282,6 +314,7 @@ class RunReport:
                 discards=dict(self._discards),
                 degraded=dict(self._degraded),
                 leaks=list(self._leaks),
+                adaptations=list(self._adaptations),
                 workers=list(self._workers),
             )
 
@@ -354,6 +387,12 @@ class RunReport:
             return list(self._leaks)
 
     @property
+    def adaptations(self) -> list[Adaptation]:
+        """The adapter's decisions, in the order recorded."""
+        with self._lock:
+            return list(self._adaptations)
+
+    @property
     def workers(self) -> list[str]:
         """The worker of each report merged into this one, itself included."""
         with self._lock:
@@ -380,6 +419,7 @@ class RunReport:
             self._discards.update(part.discards)
             self._degraded.update(part.degraded)
             self._leaks.extend(part.leaks)
+            self._adaptations.extend(part.adaptations)
             self._workers.extend(part.workers)
 
     @classmethod
@@ -441,6 +481,7 @@ class RunReport:
                 {"test_id": leak.test_id, "kind": leak.kind, "detail": leak.detail}
                 for leak in part.leaks
             ],
+            "adaptations": [dataclasses.asdict(item) for item in part.adaptations],
         }
 
     @classmethod
@@ -501,6 +542,16 @@ class RunReport:
                     fields.string("detail"),
                 )
             )
+        # Absent from files written before adaptation was reported.
+        for index, item in enumerate(top.get("adaptations", list)):
+            fields = _Reader(item, f"report 'adaptations'[{index}]")
+            report._adaptations.append(
+                Adaptation(
+                    fields.string("trigger"),
+                    fields.string("service"),
+                    fields.string("action"),
+                )
+            )
         return report
 
     # -- rendering ----------------------------------------------------------
@@ -532,6 +583,18 @@ class RunReport:
             "(measured build cost x builds avoided)"
         )
         slowest = _slowest(specs, _SLOWEST)
+        # Full lists everywhere would not fit on a screen: the slowest specs
+        # give up lines first (down to one), so leaks keep their room.
+        full = sum(
+            min(len(items), cap)
+            for items, cap in (
+                (part.discards, _DISCARD_LINES),
+                (part.degraded, _DEGRADED_LINES),
+                (part.adaptations, _ADAPTATION_LINES),
+            )
+        )
+        spare = MAX_LINES - len(lines) - 1 - 3 - full - 1 - _MIN_LEAK_LINES
+        slowest = slowest[: max(1, min(len(slowest), spare))]
         if slowest:
             lines.append("Slowest specs (mean build time):")
             lines.extend(
@@ -557,6 +620,16 @@ class RunReport:
                     for (spec, variant), count in degraded
                 ],
                 _DEGRADED_LINES,
+            )
+        )
+        lines.extend(
+            _section(
+                f"Adaptations: {len(part.adaptations)}",
+                [
+                    f"  {item.trigger}: {item.service}: {item.action}"
+                    for item in part.adaptations
+                ],
+                _ADAPTATION_LINES,
             )
         )
         by_test = _leaks_by_test(part.leaks)

@@ -1,0 +1,427 @@
+"""Dynamic adaptation: change how mocks are built and pooled from readings.
+
+Four monitors watch what the pools see, with the seed's thresholds as
+defaults (:class:`Thresholds`):
+
+========================  ===========  ========================================
+trigger                   default      action (once per pool)
+========================  ===========  ========================================
+build time of one mock    > 100 ms     build with the lazy autospec
+                                       (``autospec`` -> ``lazy``); a pool that
+                                       already is lazy keeps a warm stock
+process memory growth     > 50 MiB     memory-efficient pooling: every pool
+                                       keeps at most 2 idle mocks
+error rate of a pool      > 5 %        stable configuration: recycling off,
+                                       every mock is built fresh
+concurrent leases         > 20         scale the pool: room for twice as many
+                                       idle mocks (at most 200)
+========================  ===========  ========================================
+
+Every action changes *how* a mock is made or kept -- which of two variants
+that enforce exactly the same spec, how many idle mocks are kept, whether a
+returned mock is recycled -- never what it enforces (contract 4): no action
+switches to a degraded variant. Each decision is recorded as a
+:class:`Decision` (trigger, reading, threshold, action, service) and shown
+in the run report.
+
+Readings come from the pools as they work, so timing and memory depend on
+the machine. For reproducible runs an adapter can be *pinned* to the
+decisions of an earlier one (:meth:`Adapter.pinned_to`), and for tests it
+can be *deterministic*: it then takes no reading of its own (no clock, no
+psutil) and acts only on readings given to its ``observe_*`` methods.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import threading
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any, Callable
+
+import psutil
+
+from mockpool import _worker_files
+from mockpool._exceptions import ArgumentTypeError, InvalidArgumentError
+from mockpool._factory import Variant
+
+__all__ = [
+    "Adapter",
+    "Decision",
+    "Thresholds",
+    "current_adapter",
+    "set_adapter",
+]
+
+BUILD_TIME = "build time"
+MEMORY = "memory"
+ERROR_RATE = "error rate"
+CONCURRENCY = "concurrency"
+TRIGGERS = (BUILD_TIME, MEMORY, ERROR_RATE, CONCURRENCY)
+
+#: Idle mocks a pool keeps under memory pressure.
+LEAN_MAX_SIZE = 2
+#: The most idle mocks a scaled pool keeps.
+SCALED_MAX_SIZE = 200
+#: Acquisitions a pool must have seen before its error rate means anything.
+MIN_SAMPLES = 20
+#: Acquisitions between two memory readings (psutil costs microseconds).
+MEMORY_EVERY = 64
+
+
+@dataclasses.dataclass(frozen=True)
+class Thresholds:
+    """When each monitor acts. The defaults are the seed's.
+
+    Attributes:
+        build_seconds: A single build slower than this switches the pool to
+            the lazy autospec.
+        memory_bytes: Process memory (RSS) growth since the adapter started
+            beyond this makes every pool lean.
+        error_rate: Failed restores and configurations per acquisition of a
+            pool beyond this turn its recycling off (after
+            :data:`MIN_SAMPLES` acquisitions).
+        concurrency: More mocks of one pool leased at once than this scales
+            the pool.
+
+    Raises:
+        InvalidArgumentError: A threshold is negative, not finite, or (for
+            ``error_rate``) above 1.
+
+    .. versionadded:: 0.1
+    """
+
+    build_seconds: float = 0.100
+    memory_bytes: int = 50 * 1024 * 1024
+    error_rate: float = 0.05
+    concurrency: int = 20
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise ArgumentTypeError(
+                    f"threshold {field.name} must be a number, not {value!r}"
+                )
+            if not math.isfinite(value) or value < 0:
+                raise InvalidArgumentError(
+                    f"threshold {field.name} must be a finite number >= 0, "
+                    f"not {value!r}"
+                )
+        if self.error_rate > 1:
+            raise InvalidArgumentError(
+                f"threshold error_rate is a fraction; {self.error_rate!r} is above "
+                "1 (use 0.05 for 5 %)"
+            )
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    """One adaptation: what was read, against what, and what was done.
+
+    .. versionadded:: 0.1
+    """
+
+    #: Which monitor fired: ``"build time"``, ``"memory"``, ``"error rate"``
+    #: or ``"concurrency"``.
+    trigger: str
+    #: The pool's service (or ``"*"`` for every pool).
+    service: str
+    #: The reading that crossed the threshold.
+    reading: float
+    #: The threshold it crossed.
+    threshold: float
+    #: What was changed, in words (``"variant autospec -> lazy"``).
+    action: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """The decision as JSON-safe data."""
+        return dataclasses.asdict(self)
+
+    def describe(self) -> str:
+        """One line for the report."""
+        return (
+            f"{self.trigger} {self.reading:.4g} > {self.threshold:.4g}: "
+            f"{self.service}: {self.action}"
+        )
+
+
+class Adapter:
+    """Watches pools and adapts them; one per process (:func:`current_adapter`).
+
+    Args:
+        thresholds: When to act; the seed's defaults if ``None``.
+        deterministic: Take no reading of its own (no clock, no memory
+            reading): act only on readings passed to the ``observe_*``
+            methods. For tests.
+        enabled: ``False`` observes nothing and never acts.
+        memory: Reads the process's memory in bytes (default: psutil RSS).
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        thresholds: Thresholds | None = None,
+        *,
+        deterministic: bool = False,
+        enabled: bool = True,
+        memory: Callable[[], int] | None = None,
+    ) -> None:
+        if thresholds is not None and not isinstance(thresholds, Thresholds):
+            raise ArgumentTypeError(
+                f"thresholds must be a mockpool Thresholds, not {thresholds!r}"
+            )
+        self.thresholds = Thresholds() if thresholds is None else thresholds
+        self.deterministic = deterministic
+        self.enabled = enabled
+        self._memory = memory if memory is not None else _rss
+        self._lock = threading.Lock()
+        self._decisions: list[Decision] = []
+        # (trigger, id(pool)) already acted on: each trigger acts once.
+        self._done: set[tuple[str, int]] = set()
+        self._pinned: dict[tuple[str, str], Decision] | None = None
+        # Every pool met, by id; weakly, so an evicted pool is not kept.
+        self._pools: weakref.WeakValueDictionary[int, Any] = (
+            weakref.WeakValueDictionary()
+        )
+        self._acquired: dict[str, int] = {}
+        self._errors: dict[str, int] = {}
+        self._since_memory = 0
+        self._memory_start: int | None = None
+        # Once memory crossed its threshold, pools met later are lean too.
+        self._lean = False
+
+    # -- reproduction -----------------------------------------------------
+
+    @classmethod
+    def pinned_to(cls, decisions: Iterable[Decision | Mapping[str, Any]]) -> Adapter:
+        """An adapter that replays *decisions* and takes no reading.
+
+        Each pool gets the actions recorded for its service (and those for
+        every pool) when it is first seen, whatever it measures: a run
+        adapts exactly as the one that recorded them did.
+        """
+        adapter = cls(deterministic=True)
+        pinned: dict[tuple[str, str], Decision] = {}
+        for item in decisions:
+            decision = item if isinstance(item, Decision) else Decision(**item)
+            if decision.trigger not in TRIGGERS:
+                raise InvalidArgumentError(
+                    f"unknown adaptation trigger {decision.trigger!r}; use one of "
+                    f"{', '.join(map(repr, TRIGGERS))}"
+                )
+            pinned[(decision.trigger, decision.service)] = decision
+        adapter._pinned = pinned
+        return adapter
+
+    @property
+    def decisions(self) -> list[Decision]:
+        """Every decision taken so far, in order."""
+        with self._lock:
+            return list(self._decisions)
+
+    # -- readings -----------------------------------------------------------
+
+    def observe_pool(self, pool: Any) -> None:
+        """Meet *pool*; a pinned adapter applies its recorded actions now."""
+        if not self.enabled or self._pools.get(id(pool)) is pool:
+            return
+        with self._lock:
+            self._pools[id(pool)] = pool
+            lean = self._lean
+        if lean:
+            self._act(MEMORY, pool, 0.0, self.thresholds.memory_bytes, service="*")
+        if self._pinned is not None:
+            for (trigger, service), decision in self._pinned.items():
+                if service in (pool.name, "*"):
+                    self._act(
+                        trigger,
+                        pool,
+                        decision.reading,
+                        decision.threshold,
+                        service=None if service != "*" else "*",
+                    )
+
+    def observe_build(self, pool: Any, seconds: float) -> None:
+        """A mock of *pool* took *seconds* to build."""
+        self.observe_pool(pool)
+        limit = self.thresholds.build_seconds
+        if self._live() and seconds > limit:
+            self._act(BUILD_TIME, pool, seconds, limit)
+
+    def observe_acquire(self, pool: Any, leased: int) -> None:
+        """*pool* handed out a mock; *leased* of its mocks are now out."""
+        self.observe_pool(pool)
+        if not self._live():
+            return
+        with self._lock:
+            self._acquired[pool.name] = self._acquired.get(pool.name, 0) + 1
+            self._since_memory += 1
+            read_memory = not self.deterministic and (
+                self._since_memory >= MEMORY_EVERY or self._memory_start is None
+            )
+            if read_memory:
+                self._since_memory = 0
+        limit = self.thresholds.concurrency
+        if leased > limit:
+            self._act(CONCURRENCY, pool, leased, limit)
+        if read_memory:
+            self.observe_memory(self._memory())
+
+    def observe_error(self, pool: Any) -> None:
+        """Restoring or configuring a mock of *pool* failed."""
+        self.observe_pool(pool)
+        if not self._live():
+            return
+        with self._lock:
+            errors = self._errors[pool.name] = self._errors.get(pool.name, 0) + 1
+            acquired = self._acquired.get(pool.name, 0)
+        if acquired >= MIN_SAMPLES:
+            rate = errors / acquired
+            limit = self.thresholds.error_rate
+            if rate > limit:
+                self._act(ERROR_RATE, pool, rate, limit)
+
+    def observe_memory(self, used: int) -> None:
+        """The process uses *used* bytes; the first reading is the baseline."""
+        if not self._live():
+            return
+        with self._lock:
+            if self._memory_start is None:
+                self._memory_start = used
+                return
+            growth = used - self._memory_start
+            pools = list(self._pools.values())
+        limit = self.thresholds.memory_bytes
+        if growth > limit:
+            with self._lock:
+                self._lean = True
+            for pool in pools:
+                self._act(MEMORY, pool, growth, limit, service="*")
+
+    def _live(self) -> bool:
+        return self.enabled and self._pinned is None
+
+    # -- actions ------------------------------------------------------------
+
+    def _act(
+        self,
+        trigger: str,
+        pool: Any,
+        reading: float,
+        threshold: float,
+        *,
+        service: str | None = None,
+    ) -> None:
+        if getattr(pool, "adaptation", "auto") == "pinned":
+            return  # the service's policy keeps its registered way
+        with self._lock:
+            if (trigger, id(pool)) in self._done:
+                return
+            self._done.add((trigger, id(pool)))
+        action = _ACTIONS[trigger](pool)
+        decision = Decision(
+            trigger=trigger,
+            service=pool.name if service is None else service,
+            reading=float(reading),
+            threshold=float(threshold),
+            action=action,
+        )
+        with self._lock:
+            new = service is None or not any(
+                d.trigger == trigger and d.service == service for d in self._decisions
+            )
+            if new:
+                self._decisions.append(decision)
+        if new:
+            _worker_files.process_report().record_adaptation(
+                decision.trigger, decision.service, decision.action
+            )
+
+
+def _faster(pool: Any) -> str:
+    if pool.variant is Variant.AUTOSPEC:
+        pool.variant = Variant.LAZY
+        return "variant autospec -> lazy"
+    # Already the fast variant: keep instances ready instead.
+    before = pool.min_size
+    pool.min_size = max(pool.min_size, min(pool.max_size, 5))
+    return f"variant stays lazy; warm stock {before} -> {pool.min_size}"
+
+
+def _lean(pool: Any) -> str:
+    before = pool.max_size
+    pool.max_size = min(pool.max_size, LEAN_MAX_SIZE)
+    pool.min_size = min(pool.min_size, pool.max_size)
+    pool.trim()
+    return f"pool max idle {before} -> {pool.max_size}"
+
+
+def _stable(pool: Any) -> str:
+    pool.recycle = False
+    return "recycling off (every mock built fresh)"
+
+
+def _scaled(pool: Any) -> str:
+    before = pool.max_size
+    pool.max_size = min(max(before * 2, 1), SCALED_MAX_SIZE)
+    return f"pool max idle {before} -> {pool.max_size}"
+
+
+_ACTIONS: dict[str, Callable[[Any], str]] = {
+    BUILD_TIME: _faster,
+    MEMORY: _lean,
+    ERROR_RATE: _stable,
+    CONCURRENCY: _scaled,
+}
+
+
+def _rss() -> int:
+    rss: int = psutil.Process().memory_info().rss
+    return rss
+
+
+_current = Adapter()
+
+
+def current_adapter() -> Adapter:
+    """The adapter the pools of this process report to.
+
+    .. versionadded:: 0.1
+    """
+    return _current
+
+
+def set_adapter(adapter: Adapter) -> Adapter:
+    """Make *adapter* the process's adapter; return the previous one.
+
+    Pools met by the previous adapter keep what it changed.
+
+    .. versionadded:: 0.1
+    """
+    global _current
+    if not isinstance(adapter, Adapter):
+        raise ArgumentTypeError(f"adapter must be a mockpool Adapter, not {adapter!r}")
+    previous, _current = _current, adapter
+    return previous
+
+
+def _reinit_after_fork() -> None:
+    # The child's memory baseline and counters are its own.
+    global _current
+    old = _current
+    _current = Adapter(
+        old.thresholds,
+        deterministic=old.deterministic,
+        enabled=old.enabled,
+        memory=old._memory,
+    )
+    if old._pinned is not None:
+        _current._pinned = dict(old._pinned)
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reinit_after_fork)

@@ -1,0 +1,247 @@
+"""Tests for dynamic adaptation: each trigger driven by injected readings."""
+
+from __future__ import annotations
+
+import unittest
+from typing import Any
+from unittest import mock
+
+import mockpool
+from mockpool import _adapt, _worker_files
+from mockpool._adapt import Adapter, Thresholds
+from mockpool._pool import Pool
+from mockpool._pristine import DiscardReason
+from mockpool._report import Adaptation, RunReport
+
+MIB = 1024 * 1024
+
+
+class Cache:
+    """A service with a signature worth checking."""
+
+    def get(self, key: str, *, timeout: float = 1.0) -> bytes:
+        return b""
+
+    async def ping(self) -> bool:
+        return True
+
+
+def _enforcement(built: Any) -> list[Any]:
+    """What a test relies on a mock of Cache to enforce."""
+    seen: list[Any] = []
+    for args in ((), ("k", 1)):
+        try:
+            built.get(*args)
+        except TypeError as exc:
+            seen.append(("TypeError", str(exc)))
+    try:
+        built.missing
+    except AttributeError as exc:
+        seen.append(("AttributeError", str(exc)))
+    seen.append(isinstance(built.ping, mock.AsyncMock))
+    return seen
+
+
+_EXPECTED = _enforcement(mock.create_autospec(Cache, instance=True))
+
+
+class AdaptTestCase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.adapter = Adapter(deterministic=True)
+        previous = _adapt.set_adapter(self.adapter)
+        self.addCleanup(_adapt.set_adapter, previous)
+        self.registry = mockpool.Registry()
+        self.registry.register("Cache", Cache)
+
+    def pool(self, **options: Any) -> Pool:
+        return Pool(self.registry, "Cache", **options)
+
+    def assert_still_enforces(self, pool: Pool) -> None:
+        lease = pool.acquire()
+        self.assertEqual(_enforcement(lease.mock), _EXPECTED)
+
+    def only_decision(self) -> _adapt.Decision:
+        decisions = self.adapter.decisions
+        self.assertEqual(len(decisions), 1, decisions)
+        return decisions[0]
+
+
+class TriggerTests(AdaptTestCase):
+    def test_slow_build_switches_to_the_lazy_autospec(self) -> None:
+        """Build time > 100 ms: autospec -> lazy, logged; same enforcement."""
+        pool = self.pool(variant="autospec")
+        self.adapter.observe_build(pool, 0.099)
+        self.assertIs(pool.variant, mockpool.Variant.AUTOSPEC)
+        self.adapter.observe_build(pool, 0.150)
+        self.assertIs(pool.variant, mockpool.Variant.LAZY)
+        decision = self.only_decision()
+        self.assertEqual(
+            (decision.trigger, decision.service, decision.reading, decision.threshold),
+            ("build time", "Cache", 0.150, 0.100),
+        )
+        self.assertEqual(decision.action, "variant autospec -> lazy")
+        self.assert_still_enforces(pool)
+
+    def test_memory_growth_makes_every_pool_lean(self) -> None:
+        """Memory > 50 MiB over the baseline: pools keep 2 idle; same checks."""
+        pool = self.pool()
+        pool.warm(10)
+        self.adapter.observe_pool(pool)
+        self.adapter.observe_memory(300 * MIB)
+        self.adapter.observe_memory(340 * MIB)
+        self.assertEqual(pool.max_size, 25)
+        self.adapter.observe_memory(351 * MIB)
+        self.assertEqual(pool.max_size, 2)
+        self.assertEqual(pool.stats().idle, 2)
+        decision = self.only_decision()
+        self.assertEqual((decision.trigger, decision.service), ("memory", "*"))
+        self.assertEqual(decision.reading, 51 * MIB)
+        later = Pool(self.registry, "Cache")
+        self.adapter.observe_pool(later)
+        self.assertEqual(later.max_size, 2, "a pool met later is lean too")
+        self.assert_still_enforces(pool)
+
+    def test_error_rate_turns_recycling_off(self) -> None:
+        """Errors > 5 % of acquisitions: recycling off; mocks still enforce."""
+        pool = self.pool()
+        for _ in range(40):
+            self.adapter.observe_acquire(pool, 1)
+        self.adapter.observe_error(pool)
+        self.adapter.observe_error(pool)
+        self.assertTrue(pool.recycle, "2 of 40 is exactly 5 %: not above")
+        self.adapter.observe_error(pool)
+        self.assertFalse(pool.recycle)
+        self.assertEqual(self.only_decision().trigger, "error rate")
+        holder = {"k": pool.acquire()}
+        first = holder["k"].mock
+        pool.release(holder, "k")
+        del first
+        self.assertEqual(
+            pool.stats().discards, {DiscardReason.RECYCLING_OFF: 1}, pool.stats()
+        )
+        self.assert_still_enforces(pool)
+
+    def test_error_rate_waits_for_enough_samples(self) -> None:
+        """One error in the first acquisitions is not a rate."""
+        pool = self.pool()
+        self.adapter.observe_acquire(pool, 1)
+        self.adapter.observe_error(pool)
+        self.assertTrue(pool.recycle)
+        self.assertEqual(self.adapter.decisions, [])
+
+    def test_concurrency_scales_the_pool(self) -> None:
+        """More than 20 leased at once: twice the room, logged."""
+        pool = self.pool()
+        self.adapter.observe_acquire(pool, 20)
+        self.assertEqual(pool.max_size, 25)
+        self.adapter.observe_acquire(pool, 21)
+        self.assertEqual(pool.max_size, 50)
+        self.adapter.observe_acquire(pool, 30)
+        self.assertEqual(pool.max_size, 50, "each trigger acts once per pool")
+        self.assertEqual(self.only_decision().action, "pool max idle 25 -> 50")
+        self.assert_still_enforces(pool)
+
+    def test_pool_builds_report_to_the_adapter(self) -> None:
+        """A real build and acquisition reach the monitors."""
+        self.adapter.thresholds = Thresholds(build_seconds=0.0, concurrency=1)
+        pool = self.pool(variant="autospec")
+        first = pool.acquire()
+        second = pool.acquire()
+        self.assertIs(pool.variant, mockpool.Variant.LAZY)
+        triggers = [decision.trigger for decision in self.adapter.decisions]
+        self.assertEqual(triggers, ["build time", "concurrency"])
+        self.assertEqual(_enforcement(second.mock), _EXPECTED)
+        del first, second
+
+    def test_decisions_reach_the_run_report(self) -> None:
+        """Each decision is a line of the report: trigger, service, action."""
+        report = RunReport("adapt-test")
+        with mock.patch.object(_worker_files, "_report", report):
+            self.adapter.observe_acquire(self.pool(), 21)
+        self.assertEqual(
+            report.adaptations,
+            [Adaptation("concurrency", "Cache", "pool max idle 25 -> 50")],
+        )
+        self.assertIn("concurrency: Cache: pool max idle 25 -> 50", report.render())
+        copy = RunReport.from_dict(report.to_dict())
+        self.assertEqual(copy.adaptations, report.adaptations)
+
+    def test_pinned_policy_is_never_adapted(self) -> None:
+        """A service registered with adaptation="pinned" keeps its way."""
+        self.registry.register("Pinned", Cache, policy={"adaptation": "pinned"})
+        pool = Pool(self.registry, "Pinned", variant="autospec")
+        self.adapter.observe_build(pool, 5.0)
+        self.adapter.observe_acquire(pool, 500)
+        self.assertIs(pool.variant, mockpool.Variant.AUTOSPEC)
+        self.assertEqual(pool.max_size, 25)
+        self.assertEqual(self.adapter.decisions, [])
+
+
+class ReproductionTests(AdaptTestCase):
+    def test_pinned_adapter_replays_decisions_without_readings(self) -> None:
+        """Adapter.pinned_to(decisions) adapts new pools the same way."""
+        pool = self.pool(variant="autospec")
+        self.adapter.observe_build(pool, 1.0)
+        self.adapter.observe_acquire(pool, 99)
+        recorded = [decision.to_dict() for decision in self.adapter.decisions]
+        replay = Adapter.pinned_to(recorded)
+        fresh = self.pool(variant="autospec")
+        replay.observe_build(fresh, 0.0)
+        self.assertIs(fresh.variant, mockpool.Variant.LAZY)
+        self.assertEqual(fresh.max_size, 50)
+        self.assertEqual(
+            [d.to_dict() for d in replay.decisions],
+            recorded,
+        )
+        other = Pool(self.registry, "Cache", variant="autospec")
+        replay.observe_acquire(other, 999)
+        self.assertIs(other.variant, mockpool.Variant.LAZY)
+        self.assertEqual(other.max_size, 50, "replayed, not re-measured")
+        self.assertEqual([d.to_dict() for d in replay.decisions], recorded * 2)
+
+    def test_pinned_to_refuses_unknown_triggers(self) -> None:
+        """A decision with an unknown trigger names it."""
+        with self.assertRaisesRegex(mockpool.InvalidArgumentError, "'speed'"):
+            Adapter.pinned_to(
+                [
+                    {
+                        "trigger": "speed",
+                        "service": "x",
+                        "reading": 1.0,
+                        "threshold": 0.5,
+                        "action": "?",
+                    }
+                ]
+            )
+
+    def test_disabled_adapter_does_nothing(self) -> None:
+        """enabled=False: readings past every threshold change nothing."""
+        adapter = Adapter(deterministic=True, enabled=False)
+        pool = self.pool(variant="autospec")
+        adapter.observe_build(pool, 9.0)
+        adapter.observe_acquire(pool, 99)
+        self.assertIs(pool.variant, mockpool.Variant.AUTOSPEC)
+        self.assertEqual(adapter.decisions, [])
+
+
+class ThresholdTests(unittest.TestCase):
+    def test_defaults_are_the_seeds(self) -> None:
+        """100 ms, 50 MiB, 5 %, 20."""
+        self.assertEqual(Thresholds(), Thresholds(0.1, 50 * MIB, 0.05, 20))
+
+    def test_bad_thresholds_name_the_value(self) -> None:
+        """Negative, non-finite, non-numeric and >1 rates are refused."""
+        for kwargs, error, pattern in (
+            ({"build_seconds": -1}, mockpool.InvalidArgumentError, "-1"),
+            ({"memory_bytes": float("nan")}, mockpool.InvalidArgumentError, "nan"),
+            ({"error_rate": 5}, mockpool.InvalidArgumentError, "0.05"),
+            ({"concurrency": "20"}, mockpool.ArgumentTypeError, "'20'"),
+            ({"concurrency": True}, mockpool.ArgumentTypeError, "True"),
+        ):
+            with self.subTest(kwargs), self.assertRaisesRegex(error, pattern):
+                Thresholds(**kwargs)
+
+    def test_set_adapter_refuses_other_objects(self) -> None:
+        """set_adapter takes an Adapter only."""
+        with self.assertRaisesRegex(mockpool.ArgumentTypeError, "None"):
+            _adapt.set_adapter(None)  # type: ignore[arg-type]
