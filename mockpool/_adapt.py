@@ -34,6 +34,7 @@ psutil) and acts only on readings given to its ``observe_*`` methods.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import os
 import threading
@@ -384,7 +385,32 @@ def _rss() -> int:
     return rss
 
 
-_current = Adapter()
+#: Environment variable: ``off`` disables adaptation; a path pins it to the
+#: adaptations recorded in that run report (``--report-json``).
+ADAPTATION_ENV = "MOCKPOOL_ADAPTATION"
+
+
+def _from_environment() -> Adapter:
+    setting = os.environ.get(ADAPTATION_ENV, "").strip()
+    if not setting or setting.lower() in ("on", "auto", "1"):
+        return Adapter()
+    if setting.lower() in ("off", "0", "false", "no"):
+        return Adapter(enabled=False)
+    try:
+        with open(setting, encoding="utf-8") as stream:
+            recorded = json.load(stream)["adaptations"]
+        return Adapter.pinned_to(
+            Decision(item["trigger"], item["service"], 0.0, 0.0, item["action"])
+            for item in recorded
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise InvalidArgumentError(
+            f"{ADAPTATION_ENV}={setting!r}: not 'off' and not a readable run report "
+            f"with adaptations ({exc}); write one with --report-json"
+        ) from exc
+
+
+_current = _from_environment()
 
 
 def current_adapter() -> Adapter:

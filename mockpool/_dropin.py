@@ -43,10 +43,11 @@ from unittest import TestCase, mock
 
 import cachetools
 
-from mockpool import _autospec, _introspect, _worker_files
+from mockpool import _autospec, _introspect, _learning, _worker_files
 from mockpool._exceptions import LeakWarning
 from mockpool._factory import Variant
 from mockpool._pool import DEFAULT_MAX_SIZE, Lease, Pool
+from mockpool._priority_cache import PriorityCache
 from mockpool._registry import ServiceDefinition
 from mockpool._session import MockSession, current_session
 
@@ -133,8 +134,15 @@ class SpecPool(Pool):
         _worker_files.process_report().record_discard(reason)
 
 
-_spec_pools: cachetools.LRUCache[tuple[Any, bool], SpecPool] = cachetools.LRUCache(
-    maxsize=SPEC_POOLS
+def _pool_priority(key: tuple[Any, bool]) -> float:
+    spec = key[0].spec
+    return _learning.priority(f"{spec.__module__}.{spec.__qualname__}")
+
+
+# When full, the pool of the class predicted least likely to be needed
+# goes first (least recently used among equals).
+_spec_pools: PriorityCache[tuple[Any, bool], SpecPool] = PriorityCache(
+    SPEC_POOLS, priority=_pool_priority
 )
 
 
@@ -148,6 +156,25 @@ def _spec_pool(spec: type, spec_set: bool) -> SpecPool | None:
         if pool is None:
             pool = _spec_pools[key] = SpecPool(info, spec_set)
         return pool
+
+
+def spec_pool_for(spec: type) -> SpecPool | None:
+    """The pool of ``create_autospec(spec, instance=True)`` mocks, if poolable.
+
+    Introspects *spec* (call from the thread that runs the tests).
+    """
+    if not _introspect.supports(spec):
+        return None
+    return _spec_pool(spec, False)
+
+
+def existing_spec_pool(spec: type) -> SpecPool | None:
+    """The pool of *spec* as last introspected, without introspecting it."""
+    info = _introspect.cached(spec)
+    if info is None:
+        return None
+    with _lock:
+        return _spec_pools.get((info, False))
 
 
 def _spec_name(spec: Any) -> str:
@@ -240,8 +267,10 @@ class TestScope:
         A test that already runs in a session -- ``@mock_services`` or
         :class:`~mockpool.MockSessionMixin` wrap ``run`` -- keeps it: that is
         the session it asked for, and nesting an empty one inside would hide
-        it from :func:`~mockpool.current_session`.
+        it from :func:`~mockpool.current_session`. The first scope of the
+        process also warms the pools the history predicts.
         """
+        _learning.before_first_test()
         if current_session() is None:
             self.session = MockSession(name=self.test_id).open()
         _local.scope = self
@@ -338,6 +367,7 @@ class TestScope:
                     self.session.close()
             finally:
                 _worker_files.flush()
+                _learning.note_session_end()
 
 
 # -- finding leaks ------------------------------------------------------------
@@ -523,6 +553,7 @@ def enable(*, strict: bool = False) -> None:
         _enabled += 1
         if _enabled > 1:
             return
+        _learning.begin_run()
         _original_run = TestCase.run
         _original_patch_enter = mock._patch.__enter__
         _original_patch_dict = mock._patch_dict._patch_dict  # type: ignore[attr-defined]
@@ -552,7 +583,7 @@ def _reinit_after_fork() -> None:
     global _spec_pools, _lock
     _local.scope = None
     _lock = threading.Lock()
-    _spec_pools = cachetools.LRUCache(maxsize=SPEC_POOLS)
+    _spec_pools = PriorityCache(SPEC_POOLS, priority=_pool_priority)
 
 
 if hasattr(os, "register_at_fork"):

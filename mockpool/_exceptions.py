@@ -36,6 +36,7 @@ from __future__ import annotations
 __all__ = [
     "ArgumentTypeError",
     "DuplicateServiceError",
+    "HistoryWarning",
     "InvalidArgumentError",
     "InvalidDefaultsError",
     "InvalidDependencyError",
@@ -181,6 +182,18 @@ class LeakWarning(MockPoolWarning):
     Issued by the per-test sessions of :func:`mockpool.install` and
     ``python -m mockpool run`` when a test ends; the message names the test
     and the target. In strict mode the test fails instead.
+
+    .. versionadded:: 0.1
+    """
+
+
+class HistoryWarning(MockPoolWarning):
+    """The usage history could not be read or written.
+
+    The message names the file or directory and the problem. It is issued at
+    most once per path in a process; history then starts afresh, or is off
+    for the rest of the process when its directory cannot be written. It
+    never fails a test run.
 
     .. versionadded:: 0.1
     """

@@ -25,9 +25,8 @@ import types
 from typing import Any
 from unittest import mock
 
-import cachetools
-
 from mockpool import _stdlib
+from mockpool._priority_cache import PriorityCache
 
 __all__ = [
     "FUNCTION",
@@ -401,7 +400,17 @@ class ClassInfo:
         return self.signatures.namespace(self.spec, instance, True)
 
 
-_cache: cachetools.LRUCache[type, ClassInfo] = cachetools.LRUCache(maxsize=CACHE_SIZE)
+def _class_priority(spec: type) -> float:
+    from mockpool import _learning
+
+    return _learning.priority(f"{spec.__module__}.{spec.__qualname__}")
+
+
+# When full, the introspection of the class predicted least likely to be
+# autospecced again goes first (least recently used among equals).
+_cache: PriorityCache[type, ClassInfo] = PriorityCache(
+    CACHE_SIZE, priority=_class_priority
+)
 _cache_lock = threading.Lock()
 
 
@@ -429,6 +438,12 @@ def introspect(spec: type) -> ClassInfo:
         with _cache_lock:
             _cache[spec] = info
     return info
+
+
+def cached(spec: type) -> ClassInfo | None:
+    """The cached introspection of *spec*, unchecked (``None`` if none)."""
+    with _cache_lock:
+        return _cache.get(spec)
 
 
 def clear_cache() -> None:

@@ -28,7 +28,7 @@ import weakref
 from collections import Counter, deque
 from typing import Any
 
-from mockpool import _adapt
+from mockpool import _adapt, _history
 from mockpool._factory import Variant, build_mock
 from mockpool._pristine import Baseline, DiscardReason
 from mockpool._registry import Registry, ServiceDefinition
@@ -161,11 +161,14 @@ class Pool:
             with :meth:`release`.
         """
         definition = self._definition()
+        build_seconds: float | None = None
         while True:
             with self._lock:
                 entry = self._idle.popleft() if self._idle else None
             if entry is None:
+                started = time.perf_counter()
                 entry = self._timed_build(definition)
+                build_seconds = time.perf_counter() - started
                 entry.recycled = False
                 break
             if self._make_ready(entry, definition):
@@ -180,6 +183,12 @@ class Pool:
             leased = len(self._leases)
             self._peak = max(self._peak, leased)
         entry.ready = False
+        _history.process_recorder().record_acquire(
+            self.name,
+            hit=entry.recycled,
+            build_seconds=build_seconds,
+            leased_now=leased,
+        )
         _adapt.current_adapter().observe_acquire(self, leased)
         return entry
 
@@ -188,6 +197,7 @@ class Pool:
         try:
             entry = self._build(definition)
         except Exception:
+            _history.process_recorder().record_failure(self.name)
             _adapt.current_adapter().observe_error(self)
             raise
         _adapt.current_adapter().observe_build(self, time.perf_counter() - started)
@@ -232,6 +242,7 @@ class Pool:
                 definition.apply_defaults(entry.mock)
             except Exception:
                 reason = DiscardReason.DEFAULTS_FAILED
+                _history.process_recorder().record_failure(self.name)
                 _adapt.current_adapter().observe_error(self)
         if reason is not None:
             self._discard(reason)
@@ -280,6 +291,7 @@ class Pool:
         """Count a mock thrown away; called without the lock held."""
         with self._lock:
             self._discards[reason] += 1
+        _history.process_recorder().record_discard(self.name)
 
     # -- sizing -------------------------------------------------------------
 

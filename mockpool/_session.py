@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
-from mockpool import _context, _pool
+from mockpool import _context, _learning, _pool
 from mockpool._exceptions import SessionStateError, UnknownServiceError
 from mockpool._patching import SessionPatcher
 from mockpool._pool import Lease, PoolManager
@@ -121,6 +121,8 @@ class MockSession:
                     "session with mockpool.mock_session()"
                 )
             self.registry.validate()
+            _learning.begin_run()
+            _learning.before_first_test()
             self.parent = current_session()
             self.thread_id = threading.get_ident()
             self._token = _context.activate(self)
@@ -159,6 +161,7 @@ class MockSession:
             self._release_all()
         except Exception as exc:
             errors.append(exc)
+        _learning.note_session_end()
         if token is not None:
             # Closed from another thread or task, the opening context keeps
             # pointing here (ValueError); current_session() skips closed ones.

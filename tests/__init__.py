@@ -7,13 +7,19 @@ ignores ``load_tests``.
 
 Importing the package also picks the hypothesis settings profile: the one
 named by ``HYPOTHESIS_PROFILE``, else ``ci`` when ``CI`` is set, else
-``default``.
+``default``; and keeps mockpool's usage history of the suite's own runs out
+of the checkout (a throwaway ``MOCKPOOL_DIR``) and warming off
+(``MOCKPOOL_WARM=0``), so that no test depends on what an earlier run of
+the suite recorded. The tests of history and warming set up their own.
 """
 
 from __future__ import annotations
 
+import atexit
 import doctest
 import os
+import shutil
+import tempfile
 import unittest
 
 from hypothesis import settings
@@ -23,6 +29,11 @@ _ROOT_DIR = os.path.dirname(_TESTS_DIR)
 _README = os.path.join(_ROOT_DIR, "README.md")
 # What DocFileCase.id() gives for it: the file name with "." made "_".
 _README_ID = "README_md"
+
+if "MOCKPOOL_DIR" not in os.environ:
+    os.environ["MOCKPOOL_DIR"] = tempfile.mkdtemp(prefix="mockpool-tests-")
+    atexit.register(shutil.rmtree, os.environ["MOCKPOOL_DIR"], ignore_errors=True)
+os.environ.setdefault("MOCKPOOL_WARM", "0")
 
 settings.register_profile("default", max_examples=100, deadline=None)
 settings.register_profile("ci", derandomize=True, deadline=None)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import unittest
 from typing import Any
 from unittest import mock
@@ -245,3 +248,36 @@ class ThresholdTests(unittest.TestCase):
         """set_adapter takes an Adapter only."""
         with self.assertRaisesRegex(mockpool.ArgumentTypeError, "None"):
             _adapt.set_adapter(None)  # type: ignore[arg-type]
+
+
+class EnvironmentTests(unittest.TestCase):
+    def from_env(self, value: str) -> Adapter:
+        with mock.patch.dict(os.environ, {_adapt.ADAPTATION_ENV: value}):
+            return _adapt._from_environment()
+
+    def test_off_disables_and_auto_enables(self) -> None:
+        """MOCKPOOL_ADAPTATION=off turns adaptation off; auto keeps it on."""
+        self.assertFalse(self.from_env("off").enabled)
+        self.assertTrue(self.from_env("auto").enabled)
+
+    def test_a_report_pins_the_run_to_its_adaptations(self) -> None:
+        """A --report-json file replays the adaptations it recorded."""
+        report = RunReport("w")
+        report.record_adaptation("concurrency", "Cache", "pool max idle 25 -> 50")
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "report.json")
+            with open(path, "w", encoding="utf-8") as stream:
+                json.dump(report.to_dict(), stream)
+            adapter = self.from_env(path)
+        registry = mockpool.Registry()
+        registry.register("Cache", Cache)
+        pool = Pool(registry, "Cache")
+        adapter.observe_acquire(pool, 1)
+        self.assertEqual(pool.max_size, 50)
+
+    def test_anything_else_names_the_value_and_the_fix(self) -> None:
+        """A value that is neither a switch nor a report is refused."""
+        with self.assertRaisesRegex(
+            mockpool.InvalidArgumentError, r"'/no/such/report\.json'.*--report-json"
+        ):
+            self.from_env("/no/such/report.json")
