@@ -577,7 +577,9 @@ class RunReport:
         builds = sum(s.builds for s in specs)
         lines = ["-" * width, _header(part)]
         lines.append(f"Mocks requested: {hits + builds} ({builds} built)")
-        lines.append(f"Builds avoided: {hits} (pool hit rate {_hit_rate(specs):.1%})")
+        lines.append(
+            f"Builds avoided: {hits} ({_hit_rate(specs):.1%} of mocks requested)"
+        )
         lines.append(
             f"Estimated time saved: {_saved(specs):.3f}s "
             "(measured build cost x builds avoided)"

@@ -295,7 +295,7 @@ class RenderTests(unittest.TestCase):
             f"Mocks requested: {report.requested} ({report.builds} built)", lines
         )
         self.assertIn(
-            f"Builds avoided: {report.hits} (pool hit rate {report.hit_rate:.1%})",
+            f"Builds avoided: {report.hits} ({report.hit_rate:.1%} of mocks requested)",
             lines,
         )
         self.assertIn(
