@@ -4,6 +4,8 @@ from mockpool._autospec import create_autospec
 from mockpool._dropin_patch import patch
 from mockpool._exceptions import (
     ArgumentTypeError,
+    DegradedMockError,
+    DegradedMockWarning,
     DuplicateServiceError,
     InvalidArgumentError,
     InvalidDefaultsError,
@@ -15,6 +17,7 @@ from mockpool._exceptions import (
     MockPoolError,
     MockPoolWarning,
     NoActiveSessionError,
+    RecoveryFailedError,
     RegistrationError,
     RegistrationTypeError,
     SessionStateError,
@@ -33,6 +36,7 @@ from mockpool._policy import (
 )
 from mockpool._pool import Pool, PoolManager, PoolStats
 from mockpool._pristine import DiscardReason
+from mockpool._recovery import RecoveryRecord, is_strict, set_strict
 from mockpool._registry import (
     Registry,
     ServiceDefinition,
@@ -65,6 +69,8 @@ __all__ = [
     "AdaptationLevel",
     "ArgumentTypeError",
     "CachingLevel",
+    "DegradedMockError",
+    "DegradedMockWarning",
     "DiscardReason",
     "DuplicateServiceError",
     "Installation",
@@ -86,7 +92,9 @@ __all__ = [
     "Pool",
     "PoolManager",
     "PoolStats",
+    "RecoveryFailedError",
     "RecoveryLevel",
+    "RecoveryRecord",
     "RegistrationError",
     "RegistrationTypeError",
     "Registry",
@@ -109,12 +117,14 @@ __all__ = [
     "initialize_system",
     "install",
     "installed",
+    "is_strict",
     "mock_services",
     "mock_session",
     "patch",
     "register",
     "service_definition",
     "session_for",
+    "set_strict",
     "setup_parallel_test_environments",
     "uninstall",
     "unregister",

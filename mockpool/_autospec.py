@@ -32,7 +32,7 @@ from unittest import mock
 from mockpool import _compat, _introspect, _stdlib
 from mockpool._introspect import ClassInfo, MethodEntry, Snapshot, Snapshots
 
-__all__ = ["build_instance", "create_autospec"]
+__all__ = ["build_class", "build_instance", "create_autospec"]
 
 # Signature errors raised by our checkers are the test's failure, not ours:
 # unittest hides frames of modules that set this.
@@ -105,6 +105,11 @@ def build_instance(info: ClassInfo, spec_set: bool) -> Any:
     Built from the given introspection even if the class has changed since.
     """
     return _build(info, spec_set, True, None, None)
+
+
+def build_class(info: ClassInfo, spec_set: bool) -> Any:
+    """``create_autospec(info.spec, spec_set)`` (a class mock), from *info*."""
+    return _build(info, spec_set, False, None, None)
 
 
 def _stdlib_create_autospec(

@@ -129,6 +129,10 @@ class SpecPool(Pool):
         # still be a mock of the class this pool's key stands for.
         return _autospec.build_instance(self._info, self._recipe.spec_set)
 
+    def _recovered(self, definition: ServiceDefinition, error: Exception) -> Lease:
+        # create_autospec fails exactly as the stdlib's does: no recovery.
+        raise error
+
     def _discard(self, reason: str) -> None:
         super()._discard(reason)
         _worker_files.process_report().record_discard(reason)

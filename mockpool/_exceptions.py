@@ -35,6 +35,8 @@ from __future__ import annotations
 
 __all__ = [
     "ArgumentTypeError",
+    "DegradedMockError",
+    "DegradedMockWarning",
     "DuplicateServiceError",
     "HistoryWarning",
     "InvalidArgumentError",
@@ -47,6 +49,7 @@ __all__ = [
     "MockPoolError",
     "MockPoolWarning",
     "NoActiveSessionError",
+    "RecoveryFailedError",
     "RegistrationError",
     "RegistrationTypeError",
     "SessionStateError",
@@ -194,6 +197,30 @@ class HistoryWarning(MockPoolWarning):
     most once per path in a process; history then starts afresh, or is off
     for the rest of the process when its directory cannot be written. It
     never fails a test run.
+
+    .. versionadded:: 0.1
+    """
+
+
+class RecoveryFailedError(MockPoolError, RuntimeError):
+    """Building a service's mock failed, and so did every recovery stage its
+    policy allows; the message lists what each stage raised.
+
+    .. versionadded:: 0.1
+    """
+
+
+class DegradedMockError(MockPoolError, RuntimeError):
+    """Strict mode refused a mock from a degraded recovery stage (``minimal``
+    or ``stub``); the message names the service, the stage and the root
+    cause.
+
+    .. versionadded:: 0.1
+    """
+
+
+class DegradedMockWarning(MockPoolWarning):
+    """A service is served by a degraded recovery stage (outside strict mode).
 
     .. versionadded:: 0.1
     """

@@ -28,7 +28,7 @@ import weakref
 from collections import Counter, deque
 from typing import Any
 
-from mockpool import _adapt, _history
+from mockpool import _adapt, _history, _recovery
 from mockpool._factory import Variant, build_mock
 from mockpool._pristine import Baseline, DiscardReason
 from mockpool._registry import Registry, ServiceDefinition
@@ -85,7 +85,7 @@ class Lease:
     only here, so that ``sys.getrefcount`` sees a known number of owners.
     """
 
-    __slots__ = ("baseline", "mock", "ready", "recycled", "service")
+    __slots__ = ("baseline", "mock", "ready", "recovered", "recycled", "service")
 
     def __init__(self, mock: Any, service: str) -> None:
         self.mock = mock
@@ -96,6 +96,8 @@ class Lease:
         self.ready = False
         #: True if the last hand-out was served without a build.
         self.recycled = False
+        #: The recovery stage that built the mock, if one did (never recycled).
+        self.recovered: str | None = None
 
 
 class Pool:
@@ -138,6 +140,10 @@ class Pool:
         #: Whether returned mocks may be recycled (the adapter may turn it
         #: off for a pool whose restores keep failing).
         self.recycle = True
+        #: The recovery stages tried, oldest first (see mockpool._recovery).
+        self.recoveries: list[_recovery.RecoveryRecord] = []
+        #: (class, shape) of the last good build: the recovery snapshot.
+        self.last_good: tuple[type | None, tuple[Any, ...]] = (None, ())
         self._lock = threading.Lock()
         self._idle: deque[Lease] = deque()
         # id(mock) -> weak reference to it, for the mocks handed out.
@@ -203,6 +209,15 @@ class Pool:
         _adapt.current_adapter().observe_build(self, time.perf_counter() - started)
         return entry
 
+    def _recovered(self, definition: ServiceDefinition, error: Exception) -> Lease:
+        """A mock from the recovery stages, after the normal build raised."""
+        _history.process_recorder().record_failure(self.name)
+        _adapt.current_adapter().observe_error(self)
+        built, stage = _recovery.recover(self, definition, error)
+        entry = Lease(built, self.name)
+        entry.recovered = stage
+        return entry
+
     def _definition(self) -> ServiceDefinition:
         """How this pool's mocks are built and configured."""
         return self.registry.get(self.name)
@@ -224,9 +239,15 @@ class Pool:
         )
 
     def _build(self, definition: ServiceDefinition) -> Lease:
-        entry = Lease(self._make(definition), self.name)
-        entry.baseline.calibrate(entry)
-        definition.apply_defaults(entry.mock)
+        try:
+            entry = Lease(self._make(definition), self.name)
+            shape = _recovery.shape(entry.mock)
+            entry.baseline.calibrate(entry)
+            definition.apply_defaults(entry.mock)
+        except Exception as exc:
+            entry = self._recovered(definition, exc)
+        else:
+            self.last_good = (entry.mock.__dict__.get("_spec_class"), shape)
         entry.ready = True
         with self._lock:
             self._builds += 1
@@ -276,6 +297,8 @@ class Pool:
                 reason = DiscardReason.CLASS_SPEC
             elif not self.recycle:
                 reason = DiscardReason.RECYCLING_OFF
+            elif entry.recovered is not None:
+                reason = DiscardReason.RECOVERED
             elif not entry.baseline.recyclable:
                 reason = DiscardReason.EAGER_CHILDREN
             elif len(self._idle) >= self.max_size:

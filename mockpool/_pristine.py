@@ -48,6 +48,7 @@ class DiscardReason:
     EAGER_CHILDREN = "children built eagerly (a method named like a mock attribute)"
     POOL_FULL = "pool full"
     RECYCLING_OFF = "recycling turned off by adaptation"
+    RECOVERED = "built by a recovery stage"
     DEFAULTS_FAILED = "defaults failed to apply"
     STATE = "state differs from a fresh build"
 

@@ -20,7 +20,11 @@ from types import TracebackType
 from typing import Any
 
 from mockpool import _context, _learning, _pool
-from mockpool._exceptions import SessionStateError, UnknownServiceError
+from mockpool._exceptions import (
+    ArgumentTypeError,
+    SessionStateError,
+    UnknownServiceError,
+)
 from mockpool._patching import SessionPatcher
 from mockpool._pool import Lease, PoolManager
 from mockpool._registry import Registry, ServiceDefinition, default_registry
@@ -44,6 +48,11 @@ class MockSession:
         pools: Where mocks are pooled; the process's pools if ``None``.
         name: A label for messages and reports.
 
+    Raises:
+        ArgumentTypeError: *registry* is not a :class:`~mockpool.Registry`,
+            *pools* is not a :class:`~mockpool.PoolManager`, or *name* is not
+            a ``str`` (``None`` is accepted for each).
+
     .. versionadded:: 0.1
     """
 
@@ -54,14 +63,7 @@ class MockSession:
         pools: PoolManager | None = None,
         name: str | None = None,
     ) -> None:
-        if registry is not None and not isinstance(registry, Registry):
-            raise TypeError(
-                f"registry must be a mockpool.Registry or None, not {registry!r}"
-            )
-        if pools is not None and not isinstance(pools, PoolManager):
-            raise TypeError(f"pools must be a PoolManager or None, not {pools!r}")
-        if name is not None and not isinstance(name, str):
-            raise TypeError(f"name must be a str or None, not {name!r}")
+        _check_arguments(registry, pools, name)
         self.registry = default_registry if registry is None else registry
         self._pools = pools
         self.name = name if name is not None else f"session-{next(_numbers)}"
@@ -151,15 +153,17 @@ class MockSession:
                 return
             self._state = _CLOSED
             token, self._token = self._token, None
+        # BaseException, not Exception: a KeyboardInterrupt while a patch is
+        # undone must not leave the mocks unreleased or the session current.
         errors: list[BaseException] = []
         try:
             self.patch.stopall()
-        except Exception as exc:  # collected, re-raised below
+        except BaseException as exc:  # collected, re-raised below
             errors.append(exc)
         try:
             self._unwire()
             self._release_all()
-        except Exception as exc:
+        except BaseException as exc:
             errors.append(exc)
         _learning.note_session_end()
         if token is not None:
@@ -178,11 +182,15 @@ class MockSession:
         The same object on every call within the session.
 
         Raises:
+            ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: No service of that name is registered.
             SessionStateError: The session is closed.
         """
         if not isinstance(name, str):
-            raise TypeError(f"service name must be a str, not {name!r}")
+            raise ArgumentTypeError(
+                f"a service name must be a str, not {name!r}; pass the name the "
+                f"service is registered under, such as 'RedisService'"
+            )
         with self._lock:
             self._check_usable()
             lease = self._leases.get(name)
@@ -293,6 +301,25 @@ class MockSession:
         replacements[old] = leases[key].mock
 
 
+def _check_arguments(registry: object, pools: object, name: object) -> None:
+    """Raise ArgumentTypeError for a session argument of the wrong type."""
+    if registry is not None and not isinstance(registry, Registry):
+        raise ArgumentTypeError(
+            f"registry must be a mockpool.Registry or None, not {registry!r}; pass "
+            f"registry=mockpool.Registry(), or None for mockpool.default_registry"
+        )
+    if pools is not None and not isinstance(pools, PoolManager):
+        raise ArgumentTypeError(
+            f"pools must be a mockpool.PoolManager or None, not {pools!r}; pass "
+            f"pools=mockpool.PoolManager(), or None for the process's pools"
+        )
+    if name is not None and not isinstance(name, str):
+        raise ArgumentTypeError(
+            f"name must be a str or None, not {name!r}; pass a label such as "
+            f"name='test_login'"
+        )
+
+
 def _unwire_one(target: Any, attribute: str, dependency: Any) -> None:
     # A function of its own: its locals die with it, so no reference to
     # the mocks outlives the unwiring (the pools count references).
@@ -304,12 +331,23 @@ def _unwire_one(target: Any, attribute: str, dependency: Any) -> None:
 class MockNamespace:
     """``session.mocks``: a session's mocks by attribute or by item.
 
+    Args:
+        session: The session whose mocks it shows.
+
+    Raises:
+        ArgumentTypeError: *session* is not a :class:`MockSession`.
+
     .. versionadded:: 0.1
     """
 
     __slots__ = ("_session",)
 
     def __init__(self, session: MockSession) -> None:
+        if not isinstance(session, MockSession):
+            raise ArgumentTypeError(
+                f"MockNamespace() shows the mocks of a MockSession, not "
+                f"{session!r}; use session.mocks of an open session instead"
+            )
         self._session = session
 
     def __getattr__(self, name: str) -> Any:
@@ -363,6 +401,10 @@ def mock_session(
 
     Returns:
         The session, not yet open.
+
+    Raises:
+        ArgumentTypeError: An argument is of the wrong type (see
+            :class:`MockSession`).
 
     .. versionadded:: 0.1
     """

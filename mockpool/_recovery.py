@@ -1,0 +1,270 @@
+"""Staged recovery: what a pool does when building or configuring a mock fails.
+
+When the normal build of a registered service's mock (or applying its
+defaults to it) raises, the pool tries these stages in order, as far as the
+service's recovery level allows (:class:`~mockpool.Policy`, ``recovery``):
+
+========  ====================================================  ==========
+stage     builds                                                 degraded
+========  ====================================================  ==========
+snapshot  the lazy autospec from the introspection recorded at   no
+          the pool's last good build (the class is not read
+          again); checked against that build's shape
+template  the stdlib's ``create_autospec`` of the registered     no
+          spec, resolved again
+minimal   ``Mock(spec=cls)``: attribute names checked, not       yes
+          signatures
+stub      ``MagicMock()``: checks nothing                        yes
+========  ====================================================  ==========
+
+``"template"`` (the default level) allows the first two, ``"minimal"`` the
+first three, ``"critical"`` all four. Each stage then applies the service's
+defaults; a stage succeeds when build and defaults both do. Errors that can
+pass on their own (``MemoryError``, ``OSError``) are retried once within
+the stage (tenacity); any other error moves on to the next stage at once.
+
+Every stage tried is timed and recorded with the root cause (the error of
+the normal build) in :attr:`Pool.recoveries`. A degraded mock is never
+served silently (contract 4): it warns (:class:`DegradedMockWarning`) and
+appears in the run report -- and in strict mode (``CI`` set in the
+environment, or ``MOCKPOOL_STRICT=1``; :func:`set_strict` in code) it is
+not served at all: :class:`DegradedMockError` names the service, the stage
+and the root cause, and the test fails. When no allowed stage succeeds,
+:class:`RecoveryFailedError` says what each stage raised.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+import warnings
+from typing import Any, Callable
+from unittest import mock
+
+import tenacity
+
+from mockpool import _autospec, _introspect, _stdlib, _worker_files
+from mockpool._exceptions import (
+    DegradedMockError,
+    DegradedMockWarning,
+    RecoveryFailedError,
+)
+
+__all__ = [
+    "STAGES",
+    "RecoveryRecord",
+    "is_strict",
+    "recover",
+    "set_strict",
+]
+
+STAGES = ("snapshot", "template", "minimal", "stub")
+#: How far each recovery level may go.
+_ALLOWED = {"template": 2, "minimal": 3, "critical": 4}
+#: Stages whose mocks enforce less than the autospec.
+DEGRADED = frozenset({"minimal", "stub"})
+#: Errors worth one more try within a stage.
+_TRANSIENT = (MemoryError, OSError)
+
+STRICT_ENV = "MOCKPOOL_STRICT"
+_strict: bool | None = None
+
+
+def is_strict() -> bool:
+    """Whether degraded mocks fail instead of warning.
+
+    Set in code by :func:`set_strict`; otherwise on when ``MOCKPOOL_STRICT``
+    is ``1`` (``0`` turns it off) or, failing that, when ``CI`` is set.
+
+    .. versionadded:: 0.1
+    """
+    if _strict is not None:
+        return _strict
+    setting = os.environ.get(STRICT_ENV, "").strip().lower()
+    if setting in ("1", "true", "yes", "on"):
+        return True
+    if setting in ("0", "false", "no", "off"):
+        return False
+    return bool(os.environ.get("CI"))
+
+
+def set_strict(enabled: bool | None) -> None:
+    """Turn strict mode on or off in code; ``None`` goes back to the environment.
+
+    .. versionadded:: 0.1
+    """
+    global _strict
+    if enabled is not None and not isinstance(enabled, bool):
+        raise TypeError(f"strict must be True, False or None, not {enabled!r}")
+    _strict = enabled
+
+
+@dataclasses.dataclass(frozen=True)
+class RecoveryRecord:
+    """One stage tried for one service.
+
+    .. versionadded:: 0.1
+    """
+
+    #: The service.
+    service: str
+    #: ``"snapshot"``, ``"template"``, ``"minimal"`` or ``"stub"``.
+    stage: str
+    #: Whether the stage produced a configured mock.
+    succeeded: bool
+    #: How long the stage took.
+    seconds: float
+    #: The error of the normal build that started recovery.
+    root_cause: str
+    #: What the stage itself raised, if it failed.
+    error: str | None = None
+
+
+def recover(pool: Any, definition: Any, root: BaseException) -> tuple[Any, str]:
+    """Build a configured mock for *pool* after the normal build raised *root*.
+
+    Returns:
+        ``(mock, stage)``.
+
+    Raises:
+        DegradedMockError: Strict mode, and only a degraded stage worked.
+        RecoveryFailedError: No stage the service's level allows worked.
+    """
+    allowed = STAGES[: _ALLOWED.get(definition.policy.recovery, 2)]
+    cause = f"{type(root).__name__}: {root}"
+    failures: list[str] = []
+    for stage in allowed:
+        started = time.perf_counter()
+        try:
+            built = _retrying(_BUILDERS[stage], pool, definition)
+        except Exception as exc:
+            pool.recoveries.append(
+                RecoveryRecord(
+                    pool.name,
+                    stage,
+                    False,
+                    time.perf_counter() - started,
+                    cause,
+                    f"{type(exc).__name__}: {exc}",
+                )
+            )
+            failures.append(f"{stage}: {type(exc).__name__}: {exc}")
+            continue
+        pool.recoveries.append(
+            RecoveryRecord(pool.name, stage, True, time.perf_counter() - started, cause)
+        )
+        if stage in DEGRADED:
+            _degraded(pool.name, stage, cause, root)
+        return built, stage
+    raise RecoveryFailedError(
+        f"service {pool.name!r}: building its mock failed ({cause}) and so did "
+        f"every recovery stage its policy allows (recovery="
+        f"{definition.policy.recovery!r}): {'; '.join(failures)}. Fix the cause, "
+        "or allow deeper stages with policy={'recovery': 'minimal'} or 'critical'"
+    ) from root
+
+
+def _degraded(service: str, stage: str, cause: str, root: BaseException) -> None:
+    message = (
+        f"service {service!r} is served by the {stage!r} recovery stage, which "
+        f"checks less than its autospec; root cause: {cause}"
+    )
+    if is_strict():
+        raise DegradedMockError(
+            f"{message}. Strict mode (CI or MOCKPOOL_STRICT=1) refuses degraded "
+            "mocks: fix the cause, or turn strict mode off"
+        ) from root
+    _worker_files.process_report().record_degraded(service, stage_variant(stage))
+    warnings.warn(DegradedMockWarning(message), stacklevel=4)
+
+
+def stage_variant(stage: str) -> str:
+    """The :class:`~mockpool.Variant` value a stage's mock corresponds to."""
+    return {"minimal": "minimal", "stub": "stub"}.get(stage, "autospec")
+
+
+def _transient(error: BaseException) -> bool:
+    # Also through a wrapper: apply_defaults reports a configurator's
+    # MemoryError as InvalidDefaultsError, from the MemoryError.
+    current: BaseException | None = error
+    while current is not None:
+        if isinstance(current, _TRANSIENT):
+            return True
+        current = current.__cause__
+    return False
+
+
+def _retrying(build: Callable[[Any, Any], Any], pool: Any, definition: Any) -> Any:
+    for attempt in tenacity.Retrying(
+        retry=tenacity.retry_if_exception(_transient),
+        stop=tenacity.stop_after_attempt(2),
+        wait=tenacity.wait_none(),
+        reraise=True,
+    ):
+        with attempt:
+            built = build(pool, definition)
+            definition.apply_defaults(built)
+            return built
+    raise AssertionError("unreachable: tenacity re-raises")  # pragma: no cover
+
+
+def _from_snapshot(pool: Any, definition: Any) -> Any:
+    spec, shape = pool.last_good
+    if spec is None:
+        raise LookupError("no earlier build of this service to take a snapshot from")
+    info = _introspect.cached(spec)
+    if info is None:
+        raise LookupError(f"the introspection of {spec!r} is no longer cached")
+    if definition.instance:
+        built = _autospec.build_instance(info, definition.spec_set)
+    else:
+        built = _autospec.build_class(info, definition.spec_set)
+    if _shape(built) != shape:
+        raise ValueError(
+            "the snapshot's mock does not have the shape of the last good build"
+        )
+    return built
+
+
+def _from_template(pool: Any, definition: Any) -> Any:
+    return _stdlib.create_autospec(
+        definition.resolve_spec(),
+        spec_set=definition.spec_set,
+        instance=definition.instance,
+    )
+
+
+def _minimal(pool: Any, definition: Any) -> Any:
+    spec = pool.last_good[0]
+    if spec is None:
+        spec = definition.resolve_spec()
+    keyword = "spec_set" if definition.spec_set else "spec"
+    return mock.Mock(**{keyword: spec})
+
+
+def _stub(pool: Any, definition: Any) -> Any:
+    return mock.MagicMock()
+
+
+_BUILDERS: dict[str, Callable[[Any, Any], Any]] = {
+    "snapshot": _from_snapshot,
+    "template": _from_template,
+    "minimal": _minimal,
+    "stub": _stub,
+}
+
+
+def shape(built: Any) -> tuple[Any, ...]:
+    """What a snapshot's mock must share with the last good build."""
+    return _shape(built)
+
+
+def _shape(built: Any) -> tuple[Any, ...]:
+    state = built.__dict__
+    return (
+        type(built).__mro__[1],
+        state.get("_spec_class"),
+        tuple(sorted(state.get("_mock_children", {}))),
+        tuple(state.get("_mock_methods") or ()),
+    )
