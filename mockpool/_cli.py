@@ -12,6 +12,10 @@ Subcommands:
 ``combine DIR_OR_FILE... [--json OUT]``
     Merges the per-worker ``mockpool-report-*.json`` files of a parallel run
     and prints the merged report (see :mod:`mockpool._combine_command`).
+``report [PATH] [--json] [--strict]``
+    Prints a run's report and its health checks; by default the last run's,
+    which ``run`` writes to ``last-run.json`` in the history directory (see
+    :mod:`mockpool._report_command`).
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ usage: python -m mockpool run [--report-json PATH] [--strict] [--no-report]
                               [unittest arguments]
        python -m mockpool demo [--python PYTHON]
        python -m mockpool combine DIR_OR_FILE... [--json OUT]
+       python -m mockpool report [PATH] [--json] [--strict]
 
   run      run tests as `python -m unittest` does, with mockpool installed
   demo     run the bundled 1,199-test legacy suite plainly and accelerated
   combine  merge the per-worker report files of a parallel run and print them
+  report   print a run's report and health checks (default: the last run)
 """
 
 
@@ -64,12 +70,13 @@ def run(argv: Sequence[str]) -> int:
 
     Besides unittest's arguments, takes ``--report-json PATH`` (also write
     the run report as JSON), ``--strict`` (a leak fails its test) and
-    ``--no-report`` (print no report).
+    ``--no-report`` (print no report). The report is also kept as the last
+    run's, for ``python -m mockpool report`` (:mod:`mockpool._last_run`).
 
     Returns:
         The exit status ``python -m unittest`` would give.
     """
-    from mockpool import _worker_files
+    from mockpool import _last_run, _worker_files
     from mockpool._install import install
 
     try:
@@ -94,6 +101,7 @@ def run(argv: Sequence[str]) -> int:
         _worker_files.write_atomic(
             options["report_json"], json.dumps(report.to_dict(), indent=2)
         )
+    _last_run.write_last_run(report)  # for `python -m mockpool report`
     return code
 
 
@@ -121,7 +129,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mockpool._combine_command import combine_command
 
         return combine_command(rest)
+    if command == "report":
+        from mockpool._report_command import report_command
+
+        return report_command(rest)
     sys.stderr.write(
-        f"unknown command {command!r}; use 'run', 'demo' or 'combine'\n\n{_USAGE}"
+        f"unknown command {command!r}; use 'run', 'demo', 'combine' or 'report'"
+        f"\n\n{_USAGE}"
     )
     return 2

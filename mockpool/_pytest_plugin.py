@@ -114,7 +114,7 @@ def pytest_terminal_summary(
 
 
 def pytest_unconfigure(config: Any) -> None:
-    """Write the JSON report if asked, and uninstall."""
+    """Write the JSON report if asked, keep it as the last run's, and uninstall."""
     installation = config.stash.get(_installation, None)
     if installation is None:
         return
@@ -123,4 +123,11 @@ def pytest_unconfigure(config: Any) -> None:
     if path:
         report = _worker_files.process_report().to_dict()
         _worker_files.write_atomic(path, json.dumps(report, indent=2))
+    # Not from an xdist worker (it ran part of the run) nor a process that
+    # ran no test (an xdist controller): either would hide the last run.
+    ran = _worker_files.process_report().tests
+    if ran and not hasattr(config, "workerinput"):
+        from mockpool import _last_run
+
+        _last_run.write_last_run()
     installation.undo()
