@@ -69,6 +69,11 @@ from unittest import mock
 
 from mockpool import _compat, _context
 from mockpool._autospec import create_autospec
+from mockpool._exceptions import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    SessionStateError,
+)
 
 __all__ = ["PatchOwner", "SessionPatcher"]
 
@@ -460,35 +465,38 @@ def _check_service(
     """Refuse keywords that contradict ``service=`` (it supplies ``new``)."""
     if service is None:
         return
+    # mockpool's own errors, deriving from the builtins mock.patch raises for
+    # conflicting keywords (TypeError and ValueError), which they mirror.
     if not isinstance(service, str):
-        raise TypeError(
-            f"service must be the name of a registered service (a str), not {service!r}"
+        raise ArgumentTypeError(
+            f"service must be the name of a registered service (a str), not "
+            f"{service!r}; pass a name such as service='RedisService'"
         )
     if new is not DEFAULT:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Cannot use 'new' and 'service' together: service={service!r} "
             f"supplies the new value; drop new={new!r} or service"
         )
     if new_callable is not None:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"Cannot use 'new_callable' and 'service' together: "
             f"service={service!r} supplies the new value; drop "
             f"new_callable={new_callable!r} or service"
         )
     if autospec not in (None, False):
-        raise TypeError(
+        raise ArgumentTypeError(
             f"service={service!r} supplies the mock; can't also use "
             f"autospec={autospec!r}. Register the service with the spec instead"
         )
     if spec not in (None, False) or spec_set not in (None, False):
-        raise ValueError(
+        raise InvalidArgumentError(
             f"service={service!r} supplies the mock; can't also use "
             f"spec={spec!r} or spec_set={spec_set!r}. Register the service "
             "with the spec instead"
         )
     configuring = sorted(k for k in kwargs if k != "unsafe")
     if configuring:
-        raise TypeError(
+        raise ArgumentTypeError(
             f"Can't pass kwargs to a mock we aren't creating: "
             f"service={service!r} supplies the mock; configure "
             f"{', '.join(configuring)} on session.get({service!r}) instead"
@@ -686,12 +694,19 @@ class SessionPatcher:
         Raises:
             TypeError: *target* is not a dotted string, or the keywords
                 conflict (as :func:`unittest.mock.patch` raises).
-            ValueError: Conflicting keywords, such as *new* with *service*.
+            ValueError: Conflicting keywords (as :func:`unittest.mock.patch`
+                raises).
+            ArgumentTypeError: *service* is not a ``str``, or it comes with
+                *autospec* or keywords that configure a mock.
+            InvalidArgumentError: *service* comes with *new*, *new_callable*,
+                *spec* or *spec_set*.
             AttributeError: The attribute is missing and *create* is false.
             ImportError: The module part of *target* does not import.
+            SessionStateError: The session is closed.
 
         .. versionadded:: 0.1
         """
+        self._refuse_if_closed()
         if not isinstance(target, str) or "." not in target:
             raise TypeError(
                 f"Need a valid target to patch. You supplied: {target!r}; "
@@ -740,10 +755,16 @@ class SessionPatcher:
         Raises:
             TypeError: *target* is a string, or the keywords conflict.
             ValueError: Conflicting keywords.
+            ArgumentTypeError: *service* is not a ``str``, or it comes with
+                *autospec* or keywords that configure a mock.
+            InvalidArgumentError: *service* comes with *new*, *new_callable*,
+                *spec* or *spec_set*.
             AttributeError: The attribute is missing and *create* is false.
+            SessionStateError: The session is closed.
 
         .. versionadded:: 0.1
         """
+        self._refuse_if_closed()
         if type(target) is str:
             raise TypeError(
                 f"{target!r} must be the actual object to be patched, not a str; "
@@ -796,9 +817,11 @@ class SessionPatcher:
         Raises:
             ValueError: No attribute was given.
             AttributeError: An attribute is missing and *create* is false.
+            SessionStateError: The session is closed.
 
         .. versionadded:: 0.1
         """
+        self._refuse_if_closed()
         first = mock.patch.multiple(
             target, spec, create, spec_set, autospec, new_callable, **kwargs
         )
@@ -850,9 +873,11 @@ class SessionPatcher:
 
         Raises:
             ImportError: A dotted name did not import.
+            SessionStateError: The session is closed.
 
         .. versionadded:: 0.1
         """
+        self._refuse_if_closed()
         patcher: Any = mock.patch.dict(in_dict, values, clear, **kwargs)
         try:
             result = patcher.__enter__()
@@ -898,6 +923,21 @@ class SessionPatcher:
             for other, description in errors[1:]:
                 _add_note(first, f"also failed undoing {description}: {other!r}")
             raise first
+
+    def _refuse_if_closed(self) -> None:
+        """Raise SessionStateError if the owning session has been closed.
+
+        Its patches were undone when it closed; one started now would never
+        be undone.
+        """
+        # Owners need not have ``closed``: the patch engine's own tests use
+        # stand-ins that are never closed.
+        if getattr(self._owner, "closed", False):
+            raise SessionStateError(
+                f"session {self._owner.name!r} is closed, so a patch made through "
+                "it would never be undone; patch through an open session, such "
+                "as a new mockpool.mock_session()"
+            )
 
     def _start_one(self, patcher: Any, service: str | None, description: str) -> Any:
         new, entry = _start(self._owner, patcher, service)

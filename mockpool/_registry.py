@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from unittest import mock
 
 from mockpool._exceptions import (
+    ArgumentTypeError,
     DuplicateServiceError,
     InvalidDefaultsError,
     InvalidDependencyError,
@@ -141,6 +142,15 @@ def _check_name(name: object) -> str:
             f"with a digit{hint}"
         )
     return name
+
+
+def _check_lookup_name(name: object) -> None:
+    """Raise ArgumentTypeError unless *name*, a service to look up, is a str."""
+    if not isinstance(name, str):
+        raise ArgumentTypeError(
+            f"a service name must be a str, not {name!r}; pass the name the "
+            f"service is registered under, such as 'redis'"
+        )
 
 
 def _check_flag(name: str, flag: str, value: object) -> None:
@@ -684,6 +694,7 @@ class Registry:
             The decorator.
 
         Raises:
+            ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: (from the decorator) *name* is not
                 registered.
             RegistrationTypeError: (from the decorator) the decorated object
@@ -693,6 +704,7 @@ class Registry:
 
         .. versionadded:: 0.1
         """
+        _check_lookup_name(name)
 
         def decorator(configurator: _F) -> _F:
             if not callable(configurator):
@@ -725,12 +737,14 @@ class Registry:
             name: A registered service.
 
         Raises:
+            ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: *name* is not registered.
 
         .. versionadded:: 0.1
         """
+        _check_lookup_name(name)
         with self._lock:
-            if isinstance(name, str) and name in self._services:
+            if name in self._services:
                 del self._services[name]
                 return
             known = list(self._services)
@@ -746,13 +760,15 @@ class Registry:
             Its current definition.
 
         Raises:
+            ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: *name* is not registered; the message
                 suggests a close match.
 
         .. versionadded:: 0.1
         """
+        _check_lookup_name(name)
         with self._lock:
-            definition = self._services.get(name) if isinstance(name, str) else None
+            definition = self._services.get(name)
             if definition is not None:
                 return definition
             known = list(self._services)
@@ -768,6 +784,7 @@ class Registry:
             Its ``depends_on`` mapping.
 
         Raises:
+            ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: *name* is not registered.
 
         .. versionadded:: 0.1
@@ -788,6 +805,7 @@ class Registry:
             The new mock.
 
         Raises:
+            ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: *name* is not registered.
             InvalidVariantError: *variant* names no variant.
             SpecResolutionError: The lazy path no longer resolves.
@@ -961,6 +979,7 @@ def unregister(name: str) -> None:
         name: A registered service.
 
     Raises:
+        ArgumentTypeError: *name* is not a ``str``.
         UnknownServiceError: *name* is not registered.
 
     .. versionadded:: 0.1
@@ -981,6 +1000,7 @@ def service_definition(name: str) -> ServiceDefinition:
         Its current definition.
 
     Raises:
+        ArgumentTypeError: *name* is not a ``str``.
         UnknownServiceError: *name* is not registered.
 
     .. versionadded:: 0.1
