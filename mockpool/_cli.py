@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
 import sys
 import unittest
 from collections.abc import Sequence
@@ -50,12 +52,9 @@ def _run_options(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
     items = iter(argv)
     for item in items:
         if item == "--report-json":
-            path = next(items, None)
-            if path is None:
-                raise ValueError("--report-json needs a file path: --report-json PATH")
-            options["report_json"] = path
+            options["report_json"] = _report_path(next(items, None))
         elif item.startswith("--report-json="):
-            options["report_json"] = item.partition("=")[2]
+            options["report_json"] = _report_path(item.partition("=")[2])
         elif item == "--strict":
             options["strict"] = True
         elif item == "--no-report":
@@ -63,6 +62,21 @@ def _run_options(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
         else:
             rest.append(item)
     return options, rest
+
+
+def _report_path(path: str | None) -> str:
+    """Check ``--report-json``'s PATH before the suite runs, not after."""
+    if not path:
+        raise ValueError("--report-json needs a file path: --report-json PATH")
+    if os.path.isdir(path):
+        raise ValueError(f"--report-json {path!r} is a directory; name a file in it")
+    parent = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(parent):
+        raise ValueError(
+            f"--report-json {path!r}: directory {parent!r} does not exist; "
+            "create it or name a file in an existing directory"
+        )
+    return path
 
 
 def run(argv: Sequence[str]) -> int:
@@ -108,9 +122,12 @@ def run(argv: Sequence[str]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``python -m mockpool``."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] in ("-h", "--help"):
+    if not args:
+        sys.stderr.write(_USAGE)
+        return 2
+    if args[0] in ("-h", "--help"):
         sys.stdout.write(_USAGE)
-        return 0 if args else 2
+        return 0
     command, rest = args[0], args[1:]
     if command == "run":
         return run(rest)
@@ -124,6 +141,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             help="the interpreter to run both suites with (default: this one)",
         )
         options = parser.parse_args(rest)
+        if shutil.which(options.python) is None:
+            parser.error(
+                f"--python {options.python!r} is not an executable Python; pass "
+                "the path of one, such as the output of 'which python3'"
+            )
         return demo(options.python)
     if command == "combine":
         from mockpool._combine_command import combine_command

@@ -14,7 +14,7 @@ from unittest import mock
 
 from mockpool import _stdlib
 from mockpool._autospec import create_autospec
-from mockpool._exceptions import InvalidVariantError
+from mockpool._exceptions import ArgumentTypeError, InvalidVariantError
 
 __all__ = ["Variant", "build_mock"]
 
@@ -48,13 +48,15 @@ class Variant(str, enum.Enum):
         Raises:
             InvalidVariantError: *value* names no variant.
         """
-        try:
-            return cls(value)
-        except ValueError:
-            names = ", ".join(repr(v.value) for v in cls)
-            raise InvalidVariantError(
-                f"{value!r} is not a mock variant; use one of {names}"
-            ) from None
+        return cls(value)
+
+    @classmethod
+    def _missing_(cls, value: object) -> Variant:
+        # Variant("fast") names the choices, as coerce() does.
+        names = ", ".join(repr(v.value) for v in cls)
+        raise InvalidVariantError(
+            f"{value!r} is not a mock variant; use one of {names}"
+        )
 
 
 def build_mock(
@@ -78,9 +80,13 @@ def build_mock(
 
     Raises:
         InvalidVariantError: *variant* names no variant.
+        ArgumentTypeError: *instance* or *spec_set* is not a bool.
 
     .. versionadded:: 0.1
     """
+    for label, flag in (("instance", instance), ("spec_set", spec_set)):
+        if not isinstance(flag, bool):
+            raise ArgumentTypeError(f"{label} must be True or False, not {flag!r}")
     chosen = Variant.coerce(variant)
     if chosen is Variant.LAZY:
         return create_autospec(spec, spec_set=spec_set, instance=instance)

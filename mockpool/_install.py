@@ -43,6 +43,7 @@ from typing import Any
 from unittest import mock
 
 from mockpool import _dropin, _stdlib
+from mockpool._exceptions import ArgumentTypeError
 
 __all__ = ["Installation", "install", "installed", "uninstall"]
 
@@ -111,11 +112,14 @@ def install(*, strict: bool = False) -> Installation:
     Returns:
         An :class:`Installation`, usable as a context manager.
 
+    Raises:
+        ArgumentTypeError: *strict* is not a bool.
+
     .. versionadded:: 0.1
     """
     global _depth
     if not isinstance(strict, bool):
-        raise TypeError(f"strict must be True or False, not {strict!r}")
+        raise ArgumentTypeError(f"strict must be True or False, not {strict!r}")
     with _lock:
         _depth += 1
         if _depth == 1:

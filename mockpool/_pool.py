@@ -29,6 +29,7 @@ from collections import Counter, deque
 from typing import Any
 
 from mockpool import _adapt, _history, _recovery
+from mockpool._exceptions import ArgumentTypeError, InvalidArgumentError
 from mockpool._factory import Variant, build_mock
 from mockpool._pristine import Baseline, DiscardReason
 from mockpool._registry import Registry, ServiceDefinition
@@ -123,6 +124,17 @@ class Pool:
         variant: Variant | str = Variant.LAZY,
     ) -> None:
         _check_bounds(min_size, max_size)
+        if not isinstance(registry, Registry):
+            raise ArgumentTypeError(
+                f"registry must be a mockpool.Registry, not {registry!r}; pass the "
+                "registry the service is registered in"
+            )
+        if not isinstance(name, str):
+            raise ArgumentTypeError(
+                f"service name must be a str, not {name!r}; pass the name the "
+                "service is registered under"
+            )
+        registry.get(name)  # UnknownServiceError, naming close matches
         self.registry = registry
         self.name = name
         self.min_size = min_size
@@ -287,6 +299,11 @@ class Pool:
         the mock alive: the check counts references. It is checked when next
         needed.
         """
+        if key not in holder:
+            raise InvalidArgumentError(
+                f"{key!r} is not a key of the holder given to release(); pass the "
+                "dict that holds the Lease and the Lease's key"
+            )
         with self._lock:
             entry = holder.pop(key)
             reference = self._leases.pop(id(entry.mock), None)
@@ -324,9 +341,7 @@ class Pool:
         Returns:
             How many mocks were built.
         """
-        target = self.min_size if count is None else count
-        if not isinstance(target, int) or isinstance(target, bool) or target < 0:
-            raise ValueError(f"warm count must be a non-negative int, not {target!r}")
+        target = self.min_size if count is None else _check_count("count", count)
         target = min(target, self.max_size)
         definition = self._definition()
         built = 0
@@ -390,6 +405,11 @@ class PoolManager:
 
     def pool_for(self, registry: Registry, name: str) -> Pool:
         """The pool of service *name* of *registry*, created on first use."""
+        if not isinstance(registry, Registry):
+            raise ArgumentTypeError(
+                f"registry must be a mockpool.Registry, not {registry!r}; pass the "
+                "registry the service is registered in"
+            )
         with self._lock:
             pools = self._pools.setdefault(registry, {})
             pool = pools.get(name)
@@ -411,13 +431,24 @@ class PoolManager:
             self._pools = weakref.WeakKeyDictionary()
 
 
+def _check_count(label: str, value: object) -> int:
+    """*value* as a count, or the mockpool error that names it."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ArgumentTypeError(
+            f"{label} must be a non-negative int, not {value!r}; pass e.g. {label}=10"
+        )
+    if value < 0:
+        raise InvalidArgumentError(
+            f"{label} must be a non-negative int, not {value!r}; pass 0 or more"
+        )
+    return value
+
+
 def _check_bounds(min_size: object, max_size: object) -> None:
-    for label, value in (("min_size", min_size), ("max_size", max_size)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValueError(f"{label} must be a non-negative int, not {value!r}")
-    assert isinstance(min_size, int) and isinstance(max_size, int)
+    min_size = _check_count("min_size", min_size)
+    max_size = _check_count("max_size", max_size)
     if min_size > max_size:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"min_size ({min_size!r}) exceeds max_size ({max_size!r}); lower min_size "
             "or raise max_size"
         )

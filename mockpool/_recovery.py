@@ -46,6 +46,7 @@ import tenacity
 
 from mockpool import _autospec, _introspect, _stdlib, _worker_files
 from mockpool._exceptions import (
+    ArgumentTypeError,
     DegradedMockError,
     DegradedMockWarning,
     RecoveryFailedError,
@@ -96,7 +97,10 @@ def set_strict(enabled: bool | None) -> None:
     """
     global _strict
     if enabled is not None and not isinstance(enabled, bool):
-        raise TypeError(f"strict must be True, False or None, not {enabled!r}")
+        raise ArgumentTypeError(
+            f"strict must be True, False or None, not {enabled!r}; None goes back "
+            "to the environment (CI, MOCKPOOL_STRICT)"
+        )
     _strict = enabled
 
 

@@ -874,9 +874,9 @@ CASES: list[Case] = [
             'Variant("fast")',
             "Variant",
             lambda w: mp.Variant("fast"),
-            ValueError,
-            "'fast' is not a valid Variant",
-            kind=PYTHON,
+            InvalidVariantError,
+            "'fast' is not a mock variant",
+            _VARIANTS,
         ),
         py(
             'Variant.coerce("fast")',
@@ -893,6 +893,13 @@ CASES: list[Case] = [
             InvalidVariantError,
             "None is not a mock variant",
             _VARIANTS,
+        ),
+        py(
+            'build_mock(Mailer, instance="yes")',
+            "build_mock",
+            lambda w: mp.build_mock(Mailer, instance="yes"),
+            ArgumentTypeError,
+            "instance must be True or False, not 'yes'",
         ),
         py(
             'build_mock(Mailer, "fast")',
@@ -1468,6 +1475,82 @@ CASES: list[Case] = [
             _NAME_HINT,
         ),
         py(
+            'Pool(42, "mailer")',
+            "Pool",
+            lambda w: mp.Pool(42, "mailer"),
+            ArgumentTypeError,
+            "registry must be a mockpool.Registry, not 42",
+            "pass the registry the service is registered in",
+        ),
+        py(
+            "Pool(registry, 42)",
+            "Pool",
+            lambda w: mp.Pool(w.registry, 42),
+            ArgumentTypeError,
+            "service name must be a str, not 42",
+            _NAME_HINT,
+        ),
+        py(
+            'Pool(registry, "mailer", min_size=-1)',
+            "Pool",
+            lambda w: mp.Pool(w.registry, "mailer", min_size=-1),
+            InvalidArgumentError,
+            "min_size must be a non-negative int, not -1",
+            "pass 0 or more",
+        ),
+        py(
+            'Pool(registry, "mailer", max_size="3")',
+            "Pool",
+            lambda w: mp.Pool(w.registry, "mailer", max_size="3"),
+            ArgumentTypeError,
+            "max_size must be a non-negative int, not '3'",
+            "pass e.g. max_size=10",
+        ),
+        py(
+            'Pool(registry, "mailer", min_size=3, max_size=2)',
+            "Pool",
+            lambda w: mp.Pool(w.registry, "mailer", min_size=3, max_size=2),
+            InvalidArgumentError,
+            "min_size (3) exceeds max_size (2)",
+            "lower min_size or raise max_size",
+        ),
+        py(
+            "pool.warm(-1)",
+            "Pool.warm",
+            lambda w: w.pool.warm(-1),
+            InvalidArgumentError,
+            "count must be a non-negative int, not -1",
+        ),
+        py(
+            'pool.warm("3")',
+            "Pool.warm",
+            lambda w: w.pool.warm("3"),
+            ArgumentTypeError,
+            "count must be a non-negative int, not '3'",
+        ),
+        py(
+            'pool.release({}, "lease")',
+            "Pool.release",
+            lambda w: w.pool.release({}, "lease"),
+            InvalidArgumentError,
+            "'lease' is not a key of the holder given to release()",
+            "pass the dict that holds the Lease",
+        ),
+        py(
+            "PoolManager(max_size=-1)",
+            "PoolManager",
+            lambda w: mp.PoolManager(max_size=-1),
+            InvalidArgumentError,
+            "max_size must be a non-negative int, not -1",
+        ),
+        py(
+            'pools.pool_for(42, "mailer")',
+            "PoolManager.pool_for",
+            lambda w: w.pools.pool_for(42, "mailer"),
+            ArgumentTypeError,
+            "registry must be a mockpool.Registry, not 42",
+        ),
+        py(
             'PoolStats("mailer")',
             "PoolStats",
             lambda w: mp.PoolStats("mailer"),
@@ -1905,6 +1988,21 @@ CASES: list[Case] = [
             kind=PYTHON,
         ),
         py(
+            'install(strict="yes")',
+            "install",
+            lambda w: mp.install(strict="yes"),
+            ArgumentTypeError,
+            "strict must be True or False, not 'yes'",
+        ),
+        py(
+            'set_strict("yes")',
+            "set_strict",
+            lambda w: mp.set_strict("yes"),
+            ArgumentTypeError,
+            "strict must be True, False or None, not 'yes'",
+            "None goes back to the environment",
+        ),
+        py(
             "set_strict()",
             "set_strict",
             lambda w: mp.set_strict(),
@@ -1930,6 +2028,39 @@ CASES: list[Case] = [
             message=(
                 "python -m mockpool run: --report-json needs a file path",
                 "--report-json PATH",
+            ),
+        ),
+        cli(
+            "run",
+            "--report-json=",
+            message=("python -m mockpool run: --report-json needs a file path",),
+        ),
+        cli(
+            "run",
+            "--report-json",
+            "no-such-dir/report.json",
+            message=(
+                "--report-json 'no-such-dir/report.json': directory",
+                "does not exist; create it or name a file in an existing directory",
+            ),
+        ),
+        cli(
+            "run",
+            "--report-json",
+            "reports",
+            message=("--report-json 'reports' is a directory; name a file in it",),
+            files=(("reports/", ""),),
+        ),
+        cli(
+            message=("usage: python -m mockpool run",),
+        ),
+        cli(
+            "demo",
+            "--python",
+            "/no/such/python",
+            message=(
+                "--python '/no/such/python' is not an executable Python",
+                "pass the path of one",
             ),
         ),
         cli(
@@ -2070,12 +2201,7 @@ NO_ARGUMENTS = frozenset(
 #: Public callables with no case yet because every bad input tried fails the
 #: bar in a module this change does not touch; each is reported with what
 #: happens and what should. Remove an entry when its case is added.
-AWAITING_FIX: dict[str, str] = {
-    # _pool.py: release({}, "x") raises a bare KeyError: 'x'; it should say
-    # which lease was not found and what to pass (the holder and key the
-    # lease was stored under), as a MockPoolError.
-    "Pool.release": "a bare KeyError for a key not in the holder",
-}
+AWAITING_FIX: dict[str, str] = {}
 
 
 def _is_error_class(obj: object) -> bool:

@@ -244,17 +244,18 @@ class SizingTests(unittest.TestCase):
         pool.release(held, "lease")
 
     def test_bad_bounds_name_the_value(self) -> None:
-        """Negative, non-int or crossed bounds raise ValueError naming them."""
+        """Negative or crossed bounds: InvalidArgumentError; non-int: type error."""
         registry = _registry()
-        for kwargs in (
-            {"min_size": -1},
-            {"max_size": 1.5},
-            {"min_size": 3, "max_size": 2},
+        for kwargs, error in (
+            ({"min_size": -1}, mockpool.InvalidArgumentError),
+            ({"max_size": 1.5}, mockpool.ArgumentTypeError),
+            ({"min_size": 3, "max_size": 2}, mockpool.InvalidArgumentError),
         ):
-            with self.subTest(kwargs), self.assertRaises(ValueError) as caught:
-                Pool(registry, "Cache", **kwargs)
-            self.assertIn(repr(next(iter(kwargs.values()))), str(caught.exception))
-        with self.assertRaises(ValueError):
+            with self.subTest(kwargs):
+                with self.assertRaises(error) as caught:
+                    Pool(registry, "Cache", **kwargs)
+                self.assertIn(repr(next(iter(kwargs.values()))), str(caught.exception))
+        with self.assertRaises(mockpool.InvalidArgumentError):
             Pool(registry, "Cache").warm(-2)
 
     def test_manager_keeps_one_pool_per_service(self) -> None:
