@@ -88,6 +88,7 @@ from typing import Any
 
 from mockpool import _worker_files
 from mockpool._exceptions import ArgumentTypeError, HistoryWarning, InvalidArgumentError
+from mockpool._json_fields import FieldReader
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -233,7 +234,7 @@ class ServiceUsage:
             ValueError: A field is missing, or not a count (a float for
                 ``build_seconds``) of at least zero; the message names it.
         """
-        fields = _Reader(data, "service usage")
+        fields = _reader(data, "service usage")
         return cls(
             acquisitions=fields.count("acquisitions"),
             hits=fields.count("hits"),
@@ -1230,7 +1231,7 @@ def _decode(raw: bytes) -> Any:
         raise _CorruptError(f"not JSON, truncated? {exc}") from None
 
 
-def _check_format(top: _Reader) -> None:
+def _check_format(top: FieldReader) -> None:
     version = top.get("format", object)
     if type(version) is not int or version != FORMAT:
         raise _CorruptError(
@@ -1238,7 +1239,7 @@ def _check_format(top: _Reader) -> None:
         )
 
 
-def _services(top: _Reader) -> dict[str, ServiceUsage]:
+def _services(top: FieldReader) -> dict[str, ServiceUsage]:
     services: dict[str, ServiceUsage] = {}
     for name, value in top.get("services", dict).items():
         try:
@@ -1249,11 +1250,11 @@ def _services(top: _Reader) -> dict[str, ServiceUsage]:
 
 
 def _parse_history(raw: bytes) -> list[RunUsage]:
-    top = _Reader(_decode(raw), "history")
+    top = _reader(_decode(raw), "history")
     _check_format(top)
     runs: list[RunUsage] = []
     for index, item in enumerate(top.get("runs", list)):
-        run = _Reader(item, f"run {index}")
+        run = _reader(item, f"run {index}")
         workers = run.get("workers", list)
         if not all(isinstance(worker, str) for worker in workers):
             raise _CorruptError(f"run {index} 'workers' must hold strings only")
@@ -1273,7 +1274,7 @@ def _read_process_file(path: str, run_id: str, worker: str) -> _ProcessFile:
     # whether a file belongs to the current run.
     with open(path, "rb") as stream:
         raw = stream.read()
-    top = _Reader(_decode(raw), "usage file")
+    top = _reader(_decode(raw), "usage file")
     _check_format(top)
     process_started = top.get("process_started", object)
     if process_started is not None:
@@ -1290,53 +1291,9 @@ def _read_process_file(path: str, run_id: str, worker: str) -> _ProcessFile:
     )
 
 
-class _Reader:
-    """Typed access to one JSON object, with errors that name the field."""
-
-    def __init__(self, data: object, where: str) -> None:
-        if not isinstance(data, dict):
-            raise _CorruptError(f"{where} must be a JSON object, not {data!r:.60}")
-        self.data: dict[str, object] = data
-        self.where = where
-
-    def get(self, key: str, kind: type[Any]) -> Any:
-        if key not in self.data:
-            raise _CorruptError(f"{self.where} has no {key!r}")
-        value = self.data[key]
-        if not isinstance(value, kind):
-            raise _CorruptError(
-                f"{self.where} {key!r} must be a JSON {_JSON_NAMES[kind]}, "
-                f"not {value!r:.60}"
-            )
-        return value
-
-    def string(self, key: str) -> str:
-        value: str = self.get(key, str)
-        return value
-
-    def count(self, key: str) -> int:
-        value = self.get(key, object)
-        if type(value) is not int or value < 0:
-            raise _CorruptError(
-                f"{self.where} {key!r} must be an integer >= 0, not {value!r:.60}"
-            )
-        return value
-
-    def seconds(self, key: str) -> float:
-        value = self.get(key, object)
-        if type(value) not in (int, float) or not math.isfinite(value) or value < 0:
-            raise _CorruptError(
-                f"{self.where} {key!r} must be a finite number >= 0, not {value!r:.60}"
-            )
-        return float(value)
-
-
-_JSON_NAMES: dict[type[Any], str] = {
-    object: "value",
-    dict: "object",
-    list: "array",
-    str: "string",
-}
+def _reader(data: object, where: str) -> FieldReader:
+    """A :class:`~mockpool._json_fields.FieldReader` raising :class:`_CorruptError`."""
+    return FieldReader(data, where, _CorruptError)
 
 
 def _check_service(service: object) -> None:

@@ -27,11 +27,12 @@ import dataclasses
 import math
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from mockpool._exceptions import MockPoolError
 from mockpool._factory import Variant
+from mockpool._json_fields import FieldReader
 
 __all__ = ["FORMAT", "Adaptation", "Leak", "ReportError", "RunReport", "SpecStats"]
 
@@ -495,7 +496,7 @@ class RunReport:
                 is missing or malformed; the message names the field. It is a
                 :class:`ValueError`.
         """
-        top = _Reader(data, "report")
+        top = _reader(data, "report")
         version = top.get("format", object)
         if type(version) is not int or version != FORMAT:
             raise ReportError(
@@ -509,7 +510,7 @@ class RunReport:
             for index, item in enumerate(top.get("workers", list))
         ]
         for spec, value in top.get("specs", dict).items():
-            fields = _Reader(value, f"report 'specs'[{spec!r}]")
+            fields = _reader(value, f"report 'specs'[{spec!r}]")
             record = report._specs[spec] = _SpecRecord()
             record.hits = fields.count("hits")
             record.builds = fields.count("builds")
@@ -525,7 +526,7 @@ class RunReport:
                 count, f"report 'discards'[{reason!r}]"
             )
         for index, item in enumerate(top.get("degraded", list)):
-            fields = _Reader(item, f"report 'degraded'[{index}]")
+            fields = _reader(item, f"report 'degraded'[{index}]")
             variant = fields.string("variant")
             try:
                 variant = _degraded_variant(variant)
@@ -534,7 +535,7 @@ class RunReport:
             key = (fields.string("spec"), variant)
             report._degraded[key] += fields.count("count")
         for index, item in enumerate(top.get("leaks", list)):
-            fields = _Reader(item, f"report 'leaks'[{index}]")
+            fields = _reader(item, f"report 'leaks'[{index}]")
             report._leaks.append(
                 Leak(
                     fields.string("test_id"),
@@ -544,7 +545,7 @@ class RunReport:
             )
         # Absent from files written before adaptation was reported.
         for index, item in enumerate(top.get("adaptations", list)):
-            fields = _Reader(item, f"report 'adaptations'[{index}]")
+            fields = _reader(item, f"report 'adaptations'[{index}]")
             report._adaptations.append(
                 Adaptation(
                     fields.string("trigger"),
@@ -763,41 +764,6 @@ def _require_count(value: object, where: str) -> int:
     return value
 
 
-class _Reader:
-    """Typed access to one JSON object, with errors that name the field."""
-
-    def __init__(self, data: object, where: str) -> None:
-        if not isinstance(data, Mapping):
-            raise ReportError(f"{where} must be a JSON object, not {data!r:.60}")
-        self.data = data
-        self.where = where
-
-    def get(self, key: str, kind: type[Any]) -> Any:
-        if key not in self.data:
-            raise ReportError(f"{self.where} has no {key!r}")
-        value = self.data[key]
-        if not isinstance(value, kind):
-            raise ReportError(
-                f"{self.where} {key!r} must be a JSON {_JSON_NAMES[kind]}, "
-                f"not {value!r:.60}"
-            )
-        return value
-
-    def string(self, key: str) -> str:
-        return _require_str(self.get(key, object), f"{self.where} {key!r}")
-
-    def count(self, key: str) -> int:
-        return _require_count(self.get(key, object), f"{self.where} {key!r}")
-
-    def seconds(self, key: str) -> float:
-        value = self.get(key, object)
-        try:
-            _check_seconds(key, value)
-        except ValueError:
-            raise ReportError(
-                f"{self.where} {key!r} must be a finite number >= 0, not {value!r}"
-            ) from None
-        return float(value)
-
-
-_JSON_NAMES: dict[type[Any], str] = {object: "value", list: "array", dict: "object"}
+def _reader(data: object, where: str) -> FieldReader:
+    """A :class:`~mockpool._json_fields.FieldReader` raising :class:`ReportError`."""
+    return FieldReader(data, where, ReportError)
