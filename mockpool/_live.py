@@ -207,12 +207,12 @@ def _spec_name(spec: type | str) -> str:
 
 
 def _recorded_pools() -> tuple[PoolFigures, ...]:
-    from mockpool import _history, _pool
+    from mockpool import _pool, _usage
 
     sizes: dict[str, int] = {}
     for pool in _all_pools():
         sizes[pool.name] = max(sizes.get(pool.name, 0), pool.max_size)
-    usage = _history.process_recorder().snapshot()
+    usage = _usage.process_recorder().snapshot()
     return tuple(
         PoolFigures(
             name,

@@ -28,7 +28,7 @@ import weakref
 from collections import Counter, deque
 from typing import Any
 
-from mockpool import _adapt, _history, _recovery
+from mockpool import _adapt, _recovery, _usage
 from mockpool._exceptions import ArgumentTypeError, InvalidArgumentError
 from mockpool._factory import Variant, build_mock
 from mockpool._pristine import Baseline, DiscardReason
@@ -201,7 +201,7 @@ class Pool:
             leased = len(self._leases)
             self._peak = max(self._peak, leased)
         entry.ready = False
-        _history.process_recorder().record_acquire(
+        _usage.process_recorder().record_acquire(
             self.name,
             hit=entry.recycled,
             build_seconds=build_seconds,
@@ -215,7 +215,7 @@ class Pool:
         try:
             entry = self._build(definition)
         except Exception:
-            _history.process_recorder().record_failure(self.name)
+            _usage.process_recorder().record_failure(self.name)
             _adapt.current_adapter().observe_error(self)
             raise
         _adapt.current_adapter().observe_build(self, time.perf_counter() - started)
@@ -223,7 +223,7 @@ class Pool:
 
     def _recovered(self, definition: ServiceDefinition, error: Exception) -> Lease:
         """A mock from the recovery stages, after the normal build raised."""
-        _history.process_recorder().record_failure(self.name)
+        _usage.process_recorder().record_failure(self.name)
         _adapt.current_adapter().observe_error(self)
         built, stage = _recovery.recover(self, definition, error)
         entry = Lease(built, self.name)
@@ -275,7 +275,7 @@ class Pool:
                 definition.apply_defaults(entry.mock)
             except Exception:
                 reason = DiscardReason.DEFAULTS_FAILED
-                _history.process_recorder().record_failure(self.name)
+                _usage.process_recorder().record_failure(self.name)
                 _adapt.current_adapter().observe_error(self)
         if reason is not None:
             self._discard(reason)
@@ -331,7 +331,7 @@ class Pool:
         """Count a mock thrown away; called without the lock held."""
         with self._lock:
             self._discards[reason] += 1
-        _history.process_recorder().record_discard(self.name)
+        _usage.process_recorder().record_discard(self.name)
 
     # -- sizing -------------------------------------------------------------
 

@@ -22,19 +22,15 @@ from unittest import mock
 import psutil
 
 from mockpool import _history, _worker_files
+from mockpool import _usage as usage_module
 from mockpool._exceptions import (
     ArgumentTypeError,
     HistoryWarning,
     InvalidArgumentError,
     MockPoolWarning,
 )
-from mockpool._history import (
-    History,
-    HistoryStore,
-    RunUsage,
-    ServiceUsage,
-    UsageRecorder,
-)
+from mockpool._history import History, HistoryStore, RunUsage
+from mockpool._usage import ServiceUsage, UsageRecorder
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ENV_VARS = (
@@ -129,7 +125,7 @@ class _HistoryCase(unittest.TestCase):
     def setUp(self) -> None:
         patchers: list[Any] = [
             mock.patch.dict(os.environ),
-            mock.patch.object(_history, "_recorder", None),
+            mock.patch.object(usage_module, "_recorder", None),
             mock.patch.object(_history, "_warned", set()),
             mock.patch.object(_history, "_disabled", set()),
             mock.patch.object(_history, "_enabled", True),
@@ -312,8 +308,8 @@ class ProcessStateTests(_HistoryCase):
 
     def test_one_recorder_per_process(self) -> None:
         """process_recorder returns the same recorder every time."""
-        recorder = _history.process_recorder()
-        self.assertIs(_history.process_recorder(), recorder)
+        recorder = usage_module.process_recorder()
+        self.assertIs(usage_module.process_recorder(), recorder)
 
     def test_run_id_from_the_environment_is_sanitised(self) -> None:
         """MOCKPOOL_RUN_ID wins; characters unsafe in file names become '_'."""
@@ -366,7 +362,7 @@ class RoundTripTests(_HistoryCase):
 
     def test_record_flush_load_round_trip(self) -> None:
         """A run's flushed usage is what a later run loads; the file is merged."""
-        recorder = _history.process_recorder()
+        recorder = usage_module.process_recorder()
         recorder.record_acquire("db", hit=False, build_seconds=0.5, leased_now=1)
         recorder.record_acquire("db", hit=True, build_seconds=None, leased_now=2)
         recorder.record_discard("db")
@@ -409,7 +405,7 @@ class RoundTripTests(_HistoryCase):
     def test_run_id_from_the_environment_names_the_file(self) -> None:
         """Without run_id=, the store uses MOCKPOOL_RUN_ID at each call."""
         os.environ["MOCKPOOL_RUN_ID"] = "first"
-        _history.process_recorder().record_failure("db")
+        usage_module.process_recorder().record_failure("db")
         store = HistoryStore(self.directory)
         self.assertEqual(
             store.flush(), os.path.join(self.directory, "history-first-w0.json")
@@ -423,7 +419,7 @@ class RoundTripTests(_HistoryCase):
         store = self.store("run1")
         self.assertIsNone(store.flush())
         self.assertEqual(os.listdir(self.directory), [])
-        recorder = _history.process_recorder()
+        recorder = usage_module.process_recorder()
         recorder.record_failure("db")
         path = store.flush()
         assert path is not None
@@ -438,7 +434,7 @@ class RoundTripTests(_HistoryCase):
     def test_flush_creates_the_directory(self) -> None:
         """A missing directory (and its parents) is created at the first flush."""
         directory = os.path.join(self.directory, "a", "b")
-        _history.process_recorder().record_failure("db")
+        usage_module.process_recorder().record_failure("db")
         path = HistoryStore(directory, run_id="r").flush()
         self.assertEqual(path, os.path.join(directory, "history-r-w0.json"))
         self.assertTrue(os.path.isfile(path or ""))
@@ -447,7 +443,7 @@ class RoundTripTests(_HistoryCase):
         """Per-process files of one run add up; peak is the largest of them."""
         store = self.store("run1")
         os.environ["MOCKPOOL_WORKER"] = "gw0"
-        recorder = _history.process_recorder()
+        recorder = usage_module.process_recorder()
         recorder.record_acquire("db", hit=False, build_seconds=0.5, leased_now=3)
         store.flush()
         _write_process_file(
@@ -539,7 +535,7 @@ class RoundTripTests(_HistoryCase):
         moved = HistoryStore()
         os.chdir(previous)
         self.assertEqual(moved.directory, os.path.join(here, "elsewhere"))
-        _history.process_recorder().record_failure("db")
+        usage_module.process_recorder().record_failure("db")
         path = moved.flush()
         self.assertEqual(os.path.dirname(path or ""), moved.directory)
 
@@ -779,7 +775,7 @@ class CorruptionTests(_HistoryCase):
         directory = os.path.join(blocker, ".mockpool")
         store = HistoryStore(directory, run_id="now")
         later = HistoryStore(directory, run_id="later")
-        recorder = _history.process_recorder()
+        recorder = usage_module.process_recorder()
         with _caught() as caught:
             for _ in range(3):
                 recorder.record_failure("db")
@@ -802,7 +798,7 @@ class CorruptionTests(_HistoryCase):
         self.addCleanup(os.chmod, self.directory, 0o755)
         if os.access(self.directory, os.W_OK):
             self.skipTest("chmod does not deny this user (root?)")
-        _history.process_recorder().record_failure("db")
+        usage_module.process_recorder().record_failure("db")
         with _caught() as caught:
             history = self.store("next").load()
             self.assertIsNone(self.store("next").flush())
@@ -828,7 +824,7 @@ class CorruptionTests(_HistoryCase):
 
     def test_failed_flush_warns_once(self) -> None:
         """A flush that fails for good: one warning, then history off, no error."""
-        recorder = _history.process_recorder()
+        recorder = usage_module.process_recorder()
         with (
             mock.patch.object(
                 _worker_files, "write_atomic", side_effect=PermissionError(13, "denied")
@@ -854,7 +850,7 @@ class OffSwitchTests(_HistoryCase):
     def test_every_switch_turns_history_off(self) -> None:
         """Off: flush writes nothing, load reads and merges nothing."""
         _write_process_file(self.directory, "old", "w", {"db": _usage(3)})
-        _history.process_recorder().record_failure("db")
+        usage_module.process_recorder().record_failure("db")
         with self.subTest("MOCKPOOL_HISTORY=0"):
             os.environ["MOCKPOOL_HISTORY"] = "0"
             self.assert_off(self.store("now"))
@@ -872,7 +868,7 @@ class OffSwitchTests(_HistoryCase):
         """With history off, not even the directory is made."""
         os.environ["MOCKPOOL_HISTORY"] = "off"
         directory = os.path.join(self.directory, "new")
-        _history.process_recorder().record_failure("db")
+        usage_module.process_recorder().record_failure("db")
         HistoryStore(directory).flush()
         HistoryStore(directory).load()
         self.assertFalse(os.path.exists(directory))
@@ -1037,7 +1033,7 @@ class LiveWriterTests(_HistoryCase):
 
     def test_process_file_names_host_pid_and_start(self) -> None:
         """flush writes what identifies its writer."""
-        _history.process_recorder().record_failure("db")
+        usage_module.process_recorder().record_failure("db")
         path = self.store("now").flush()
         data = _read_json(path or "")
         self.assertEqual(data["host"], socket.gethostname())
@@ -1052,12 +1048,13 @@ _CONCURRENT_WRITER = textwrap.dedent(
     """
     import json, os, sys, time, warnings
     from mockpool import _history, _worker_files
+    from mockpool import _usage as usage_module
 
     warnings.simplefilter("error")  # a HistoryWarning fails this process
     directory, go, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3])
     run_id = os.environ["MOCKPOOL_RUN_ID"]
     store = _history.HistoryStore(directory, max_runs=1000)
-    recorder = _history.process_recorder()
+    recorder = usage_module.process_recorder()
     deadline = time.monotonic() + 30
     while not os.path.exists(go):
         if time.monotonic() > deadline:
@@ -1166,7 +1163,7 @@ class ForkTests(_HistoryCase):
 
     def test_forked_child_starts_with_an_empty_recorder(self) -> None:
         """The child's recorder is empty, its file its own, its warnings its own."""
-        parent = _history.process_recorder()
+        parent = usage_module.process_recorder()
         parent.record_acquire("db", hit=False, build_seconds=0.5, leased_now=1)
         store = self.store("run1")
         unreadable = os.path.join(self.directory, "elsewhere")
@@ -1184,7 +1181,7 @@ class ForkTests(_HistoryCase):
         if pid == 0:  # pragma: no cover - runs in the child
             status = 1
             try:
-                child = _history.process_recorder()
+                child = usage_module.process_recorder()
                 seen: dict[str, Any] = {
                     "same": child is parent,
                     "empty": child.snapshot() == {},
