@@ -149,6 +149,18 @@ class Decision:
         )
 
 
+class _Seen:
+    """What an adapter has seen of one pool."""
+
+    __slots__ = ("acquired", "done", "errors")
+
+    def __init__(self) -> None:
+        self.acquired = 0
+        self.errors = 0
+        #: The triggers already acted on.
+        self.done: set[str] = set()
+
+
 class Adapter:
     """Watches pools and adapts them; one per process (:func:`current_adapter`).
 
@@ -181,15 +193,11 @@ class Adapter:
         self._memory = memory if memory is not None else _rss
         self._lock = threading.Lock()
         self._decisions: list[Decision] = []
-        # (trigger, id(pool)) already acted on: each trigger acts once.
-        self._done: set[tuple[str, int]] = set()
         self._pinned: dict[tuple[str, str], Decision] | None = None
-        # Every pool met, by id; weakly, so an evicted pool is not kept.
-        self._pools: weakref.WeakValueDictionary[int, Any] = (
-            weakref.WeakValueDictionary()
-        )
-        self._acquired: dict[str, int] = {}
-        self._errors: dict[str, int] = {}
+        # Every pool met, with what was seen of it; weakly, so an evicted
+        # pool is not kept, and per pool object, so that a new pool (of the
+        # same name, or at a reused address) starts afresh.
+        self._seen: weakref.WeakKeyDictionary[Any, _Seen] = weakref.WeakKeyDictionary()
         self._since_memory = 0
         self._memory_start: int | None = None
         # Once memory crossed its threshold, pools met later are lean too.
@@ -228,10 +236,10 @@ class Adapter:
 
     def observe_pool(self, pool: Any) -> None:
         """Meet *pool*; a pinned adapter applies its recorded actions now."""
-        if not self.enabled or self._pools.get(id(pool)) is pool:
+        if not self.enabled or pool in self._seen:
             return
         with self._lock:
-            self._pools[id(pool)] = pool
+            self._seen.setdefault(pool, _Seen())
             lean = self._lean
         if lean:
             self._act(MEMORY, pool, 0.0, self.thresholds.memory_bytes, service="*")
@@ -259,7 +267,7 @@ class Adapter:
         if not self._live():
             return
         with self._lock:
-            self._acquired[pool.name] = self._acquired.get(pool.name, 0) + 1
+            self._seen[pool].acquired += 1
             self._since_memory += 1
             read_memory = not self.deterministic and (
                 self._since_memory >= MEMORY_EVERY or self._memory_start is None
@@ -278,8 +286,9 @@ class Adapter:
         if not self._live():
             return
         with self._lock:
-            errors = self._errors[pool.name] = self._errors.get(pool.name, 0) + 1
-            acquired = self._acquired.get(pool.name, 0)
+            seen = self._seen[pool]
+            seen.errors += 1
+            errors, acquired = seen.errors, seen.acquired
         if acquired >= MIN_SAMPLES:
             rate = errors / acquired
             limit = self.thresholds.error_rate
@@ -295,7 +304,7 @@ class Adapter:
                 self._memory_start = used
                 return
             growth = used - self._memory_start
-            pools = list(self._pools.values())
+            pools = list(self._seen.keys())
         limit = self.thresholds.memory_bytes
         if growth > limit:
             with self._lock:
@@ -320,9 +329,10 @@ class Adapter:
         if getattr(pool, "adaptation", "auto") == "pinned":
             return  # the service's policy keeps its registered way
         with self._lock:
-            if (trigger, id(pool)) in self._done:
-                return
-            self._done.add((trigger, id(pool)))
+            done = self._seen.setdefault(pool, _Seen()).done
+            if trigger in done:
+                return  # each trigger acts once per pool
+            done.add(trigger)
         action = _ACTIONS[trigger](pool)
         decision = Decision(
             trigger=trigger,

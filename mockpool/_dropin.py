@@ -152,8 +152,8 @@ _spec_pools: PriorityCache[tuple[Any, bool], SpecPool] = PriorityCache(
 
 def _spec_pool(spec: type, spec_set: bool) -> SpecPool | None:
     info = _introspect.introspect(spec)
-    if not _introspect.is_static(spec):
-        return None  # introspection not cached: no stable key
+    if _introspect.cached(spec) is not info:
+        return None  # introspection not cached (not static): no stable key
     key = (info, spec_set)
     with _lock:
         pool = _spec_pools.get(key)
@@ -209,7 +209,6 @@ def create_autospec(
         return _autospec.create_autospec(
             spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
         )
-    report = _worker_files.process_report()
     if (
         scope is not None
         and instance is True
@@ -226,7 +225,7 @@ def create_autospec(
     built = _autospec.create_autospec(
         spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
     )
-    report.record_request(
+    _worker_files.process_report().record_request(
         _spec_name(spec), hit=False, build_seconds=time.perf_counter() - started
     )
     return built

@@ -189,42 +189,6 @@ class Baseline:
         excess = sys.getrefcount(holder.mock) - self._internal_references(holder.mock)
         return excess != self._excess
 
-    def untouched(self, built: Any) -> bool:
-        """Cheap test: nothing about *built* changed since the baseline.
-
-        Every value in the three dicts is the very object recorded, so no
-        call was made (the call lists would be new or longer), no child was
-        built, nothing was set or deleted.
-        """
-        state = built.__dict__
-        if len(state) != len(self._state) or len(type(built).__dict__) != len(
-            self._type_state
-        ):
-            return False
-        baseline_state = self._state
-        for key, value in state.items():
-            if baseline_state.get(key, _MISSING) is not value:
-                return False
-        if any(state[name] for name in _CALL_LISTS):
-            return False
-        children = state["_mock_children"]
-        if len(children) != len(self._children):
-            return False
-        baseline_children = self._children
-        for key, value in children.items():
-            if baseline_children.get(key, _MISSING) is not value:
-                return False
-        for placeholder in children.values():
-            if type(placeholder) is _PendingMethod and (
-                placeholder._reset_return or placeholder._reset_side
-            ):
-                return False
-        baseline_type = self._type_state
-        for key, value in type(built).__dict__.items():
-            if baseline_type.get(key, _MISSING) is not value:
-                return False
-        return True
-
     # -- restore ----------------------------------------------------------
 
     def restore(self, holder: Any) -> str | None:
@@ -298,8 +262,9 @@ class Baseline:
     def matches(self, built: Any) -> bool:
         """The fingerprint check after a restore: equal to the baseline.
 
-        Like :meth:`untouched`, except that the call lists may be new
-        (empty) objects.
+        Every value in the mock's dict, its children and its own type's dict
+        is the very object the baseline recorded, except the call lists,
+        which may be new (empty) ones.
         """
         state = built.__dict__
         if state.keys() != self._state.keys():

@@ -251,15 +251,7 @@ class _TestCloser:
         self.attribute = attribute
 
     def __call__(self) -> None:
-        state = vars(self.test)
-        for key, value in (
-            (self.attribute, self.session.mocks),
-            (_SESSION_ATTRIBUTE, self.session),
-            (_TEST_SESSION, self.session),
-        ):
-            if state.get(key) is value:
-                del state[key]
-        self.session.close()
+        _close_session_of(self.test, self.session, self.attribute, _TEST_SESSION)
 
     def forget(self) -> None:
         """Take this cleanup off the test's list, when ``run()`` never ran it."""
@@ -395,15 +387,26 @@ class _ClassCloser:
         self.attribute = attribute
 
     def __call__(self) -> None:
-        state = vars(self.cls)
-        for key, value in (
-            (self.attribute, self.session.mocks),
-            (_SESSION_ATTRIBUTE, self.session),
-            (_CLASS_SESSION, self.session),
-        ):
-            if state.get(key) is value:
-                delattr(self.cls, key)
-        self.session.close()
+        _close_session_of(self.cls, self.session, self.attribute, _CLASS_SESSION)
+
+
+def _close_session_of(
+    owner: Any, session: MockSession, attribute: str, own_key: str
+) -> None:
+    """Drop *owner*'s references to *session* (test or class), then close it.
+
+    The references go first: the pools count who still holds a returned
+    mock. Only those that are still the session's own are removed.
+    """
+    state = vars(owner)
+    for key, value in (
+        (attribute, session.mocks),
+        (_SESSION_ATTRIBUTE, session),
+        (own_key, session),
+    ):
+        if state.get(key) is value:
+            delattr(owner, key)
+    session.close()
 
 
 def _wrap_set_up_class(
