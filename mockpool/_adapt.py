@@ -29,6 +29,13 @@ the machine. For reproducible runs an adapter can be *pinned* to the
 decisions of an earlier one (:meth:`Adapter.pinned_to`), and for tests it
 can be *deterministic*: it then takes no reading of its own (no clock, no
 psutil) and acts only on readings given to its ``observe_*`` methods.
+
+``MOCKPOOL_ADAPTATION`` (``off``, or a run report to pin to) is read when the
+process's adapter is first needed, not at import, and kept until
+:func:`reload_settings`. A bad value never fails the run: it is reported as
+a :class:`~mockpool.MockPoolWarning` naming the variable, the value and the
+fix, and adaptation stays on. :func:`adapter_from_setting`, asked in code,
+raises instead.
 """
 
 from __future__ import annotations
@@ -38,14 +45,17 @@ import json
 import math
 import os
 import threading
+import warnings
 import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any, Callable
 
-import psutil
-
 from mockpool import _worker_files
-from mockpool._exceptions import ArgumentTypeError, InvalidArgumentError
+from mockpool._exceptions import (
+    ArgumentTypeError,
+    InvalidArgumentError,
+    MockPoolWarning,
+)
 from mockpool._factory import Variant
 
 __all__ = [
@@ -391,23 +401,41 @@ _ACTIONS: dict[str, Callable[[Any], str]] = {
 
 
 def _rss() -> int:
+    # psutil is imported on first use: importing it reads /proc, and
+    # importing mockpool must read no file.
+    import psutil
+
     rss: int = psutil.Process().memory_info().rss
     return rss
 
 
 #: Environment variable: ``off`` disables adaptation; a path pins it to the
-#: adaptations recorded in that run report (``--report-json``).
+#: adaptations recorded in that run report (``--report-json``). Read when the
+#: process's adapter is first needed, never at import.
 ADAPTATION_ENV = "MOCKPOOL_ADAPTATION"
 
+_ON_VALUES = frozenset({"", "on", "auto", "1", "true", "yes"})
+_OFF_VALUES = frozenset({"off", "0", "false", "no"})
 
-def _from_environment() -> Adapter:
-    setting = os.environ.get(ADAPTATION_ENV, "").strip()
-    if not setting or setting.lower() in ("on", "auto", "1"):
+
+def adapter_from_setting(setting: str) -> Adapter:
+    """The adapter a ``MOCKPOOL_ADAPTATION`` value asks for.
+
+    ``""``, ``on``, ``auto`` or ``1`` adapt; ``off`` or ``0`` do not; any
+    other value is the path of a run report (``--report-json``) whose
+    adaptations the adapter replays.
+
+    Raises:
+        InvalidArgumentError: *setting* is neither a switch nor a readable
+            run report with adaptations.
+    """
+    value = setting.strip()
+    if value.lower() in _ON_VALUES:
         return Adapter()
-    if setting.lower() in ("off", "0", "false", "no"):
+    if value.lower() in _OFF_VALUES:
         return Adapter(enabled=False)
     try:
-        with open(setting, encoding="utf-8") as stream:
+        with open(value, encoding="utf-8") as stream:
             recorded = json.load(stream)["adaptations"]
         return Adapter.pinned_to(
             Decision(item["trigger"], item["service"], 0.0, 0.0, item["action"])
@@ -415,20 +443,69 @@ def _from_environment() -> Adapter:
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise InvalidArgumentError(
-            f"{ADAPTATION_ENV}={setting!r}: not 'off' and not a readable run report "
-            f"with adaptations ({exc}); write one with --report-json"
+            f"{ADAPTATION_ENV}={setting!r} is not 'on', not 'off' and not a "
+            f"readable run report with adaptations ({exc}); use 'off' to turn "
+            "adaptation off, or the path of a report written by "
+            "'python -m mockpool run --report-json PATH' to replay its adaptations"
         ) from exc
 
 
-_current = _from_environment()
+# None until the adapter is first needed: importing mockpool reads nothing.
+_current: Adapter | None = None
+_current_lock = threading.Lock()
 
 
 def current_adapter() -> Adapter:
     """The adapter the pools of this process report to.
 
+    The first call reads ``MOCKPOOL_ADAPTATION`` (unless :func:`set_adapter`
+    came first); later calls return the same adapter.
+
     .. versionadded:: 0.1
     """
-    return _current
+    adapter = _current
+    if adapter is None:
+        adapter = _read_environment()
+    return adapter
+
+
+def _read_environment() -> Adapter:
+    global _current
+    with _current_lock:
+        if _current is not None:  # another thread read it first
+            return _current
+        # Installed before warning: a warning made an error (-W error)
+        # then fails this call only, and the next one finds the adapter.
+        adapter, message = _adapter_and_warning()
+        _current = adapter
+    if message is not None:
+        warnings.warn(MockPoolWarning(message), stacklevel=4)
+    return adapter
+
+
+def _adapter_and_warning() -> tuple[Adapter, str | None]:
+    """The adapter ``MOCKPOOL_ADAPTATION`` asks for, and what to warn about.
+
+    mockpool is a guest in the user's suite: a bad bookkeeping setting must
+    not fail the run, so it is reported as a warning and adaptation goes on
+    as by default.
+    """
+    setting = os.environ.get(ADAPTATION_ENV, "")
+    try:
+        return adapter_from_setting(setting), None
+    except InvalidArgumentError as exc:
+        return Adapter(), f"{exc}. Adaptation stays on, as by default."
+
+
+def reload_settings() -> None:
+    """Forget the adapter read from the environment; the next use reads it again.
+
+    For tests, and for code that changes ``MOCKPOOL_ADAPTATION`` mid-process.
+    An adapter installed by :func:`set_adapter` is forgotten too.
+    """
+    global _current
+    with _current_lock:
+        _current = None
 
 
 def set_adapter(adapter: Adapter) -> Adapter:
@@ -441,14 +518,19 @@ def set_adapter(adapter: Adapter) -> Adapter:
     global _current
     if not isinstance(adapter, Adapter):
         raise ArgumentTypeError(f"adapter must be a mockpool Adapter, not {adapter!r}")
-    previous, _current = _current, adapter
+    previous = current_adapter()
+    with _current_lock:
+        _current = adapter
     return previous
 
 
 def _reinit_after_fork() -> None:
     # The child's memory baseline and counters are its own.
-    global _current
+    global _current, _current_lock
+    _current_lock = threading.Lock()
     old = _current
+    if old is None:
+        return  # not read yet: the child reads the environment itself
     _current = Adapter(
         old.thresholds,
         deterministic=old.deterministic,

@@ -4,7 +4,8 @@ Subcommands:
 
 ``run [ARGS]``
     ``python -m unittest [ARGS]`` with :func:`mockpool.install` in effect:
-    the same arguments, output, summary and exit status, faster.
+    the same arguments, output, summary and exit status, faster. ``run
+    --help`` shows unittest's options, then mockpool's own.
 ``demo``
     Runs the bundled legacy suite plainly and under ``run``, each in a fresh
     process, and prints both times, the ratio, each run's peak memory and
@@ -42,6 +43,16 @@ usage: python -m mockpool run [--report-json PATH] [--strict] [--no-report]
   demo     run the bundled 1,199-test legacy suite plainly and accelerated
   combine  merge the per-worker report files of a parallel run and print them
   report   print a run's report and health checks (default: the last run)
+
+Run 'python -m mockpool COMMAND --help' for a command's options.
+"""
+
+#: mockpool's own options of ``run``, shown after unittest's help.
+_RUN_HELP = """\
+mockpool options (anywhere on the line; unittest never sees them):
+  --report-json PATH  also write the run report as JSON to PATH
+  --strict            fail a test that leaks a patch or a mock, not just warn
+  --no-report         print no mockpool report after unittest's summary
 """
 
 
@@ -79,13 +90,58 @@ def _report_path(path: str | None) -> str:
     return path
 
 
+class _UnittestMain(unittest.TestProgram):
+    """``unittest.main`` whose help also shows mockpool's options of ``run``.
+
+    unittest builds its parsers anew for every call and prints their help
+    itself; adding our options to them would let argparse take their
+    abbreviations (``--str``) for options it then drops, so the options are
+    shown after unittest's help instead, and parsed by :func:`_run_options`.
+
+    With *dry_run* it parses the arguments only: it neither imports nor
+    runs a test, so that help and usage errors end before mockpool is
+    installed and records anything.
+    """
+
+    def __init__(self, argv: list[str], *, dry_run: bool = False) -> None:
+        self._dry_run = dry_run
+        super().__init__(module=None, argv=argv)
+
+    def parseArgs(self, argv: list[str]) -> None:
+        try:
+            super().parseArgs(argv)
+        except SystemExit as exit_:
+            # argparse exits with 0 only once it printed the help (-h,
+            # --help; also "discover --help"); errors exit with 2.
+            if exit_.code in (0, None):
+                sys.stdout.write("\n" + _RUN_HELP)
+            raise
+
+    def createTests(self, from_discovery: bool = False, Loader: Any = None) -> None:
+        if not self._dry_run:
+            super().createTests(from_discovery, Loader)
+
+    def runTests(self) -> None:
+        if not self._dry_run:
+            super().runTests()
+
+
+def _status(exit_: SystemExit) -> int:
+    """The exit status of *exit_* as ``sys.exit`` would give it."""
+    status = exit_.code
+    return status if isinstance(status, int) else (0 if status is None else 1)
+
+
 def run(argv: Sequence[str]) -> int:
     """Run ``python -m unittest`` with *argv*, mockpool installed.
 
     Besides unittest's arguments, takes ``--report-json PATH`` (also write
     the run report as JSON), ``--strict`` (a leak fails its test) and
-    ``--no-report`` (print no report). The report is also kept as the last
-    run's, for ``python -m mockpool report`` (:mod:`mockpool._last_run`).
+    ``--no-report`` (print no report); ``--help`` shows unittest's options
+    and these. The report is also kept as the last run's, for
+    ``python -m mockpool report`` (:mod:`mockpool._last_run`). When no test
+    runs because unittest's arguments asked for help or were wrong, nothing
+    is reported or kept.
 
     Returns:
         The exit status ``python -m unittest`` would give.
@@ -98,15 +154,21 @@ def run(argv: Sequence[str]) -> int:
     except ValueError as exc:
         sys.stderr.write(f"python -m mockpool run: {exc}\n")
         return 2
+    unittest_argv = ["python -m mockpool run", *rest]
+    try:
+        _UnittestMain(unittest_argv, dry_run=True)
+    except SystemExit as exit_:
+        # Help, or a usage error: no test runs, so nothing is installed or
+        # reported, and the last run's report stays for `report`.
+        return _status(exit_)
     code: int = 0
     with install(strict=options["strict"]):
         try:
-            unittest.main(module=None, argv=["python -m mockpool run", *rest])
+            _UnittestMain(unittest_argv)
         except SystemExit as exit_:
             # unittest.main decides the status by this Python's own rules
             # (3.12 added status 5 for a run of no tests).
-            status = exit_.code
-            code = status if isinstance(status, int) else (0 if status is None else 1)
+            code = _status(exit_)
     report = _worker_files.process_report()
     if options["report"]:
         sys.stderr.write(report.render() + "\n")

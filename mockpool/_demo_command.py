@@ -7,31 +7,52 @@ runs discover the same two suites -- the 1,199 tests of
 :mod:`mockpool._demo.tests` and the deliberate outcomes of
 :mod:`mockpool._demo.tests_outcomes` -- record every test's outcome, and the
 demo compares them id by id.
+
+While a run goes, its child shows its progress on the standard error it
+shares with the demo (:mod:`mockpool._progress`: one line redrawn in place
+on a terminal, a line every few seconds elsewhere). Counting costs a counter
+and a clock reading per test and writes at most ten times a second, so it
+changes neither run's outcomes nor, measurably, its time; the summary on
+standard output is what it was without it.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 import tempfile
 import time
+import unittest
 from collections import Counter
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TextIO
 
-__all__ = ["demo", "run_child"]
+from mockpool._progress import Progress
+
+__all__ = ["child_command", "demo", "run_child"]
 
 _CHILD = "mockpool._demo_command"
+#: Each run's name, on its progress line and in the summary.
+_LABELS = {False: "python -m unittest", True: "python -m mockpool run"}
 
 
 #: The demo suites, by their name in :data:`mockpool._demo.check.SUITES`.
 SUITES = ("tests", "tests_outcomes")
 
 
-def run_child(accelerated: bool, output: str, suites: Sequence[str] = SUITES) -> int:
-    """Run the demo *suites* here; write outcomes and timings to *output*."""
+def run_child(
+    accelerated: bool,
+    output: str,
+    suites: Sequence[str] = SUITES,
+    progress: TextIO | None = None,
+) -> int:
+    """Run the demo *suites* here; write outcomes and timings to *output*.
+
+    With *progress*, show how many of the suites' tests are done on it.
+    """
     from mockpool._demo import check
 
     installation = None
@@ -41,13 +62,31 @@ def run_child(accelerated: bool, output: str, suites: Sequence[str] = SUITES) ->
         installation = install()
     report: dict[str, Any] = {"outcomes": {}, "seconds": {}}
     try:
+        # Every suite is discovered first, so that the progress shows the
+        # run's whole total from its first line.
+        found = []
         for name in suites:
             start = time.perf_counter()
             suite = check.discover(name)
             ids = check.test_ids(suite)
-            result = check.run(suite)
-            report["seconds"][name] = time.perf_counter() - start
-            report["outcomes"].update(check.outcomes(ids, result))
+            found.append((name, suite, ids, time.perf_counter() - start))
+        shown = None
+        if progress is not None:
+            total = sum(len(ids) for _, _, ids, _ in found)
+            shown = Progress(_LABELS[accelerated], total, progress)
+            shown.start()
+        try:
+            for name, suite, ids, discovery in found:
+                start = time.perf_counter()
+                result = _run(suite, shown)
+                report["seconds"][name] = discovery + time.perf_counter() - start
+                report["outcomes"].update(check.outcomes(ids, result))
+        except BaseException:
+            if shown is not None:
+                shown.stop()  # so that the traceback starts on a line of its own
+            raise
+        if shown is not None:
+            shown.finish()
     finally:
         if installation is not None:
             installation.undo()
@@ -60,11 +99,42 @@ def run_child(accelerated: bool, output: str, suites: Sequence[str] = SUITES) ->
     return 0
 
 
-def _measure(python: str, accelerated: bool, workdir: str) -> dict[str, Any]:
-    output = os.path.join(workdir, "accelerated.json" if accelerated else "plain.json")
-    command = [python, "-m", _CHILD, "--child", output]
+def _run(suite: unittest.TestSuite, progress: Progress | None) -> unittest.TestResult:
+    """Run *suite* quietly, as :func:`mockpool._demo.check.run` does.
+
+    The only difference is the result class, which counts finished tests
+    into *progress*: what a test sees and what it records are unittest's.
+    """
+    resultclass: type[unittest.TextTestResult] = unittest.TextTestResult
+    if progress is not None:
+        counted = progress
+
+        class _Counting(unittest.TextTestResult):
+            def stopTest(self, test: unittest.TestCase) -> None:
+                super().stopTest(test)
+                counted.advance()
+
+        resultclass = _Counting
+    runner = unittest.TextTestRunner(
+        stream=io.StringIO(), verbosity=0, resultclass=resultclass
+    )
+    return runner.run(suite)
+
+
+def child_command(
+    python: str, accelerated: bool, output: str, suites: Sequence[str] = SUITES
+) -> list[str]:
+    """The command of one run's child: *suites*, progress on its stderr."""
+    command = [python, "-m", _CHILD, "--child", output, "--progress"]
+    command += ["--suites", ",".join(suites)]
     if accelerated:
         command.append("--accelerated")
+    return command
+
+
+def _measure(python: str, accelerated: bool, workdir: str) -> dict[str, Any]:
+    output = os.path.join(workdir, "accelerated.json" if accelerated else "plain.json")
+    command = child_command(python, accelerated, output)
     start = time.perf_counter()
     process = subprocess.Popen(command)
     _, status, usage = os.wait4(process.pid, 0)
@@ -87,12 +157,13 @@ def _tally(outcomes: dict[str, str]) -> str:
 
 def demo(python: str = sys.executable) -> int:
     """Run the demo; print the comparison. Returns 0 if results are identical."""
-    print(f"mockpool demo: the bundled legacy suite, run by {python}")
+    # Flushed: the children's progress goes to the same terminal or log.
+    print(f"mockpool demo: the bundled legacy suite, run by {python}", flush=True)
     with tempfile.TemporaryDirectory(prefix="mockpool-demo-") as workdir:
         plain = _measure(python, False, workdir)
         fast = _measure(python, True, workdir)
     same = plain["outcomes"] == fast["outcomes"]
-    rows = (("python -m unittest", plain), ("python -m mockpool run", fast))
+    rows = ((_LABELS[False], plain), (_LABELS[True], fast))
     print(f"{'':24} {'wall':>8} {'peak RSS':>10}  outcomes")
     for label, report in rows:
         print(
@@ -123,9 +194,19 @@ def demo(python: str = sys.executable) -> int:
 
 
 def _child_main(argv: Sequence[str]) -> int:
+    """``--child OUTPUT [--accelerated] [--progress] [--suites A,B]``.
+
+    Only :func:`child_command` writes these arguments.
+    """
     accelerated = "--accelerated" in argv
     output = argv[argv.index("--child") + 1]
-    return run_child(accelerated, output)
+    suites: Sequence[str] = SUITES
+    if "--suites" in argv:
+        suites = tuple(argv[argv.index("--suites") + 1].split(","))
+    # The stream itself, taken now: a test that patches sys.stderr does not
+    # get the progress.
+    progress = sys.stderr if "--progress" in argv else None
+    return run_child(accelerated, output, suites, progress)
 
 
 if __name__ == "__main__":

@@ -31,12 +31,18 @@ environment, or ``MOCKPOOL_STRICT=1``; :func:`set_strict` in code) it is
 not served at all: :class:`DegradedMockError` names the service, the stage
 and the root cause, and the test fails. When no allowed stage succeeds,
 :class:`RecoveryFailedError` says what each stage raised.
+
+The environment is read when strict mode is first asked about, never at
+import, and kept until :func:`reload_settings`; a ``MOCKPOOL_STRICT`` that
+is neither ``1`` nor ``0`` warns (:class:`~mockpool.MockPoolWarning`) and
+leaves the decision to ``CI``.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import threading
 import time
 import warnings
 from typing import Any, Callable
@@ -49,6 +55,7 @@ from mockpool._exceptions import (
     ArgumentTypeError,
     DegradedMockError,
     DegradedMockWarning,
+    MockPoolWarning,
     RecoveryFailedError,
 )
 
@@ -68,30 +75,91 @@ DEGRADED = frozenset({"minimal", "stub"})
 #: Errors worth one more try within a stage.
 _TRANSIENT = (MemoryError, OSError)
 
+#: Environment variable: ``1`` turns strict mode on, ``0`` off; unset, ``CI``
+#: decides. Read when strict mode is first asked about, never at import.
 STRICT_ENV = "MOCKPOOL_STRICT"
+_ON_VALUES = frozenset({"1", "true", "yes", "on"})
+_OFF_VALUES = frozenset({"0", "false", "no", "off"})
+# What set_strict() said; None follows the environment.
 _strict: bool | None = None
+# What the environment said, once read; None until strict mode is asked about.
+_environment_strict: bool | None = None
+_environment_lock = threading.Lock()
 
 
 def is_strict() -> bool:
     """Whether degraded mocks fail instead of warning.
 
     Set in code by :func:`set_strict`; otherwise on when ``MOCKPOOL_STRICT``
-    is ``1`` (``0`` turns it off) or, failing that, when ``CI`` is set.
+    is ``1`` (``0`` turns it off) or, failing that, when ``CI`` is set. The
+    environment is read at the first call and kept (see
+    :func:`reload_settings`); a ``MOCKPOOL_STRICT`` that is neither warns
+    (:class:`~mockpool.MockPoolWarning`) and ``CI`` decides.
 
     .. versionadded:: 0.1
     """
     if _strict is not None:
         return _strict
-    setting = os.environ.get(STRICT_ENV, "").strip().lower()
-    if setting in ("1", "true", "yes", "on"):
-        return True
-    if setting in ("0", "false", "no", "off"):
-        return False
-    return bool(os.environ.get("CI"))
+    cached = _environment_strict
+    if cached is None:
+        cached = _read_environment()
+    return cached
+
+
+def _read_environment() -> bool:
+    global _environment_strict
+    with _environment_lock:
+        if _environment_strict is not None:  # another thread read it first
+            return _environment_strict
+        setting = os.environ.get(STRICT_ENV, "")
+        value = setting.strip().lower()
+        message = None
+        if value in _ON_VALUES:
+            strict = True
+        elif value in _OFF_VALUES:
+            strict = False
+        else:
+            strict = bool(os.environ.get("CI"))
+            if value:
+                # A guest in the user's suite: a bad switch is reported, and
+                # the run goes on as if it were unset, never fails.
+                message = (
+                    f"{STRICT_ENV}={setting!r} is neither on nor off; set it to 1 "
+                    "(strict) or 0 (not strict), or unset it to let CI decide. "
+                    f"Strict mode follows CI meanwhile: {'on' if strict else 'off'}"
+                )
+        _environment_strict = strict
+    if message is not None:
+        warnings.warn(MockPoolWarning(message), stacklevel=4)
+    return strict
+
+
+def reload_settings() -> None:
+    """Forget what the environment said; the next :func:`is_strict` reads it.
+
+    For tests, and for code that changes ``MOCKPOOL_STRICT`` or ``CI``
+    mid-process. What :func:`set_strict` said is kept.
+    """
+    global _environment_strict
+    with _environment_lock:
+        _environment_strict = None
+
+
+def _reinit_after_fork() -> None:
+    # The lock may have been held by a thread that does not exist in the child.
+    global _environment_lock
+    _environment_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reinit_after_fork)
 
 
 def set_strict(enabled: bool | None) -> None:
     """Turn strict mode on or off in code; ``None`` goes back to the environment.
+
+    The environment is read once, at the first :func:`is_strict` that
+    consults it (see :func:`reload_settings`).
 
     .. versionadded:: 0.1
     """

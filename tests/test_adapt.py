@@ -252,8 +252,11 @@ class ThresholdTests(unittest.TestCase):
 
 class EnvironmentTests(unittest.TestCase):
     def from_env(self, value: str) -> Adapter:
+        previous = _adapt.current_adapter()
+        self.addCleanup(_adapt.set_adapter, previous)
         with mock.patch.dict(os.environ, {_adapt.ADAPTATION_ENV: value}):
-            return _adapt._from_environment()
+            _adapt.reload_settings()  # read at first use, then kept
+            return _adapt.current_adapter()
 
     def test_off_disables_and_auto_enables(self) -> None:
         """MOCKPOOL_ADAPTATION=off turns adaptation off; auto keeps it on."""
@@ -276,8 +279,8 @@ class EnvironmentTests(unittest.TestCase):
         self.assertEqual(pool.max_size, 50)
 
     def test_anything_else_names_the_value_and_the_fix(self) -> None:
-        """A value that is neither a switch nor a report is refused."""
+        """A value that is neither a switch nor a report is refused in code."""
         with self.assertRaisesRegex(
             mockpool.InvalidArgumentError, r"'/no/such/report\.json'.*--report-json"
         ):
-            self.from_env("/no/such/report.json")
+            _adapt.adapter_from_setting("/no/such/report.json")

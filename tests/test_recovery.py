@@ -221,7 +221,9 @@ class DegradedTests(RecoveryTestCase):
             ({}, False),
         ):
             with self.subTest(env), mock.patch.dict(os.environ, env, clear=True):
+                _recovery.reload_settings()  # the environment is read once
                 self.assertIs(mockpool.is_strict(), expected)
+        _recovery.reload_settings()
 
     def test_stub_is_the_last_resort(self) -> None:
         """When even Mock(spec=...) fails, the stub serves (level critical)."""
