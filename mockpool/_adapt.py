@@ -28,7 +28,17 @@ Readings come from the pools as they work, so timing and memory depend on
 the machine. For reproducible runs an adapter can be *pinned* to the
 decisions of an earlier one (:meth:`Adapter.pinned_to`), and for tests it
 can be *deterministic*: it then takes no reading of its own (no clock, no
-psutil) and acts only on readings given to its ``observe_*`` methods.
+memory reading) and acts only on readings given to its ``observe_*``
+methods.
+
+Memory is read while a test runs (every :data:`MEMORY_EVERY` acquisitions),
+so it is read through nothing a test may patch: on Linux from
+``/proc/self/statm`` with the ``open`` bound at import (a test's
+``mock_open`` records no call of ours), elsewhere with psutil, imported when
+the adapter is made -- which the drop-in does before the first test. A
+reading that fails, or a psutil that cannot be imported, means "memory
+unknown": the memory monitor skips that reading, and the test never sees
+an error.
 
 ``MOCKPOOL_ADAPTATION`` (``off``, or a run report to pin to) is read when the
 process's adapter is first needed, not at import, and kept until
@@ -44,10 +54,16 @@ import dataclasses
 import json
 import math
 import os
+import sys
 import threading
 import warnings
 import weakref
 from collections.abc import Iterable, Mapping
+
+# The builtin open and os.getpid themselves, bound before any test can
+# patch builtins.open or os.getpid.
+from io import open as _open
+from os import getpid as _getpid
 from typing import Any, Callable
 
 from mockpool import _worker_files
@@ -78,7 +94,7 @@ LEAN_MAX_SIZE = 2
 SCALED_MAX_SIZE = 200
 #: Acquisitions a pool must have seen before its error rate means anything.
 MIN_SAMPLES = 20
-#: Acquisitions between two memory readings (psutil costs microseconds).
+#: Acquisitions between two memory readings (a reading costs microseconds).
 MEMORY_EVERY = 64
 
 
@@ -180,7 +196,9 @@ class Adapter:
             reading): act only on readings passed to the ``observe_*``
             methods. For tests.
         enabled: ``False`` observes nothing and never acts.
-        memory: Reads the process's memory in bytes (default: psutil RSS).
+        memory: Reads the process's memory in bytes (default: its resident
+            set size, see the module's notes). A reading that raises is
+            skipped, as an unknown one.
 
     .. versionadded:: 0.1
     """
@@ -200,7 +218,12 @@ class Adapter:
         self.thresholds = Thresholds() if thresholds is None else thresholds
         self.deterministic = deterministic
         self.enabled = enabled
-        self._memory = memory if memory is not None else _rss
+        # None: memory unknown (or never read), the monitor is skipped.
+        self._memory: Callable[[], int] | None = memory
+        if memory is None and enabled and not deterministic:
+            # Resolved now, not at the first reading: that one comes during
+            # a test, which may have hidden psutil or patched open.
+            self._memory = _resident_set_reader()
         self._lock = threading.Lock()
         self._decisions: list[Decision] = []
         self._pinned: dict[tuple[str, str], Decision] | None = None
@@ -279,8 +302,10 @@ class Adapter:
         with self._lock:
             self._seen[pool].acquired += 1
             self._since_memory += 1
-            read_memory = not self.deterministic and (
-                self._since_memory >= MEMORY_EVERY or self._memory_start is None
+            read_memory = (
+                not self.deterministic
+                and self._memory is not None
+                and (self._since_memory >= MEMORY_EVERY or self._memory_start is None)
             )
             if read_memory:
                 self._since_memory = 0
@@ -288,7 +313,9 @@ class Adapter:
         if leased > limit:
             self._act(CONCURRENCY, pool, leased, limit)
         if read_memory:
-            self.observe_memory(self._memory())
+            used = self._read_memory()
+            if used is not None:
+                self.observe_memory(used)
 
     def observe_error(self, pool: Any) -> None:
         """Restoring or configuring a mock of *pool* failed."""
@@ -324,6 +351,20 @@ class Adapter:
 
     def _live(self) -> bool:
         return self.enabled and self._pinned is None
+
+    def _read_memory(self) -> int | None:
+        """The process's memory now; None if it cannot be read.
+
+        Read during a test: whatever goes wrong is "unknown", never the
+        test's error.
+        """
+        reader = self._memory
+        if reader is None:
+            return None
+        try:
+            return int(reader())
+        except Exception:
+            return None
 
     # -- actions ------------------------------------------------------------
 
@@ -400,13 +441,64 @@ _ACTIONS: dict[str, Callable[[Any], str]] = {
 }
 
 
-def _rss() -> int:
-    # psutil is imported on first use: importing it reads /proc, and
-    # importing mockpool must read no file.
-    import psutil
+_STATM = "/proc/self/statm"
+# The reader every default adapter uses, found once per process (psutil
+# imported, the page size asked) when the first such adapter is made --
+# never at import, which must read no file; _UNRESOLVED until then.
+_UNRESOLVED: Any = object()
+_reader: Callable[[], int] | None = _UNRESOLVED
+_reader_lock = threading.Lock()
 
-    rss: int = psutil.Process().memory_info().rss
-    return rss
+
+def _resident_set_reader() -> Callable[[], int] | None:
+    """The function that reads this process's resident set size; None if none.
+
+    Found once per process. On Linux it reads ``/proc/self/statm`` with the
+    ``open`` bound at import and a page size asked once; elsewhere it asks
+    psutil, imported now. If neither can be had, memory is unknown.
+    """
+    global _reader
+    with _reader_lock:
+        if _reader is _UNRESOLVED:
+            _reader = _find_reader()
+        return _reader
+
+
+def _find_reader(platform: str = sys.platform) -> Callable[[], int] | None:
+    if platform.startswith("linux"):
+        return _statm_reader()
+    return _psutil_reader()
+
+
+def _statm_reader() -> Callable[[], int] | None:
+    try:
+        page_size = os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return None
+    return lambda: _statm_resident_pages() * page_size
+
+
+def _psutil_reader() -> Callable[[], int] | None:
+    try:
+        import psutil
+    except Exception:  # not installed, or hidden (sys.modules["psutil"] = None)
+        return None
+    process_type = psutil.Process
+
+    def read() -> int:
+        # The pid passed, or psutil would ask os.getpid, which a test may
+        # patch; asked each time, so that a forked child reads its own.
+        rss: int = process_type(_getpid()).memory_info().rss
+        return rss
+
+    return read
+
+
+def _statm_resident_pages() -> int:
+    # statm: "size resident shared text lib data dt", in pages.
+    with _open(_STATM, "rb", buffering=0) as stream:  # noqa: UP020 (see import)
+        fields = stream.read(256).split()
+    return int(fields[1])
 
 
 #: Environment variable: ``off`` disables adaptation; a path pins it to the
@@ -526,8 +618,9 @@ def set_adapter(adapter: Adapter) -> Adapter:
 
 def _reinit_after_fork() -> None:
     # The child's memory baseline and counters are its own.
-    global _current, _current_lock
+    global _current, _current_lock, _reader_lock
     _current_lock = threading.Lock()
+    _reader_lock = threading.Lock()
     old = _current
     if old is None:
         return  # not read yet: the child reads the environment itself

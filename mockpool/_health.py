@@ -635,6 +635,10 @@ _DISCARD_ADVICE = {
     "__class__), which no reset undoes: build those with unittest.mock directly",
     DiscardReason.WRAPS_CHANGED: "tests change wraps or a delegate, which no "
     "reset undoes: build those mocks with unittest.mock directly",
+    DiscardReason.FREED: "tests let these mocks go before they ended (a local "
+    "the garbage collector freed, as it would a stdlib mock), so the next "
+    "request built anew: keep a mock on the test case (self.x = ...) to have "
+    "it recycled",
     DiscardReason.STATE: "tests leave state a reset cannot undo: see which "
     "attributes they set outside configure_mock and reset them in tearDown",
 }

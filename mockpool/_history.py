@@ -75,12 +75,21 @@ import json
 import os
 import re
 import secrets
-import socket
 import threading
 import time
 import types
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
+
+# Bound at import: a flush runs at a test's end, while the patches its class
+# or module started are in place (time.time, time.monotonic, os.getpid,
+# socket.gethostname, json.dumps...), and must not call a test's mocks.
+from json import dumps as _dumps
+from os import getpid as _getpid
+from socket import gethostname as _gethostname
+from time import monotonic as _monotonic
+from time import sleep as _sleep
+from time import time as _wall_clock
 from typing import Any
 
 from mockpool import _worker_files
@@ -529,14 +538,14 @@ class HistoryStore:
                 "format": FORMAT,
                 "run_id": self.run_id,
                 "worker": _worker_files._process_worker(),
-                "host": socket.gethostname(),
-                "pid": os.getpid(),
+                "host": _gethostname(),
+                "pid": _getpid(),
                 "process_started": _own_process_started(),
                 "started": recorder.started,
-                "written": time.time(),
+                "written": _wall_clock(),
                 "services": usage,
             }
-            text = json.dumps(document, separators=(",", ":"))
+            text = _dumps(document, separators=(",", ":"))
             try:
                 try:
                     # No fsync: the rename alone survives a killed worker;
@@ -767,13 +776,13 @@ class HistoryStore:
         assert _fcntl is not None
         # Poll rather than block, so that a hung process holding the lock
         # costs a warning, not a hung test run.
-        deadline = time.monotonic() + self._lock_timeout
+        deadline = _monotonic() + self._lock_timeout
         while True:
             try:
                 _fcntl.flock(descriptor, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
                 return True
             except BlockingIOError:
-                if time.monotonic() >= deadline:
+                if _monotonic() >= deadline:
                     self._timed_out(problems)
                     return False
             except OSError as exc:
@@ -784,7 +793,7 @@ class HistoryStore:
                     )
                 )
                 return False
-            time.sleep(_LOCK_POLL_SECONDS)
+            _sleep(_LOCK_POLL_SECONDS)
 
     @contextlib.contextmanager
     def _exclusive_fallback(self, problems: list[tuple[str, str]]) -> Iterator[bool]:
@@ -799,7 +808,7 @@ class HistoryStore:
     def _create_lock_file(self, problems: list[tuple[str, str]]) -> bool:
         """Take the fallback lock: create the lock file, which must not exist."""
         path = self.lock_path
-        deadline = time.monotonic() + self._lock_timeout
+        deadline = _monotonic() + self._lock_timeout
         while True:
             try:
                 os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
@@ -809,13 +818,13 @@ class HistoryStore:
                     with contextlib.suppress(OSError):
                         os.unlink(path)
                     continue
-                if time.monotonic() >= deadline:
+                if _monotonic() >= deadline:
                     self._timed_out(problems)
                     return False
             except OSError as exc:
                 self._unwritable(path, exc, problems)
                 return False
-            time.sleep(_LOCK_POLL_SECONDS)
+            _sleep(_LOCK_POLL_SECONDS)
 
     def _timed_out(self, problems: list[tuple[str, str]]) -> None:
         problems.append(
@@ -861,7 +870,7 @@ def _warn(problems: list[tuple[str, str]]) -> None:
 def _stale(path: str) -> bool:
     """Whether the fallback lock file at *path* was left by a killed process."""
     try:
-        return time.time() - os.stat(path).st_mtime > STALE_LOCK_SECONDS
+        return _wall_clock() - os.stat(path).st_mtime > STALE_LOCK_SECONDS
     except OSError:
         return False
 
@@ -872,7 +881,7 @@ def _describe(exc: OSError) -> str:
 
 def _own_process_started() -> float | None:
     global _own_start
-    pid = os.getpid()
+    pid = _getpid()
     cached = _own_start
     if cached is None or cached[0] != pid:
         cached = _own_start = (pid, _process_start_time(pid))
@@ -892,7 +901,7 @@ def _process_start_time(pid: int) -> float | None:
 
 def _writer_alive(part: _ProcessFile) -> bool:
     """Whether the process that wrote *part* may still write it again."""
-    if part.host != socket.gethostname() or part.pid == os.getpid():
+    if part.host != _gethostname() or part.pid == _getpid():
         # Another host's processes cannot be seen; this process is loading,
         # not writing, that run.
         return False
@@ -915,7 +924,7 @@ def _writer_alive(part: _ProcessFile) -> bool:
 def _history_text(runs: list[RunUsage]) -> str:
     document = {
         "format": FORMAT,
-        "written": time.time(),
+        "written": _wall_clock(),
         "runs": [
             {
                 "run_id": run.run_id,
@@ -930,7 +939,7 @@ def _history_text(runs: list[RunUsage]) -> str:
         ],
     }
     # Indented: written once per run, and the file people open to look.
-    return json.dumps(document, indent=1) + "\n"
+    return _dumps(document, indent=1) + "\n"
 
 
 def _decode(raw: bytes) -> Any:

@@ -37,6 +37,7 @@ __all__ = [
     "Snapshot",
     "clear_cache",
     "introspect",
+    "keyable",
     "supports",
 ]
 
@@ -414,21 +415,55 @@ _cache: PriorityCache[type, ClassInfo] = PriorityCache(
 _cache_lock = threading.Lock()
 
 
+_TYPE_MRO = type.__dict__["__mro__"]
+_TYPE_DICT = type.__dict__["__dict__"]
+
+
+def keyable(spec: type) -> bool:
+    """Whether class *spec* hashes and compares as ``type`` does: by identity.
+
+    Only such a class can key a cache. A metaclass that defines
+    ``__hash__`` or ``__eq__`` (or sets ``__hash__`` to None) runs its own
+    code whenever the class is looked up in a dict: that code may raise, or
+    make two classes one key. The metaclasses' own dicts are read past any
+    hook of theirs, so that deciding runs none of that code.
+    """
+    try:
+        for metaclass in _TYPE_MRO.__get__(type(spec)):
+            if metaclass is type:
+                return True
+            namespace = _TYPE_DICT.__get__(metaclass)
+            if "__hash__" in namespace or "__eq__" in namespace:
+                return False
+    except Exception:  # a metaclass that cannot even be read this way
+        return False
+    return False  # not a class: no metaclass derives from type
+
+
 def supports(spec: Any) -> bool:
     """Whether the lazy path can build *spec* exactly as the stdlib would.
 
     Classes only; not classes that are themselves data descriptors or
-    coroutine functions (the stdlib special-cases those).
+    coroutine functions (the stdlib special-cases those), nor classes that
+    cannot key a cache (:func:`keyable`): those go to the stdlib as they
+    would without mockpool.
     """
     return (
         isinstance(spec, type)
+        and keyable(spec)
         and not inspect.isdatadescriptor(spec)
         and not _stdlib.is_async_func(spec)
     )
 
 
 def introspect(spec: type) -> ClassInfo:
-    """Return the cached :class:`ClassInfo` of *spec*, rebuilt if it changed."""
+    """Return the cached :class:`ClassInfo` of *spec*, rebuilt if it changed.
+
+    A class that cannot key the cache (:func:`keyable`) is introspected
+    afresh on every call and never cached.
+    """
+    if not keyable(spec):
+        return ClassInfo(spec)
     with _cache_lock:
         info = _cache.get(spec)
     if info is not None and info.fingerprint.matches(spec):
@@ -441,7 +476,13 @@ def introspect(spec: type) -> ClassInfo:
 
 
 def cached(spec: type) -> ClassInfo | None:
-    """The cached introspection of *spec*, unchecked (``None`` if none)."""
+    """The cached introspection of *spec*, unchecked (``None`` if none).
+
+    ``None`` for a class that cannot key the cache (:func:`keyable`): it is
+    never looked up, so its metaclass's ``__hash__`` never runs.
+    """
+    if not keyable(spec):
+        return None
     with _cache_lock:
         return _cache.get(spec)
 

@@ -20,7 +20,12 @@ the record is written when tests end (at most every
 
 Nothing here changes what a mock enforces or what a test sees (contract 4):
 warm mocks are the mocks a pool would build on demand, and a prediction
-only decides what is built early and what is kept longest.
+only decides what is built early and what is kept longest. Nor does it
+fail what calls it: :func:`begin_run`, :func:`before_first_test`,
+:func:`note_session_end`, :func:`end_run` and :func:`priority` run inside
+:mod:`mockpool._fence`, so an error of theirs is one
+:class:`~mockpool.MockPoolWarning` naming the test, never the test's
+error.
 """
 
 from __future__ import annotations
@@ -28,12 +33,16 @@ from __future__ import annotations
 import atexit
 import os
 import threading
-import time
 import warnings
+
+# Bound at import: a test that patches time.monotonic (class-wide, say)
+# must not see a test's end read it.
+from time import monotonic as _monotonic
 from typing import Any
 
 from mockpool import _history, _predict
 from mockpool._exceptions import MockPoolWarning
+from mockpool._fence import fenced, warn_failure
 from mockpool._warming import Warmer
 
 __all__ = [
@@ -81,7 +90,12 @@ def state() -> Any:
 
 def priority(name: str) -> float:
     """The predicted priority of service or class *name* (0.0 if unknown)."""
-    return _state.priorities.get(name, 0.0)
+    try:
+        return _state.priorities.get(name, 0.0)
+    except Exception as error:
+        # Asked once per cached entry in every eviction scan: warn once.
+        warn_failure("priority lookup", error, once=True)
+        return 0.0
 
 
 def set_warming_enabled(enabled: bool) -> None:
@@ -93,6 +107,11 @@ def set_warming_enabled(enabled: bool) -> None:
 
 def begin_run() -> None:
     """Load history, predict, and prepare warming; once per process."""
+    with fenced("usage history"):
+        _begin_run()
+
+
+def _begin_run() -> None:
     with _state.lock:
         if _state.begun:
             return
@@ -109,6 +128,10 @@ def begin_run() -> None:
     store = _history.HistoryStore()
     _state.store = store
     history = store.load()
+    # Every flush records when this process started, which psutil finds by
+    # reading /proc through open: asked now, before the first test can have
+    # patched open or hidden psutil, and kept.
+    _history._own_process_started()
     series = {name: history.series(name) for name in history.services()}
     try:
         _state.priorities = _predict.priorities(series)
@@ -143,6 +166,11 @@ def before_first_test() -> None:
     """
     if _state.warmed_up or not _state.begun:
         return
+    with fenced("warming"):
+        _warm_up()
+
+
+def _warm_up() -> None:
     _state.warmed_up = True
     if not _state.warming:
         return
@@ -188,21 +216,23 @@ def note_session_end() -> None:
     store = _state.store
     if store is None:
         return
-    now = time.monotonic()
+    now = _monotonic()
     if now - _state.last_flush < FLUSH_INTERVAL:
         return
     _state.last_flush = now
-    store.flush()
+    with fenced("usage history"):
+        store.flush()
 
 
 def end_run() -> None:
     """Stop warming and write this process's history (at exit)."""
-    warmer, _state.warmer = _state.warmer, None
-    if warmer is not None:
-        warmer.stop(timeout=1.0)
-    store = _state.store
-    if store is not None:
-        store.flush()
+    with fenced("usage history"):
+        warmer, _state.warmer = _state.warmer, None
+        if warmer is not None:
+            warmer.stop(timeout=1.0)
+        store = _state.store
+        if store is not None:
+            store.flush()
 
 
 def _reinit_after_fork() -> None:

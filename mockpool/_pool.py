@@ -13,9 +13,16 @@ is over), which would look like an escape. By the next acquisition the test
 object is gone, and the check is as late as it can be.
 
 Mocks handed out are tracked weakly: a :class:`Lease` (the mock plus the
-baseline that proves it pristine) belongs to the session while it is out, so
-a session dropped without being closed loses its mocks to the garbage
-collector, nothing else.
+baseline that proves it pristine) belongs to its holder while it is out, so
+a holder dropped without giving it back loses its mocks to the garbage
+collector, nothing else. A holder may also hold the lease weakly
+(:meth:`Lease.hold_weakly`; the drop-in's test scopes do): then a mock the
+test drops is freed as under the stdlib, with everything passed to it, and
+:meth:`Pool.release` counts it as a discard (``"freed by the test"``)
+instead of taking it back. Neither a lease nor its baseline keeps anything
+a test put into the mock (see :mod:`mockpool._pristine`). An idle mock
+carries what its last test left in it only until :meth:`Pool.settle` (the
+drop-in calls it when the next test opens) or the check that recycles it.
 """
 
 from __future__ import annotations
@@ -23,9 +30,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-import time
 import weakref
 from collections import Counter, deque
+from time import perf_counter as _perf_counter
 from typing import Any
 
 from mockpool import _adapt, _recovery, _usage
@@ -82,14 +89,26 @@ class PoolStats:
 class Lease:
     """A pooled mock with the baseline that proves it pristine.
 
-    The pool, and the session that holds it while it is out, keep the mock
-    only here, so that ``sys.getrefcount`` sees a known number of owners.
+    The pool, and the holder of a lease while it is out, keep the mock only
+    here, so that ``sys.getrefcount`` sees a known number of owners: one,
+    this lease, whenever the pool calibrates or checks it (a lease the pool
+    holds is always strong). Its baseline holds no reference to the mock.
     """
 
-    __slots__ = ("baseline", "mock", "ready", "recovered", "recycled", "service")
+    __slots__ = (
+        "_mock",
+        "_weak",
+        "baseline",
+        "ready",
+        "recovered",
+        "recycled",
+        "service",
+    )
 
     def __init__(self, mock: Any, service: str) -> None:
-        self.mock = mock
+        self._mock: Any = mock
+        # Set while held weakly (then _mock is None).
+        self._weak: weakref.ref[Any] | None = None
         #: The name of the service the mock stands for.
         self.service = service
         self.baseline = Baseline(mock)
@@ -99,6 +118,36 @@ class Lease:
         self.recycled = False
         #: The recovery stage that built the mock, if one did (never recycled).
         self.recovered: str | None = None
+
+    @property
+    def mock(self) -> Any:
+        """The mock; ``None`` once a weakly held one has been freed."""
+        weak = self._weak
+        return self._mock if weak is None else weak()
+
+    @mock.deleter
+    def mock(self) -> None:
+        # ``del lease.mock``: the lease lets go of its mock altogether.
+        self._mock = self._weak = None
+
+    def hold_weakly(self) -> None:
+        """Keep the mock only through a weak reference from now on.
+
+        The holder's references then decide how long the mock lives, as they
+        would for a mock built by the stdlib.
+        """
+        built = self._mock
+        if built is not None:
+            self._weak = weakref.ref(built)
+            self._mock = None
+
+    def hold_strongly(self) -> Any:
+        """Keep the mock strongly again; return it, or ``None`` if it was freed."""
+        weak = self._weak
+        if weak is not None:
+            self._mock = weak()
+            self._weak = None
+        return self._mock
 
 
 class Pool:
@@ -184,9 +233,9 @@ class Pool:
             with self._lock:
                 entry = self._idle.popleft() if self._idle else None
             if entry is None:
-                started = time.perf_counter()
+                started = _perf_counter()
                 entry = self._timed_build(definition)
-                build_seconds = time.perf_counter() - started
+                build_seconds = _perf_counter() - started
                 entry.recycled = False
                 break
             if self._make_ready(entry, definition):
@@ -211,14 +260,14 @@ class Pool:
         return entry
 
     def _timed_build(self, definition: ServiceDefinition) -> Lease:
-        started = time.perf_counter()
+        started = _perf_counter()
         try:
             entry = self._build(definition)
         except Exception:
             _usage.process_recorder().record_failure(self.name)
             _adapt.current_adapter().observe_error(self)
             raise
-        _adapt.current_adapter().observe_build(self, time.perf_counter() - started)
+        _adapt.current_adapter().observe_build(self, _perf_counter() - started)
         return entry
 
     def _recovered(self, definition: ServiceDefinition, error: Exception) -> Lease:
@@ -236,8 +285,12 @@ class Pool:
 
     def _forget(self, key: int) -> Any:
         def forget(_: object) -> None:
-            with self._lock:
-                self._leases.pop(key, None)
+            # Without the lock: the collector may free a dropped mock in this
+            # very thread while it holds the lock (any allocation can run
+            # it), and the lock is not reentrant. A single dict.pop is atomic,
+            # and no other mock can have this id until this one's memory is
+            # released, after its callbacks ran.
+            self._leases.pop(key, None)
 
         return forget
 
@@ -290,6 +343,27 @@ class Pool:
             return DiscardReason.ESCAPED
         return baseline.restore(entry)
 
+    def settle(self) -> None:
+        """Restore every idle mock now, so none keeps what its test passed.
+
+        Recycling checks a returned mock when it is next needed, because the
+        test that returned it may still hold it while it ends. Once that test
+        is over (the drop-in calls this when the next test opens), the check
+        can run early: the calls, return values and arguments the last test
+        left in idle mocks are dropped at once, as the stdlib would drop them
+        with the mock. The work is the same a later acquire would do.
+        """
+        with self._lock:
+            pending = [entry for entry in self._idle if not entry.ready]
+            if not pending:
+                return
+            self._idle = deque(entry for entry in self._idle if entry.ready)
+        definition = self._definition()
+        kept = [entry for entry in pending if self._make_ready(entry, definition)]
+        del pending
+        with self._lock:
+            self._idle.extend(kept)
+
     # -- take back ----------------------------------------------------------
 
     def release(self, holder: dict[Any, Lease], key: Any) -> None:
@@ -297,7 +371,8 @@ class Pool:
 
         The lease is moved, not passed, so that no caller's variable keeps
         the mock alive: the check counts references. It is checked when next
-        needed.
+        needed. A weakly held lease whose mock was freed is only counted
+        (``DiscardReason.FREED``).
         """
         if key not in holder:
             raise InvalidArgumentError(
@@ -306,10 +381,19 @@ class Pool:
             )
         with self._lock:
             entry = holder.pop(key)
-            reference = self._leases.pop(id(entry.mock), None)
-            if reference is None or reference() is not entry.mock:
+            # Strong again: an idle lease must hold its mock, and the check
+            # when it is next needed counts this one owner. A mock the test
+            # dropped but the collector has not freed yet comes back too:
+            # nothing but this lease can reach it any more.
+            built = entry.hold_strongly()
+            reference = None if built is None else self._leases.pop(id(built), None)
+            if built is None:
+                # The test let it go and the collector freed it (its entry in
+                # _leases went with it); nothing to take back.
+                reason: str | None = DiscardReason.FREED
+            elif reference is None or reference() is not built:
                 # Not handed out by this pool (or returned twice).
-                reason: str | None = DiscardReason.STATE
+                reason = DiscardReason.STATE
             elif not self._definition().instance:
                 reason = DiscardReason.CLASS_SPEC
             elif not self.recycle:
@@ -323,7 +407,7 @@ class Pool:
             else:
                 reason = None
                 self._idle.append(entry)
-            del reference, entry
+            del reference, entry, built
         if reason is not None:
             self._discard(reason)
 

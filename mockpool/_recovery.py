@@ -43,8 +43,11 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
-import time
 import warnings
+
+# Bound at import: recovery runs during a test, which may patch
+# time.perf_counter.
+from time import perf_counter as _perf_counter
 from typing import Any, Callable
 from unittest import mock
 
@@ -207,7 +210,7 @@ def recover(pool: Any, definition: Any, root: BaseException) -> tuple[Any, str]:
     cause = f"{type(root).__name__}: {root}"
     failures: list[str] = []
     for stage in allowed:
-        started = time.perf_counter()
+        started = _perf_counter()
         try:
             built = _retrying(_BUILDERS[stage], pool, definition)
         except Exception as exc:
@@ -216,7 +219,7 @@ def recover(pool: Any, definition: Any, root: BaseException) -> tuple[Any, str]:
                     pool.name,
                     stage,
                     False,
-                    time.perf_counter() - started,
+                    _perf_counter() - started,
                     cause,
                     f"{type(exc).__name__}: {exc}",
                 )
@@ -224,7 +227,7 @@ def recover(pool: Any, definition: Any, root: BaseException) -> tuple[Any, str]:
             failures.append(f"{stage}: {type(exc).__name__}: {exc}")
             continue
         pool.recoveries.append(
-            RecoveryRecord(pool.name, stage, True, time.perf_counter() - started, cause)
+            RecoveryRecord(pool.name, stage, True, _perf_counter() - started, cause)
         )
         if stage in DEGRADED:
             _degraded(pool.name, stage, cause, root)

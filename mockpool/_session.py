@@ -3,7 +3,10 @@
 A :class:`MockSession` hands out one mock per registered service (the same
 object for the whole session), wires related services together, owns the
 patches made through it, and at its end undoes them and gives its mocks back
-to their pools, which recycle them only if they prove pristine.
+to their pools, which recycle them only if they prove pristine. It holds its
+mocks for its whole life, also those the test no longer refers to (that is
+what keeps ``get(name)`` the same object); the drop-in's per-test scopes,
+which promise no such thing, hold theirs weakly.
 
 The current session lives in a :class:`contextvars.ContextVar`, so every
 thread and asyncio task sees its own; sessions nest, each remembering the one
@@ -76,6 +79,13 @@ class MockSession:
         self._token: Any = None
         # Leases hold the mocks; nothing else here keeps one strongly, so
         # that the pools can count references when they get them back.
+        # They hold them strongly, unlike the drop-in's test scopes: a
+        # session promises one mock per service for its whole life
+        # (get(name) is get(name), s.mocks.X, wiring, reset()), so a mock
+        # the test stops referencing must still be there when it asks
+        # again. The session's end releases them, and neither the lease nor
+        # the pool keeps what the test passed to them past the next
+        # hand-out (see mockpool._pristine).
         self._leases: dict[str, Lease] = {}
         self._private: dict[int, Lease] = {}
         self._private_numbers = itertools.count()

@@ -14,7 +14,10 @@ import dataclasses
 import math
 import os
 import threading
-import time
+
+# Bound at import: the process recorder may be made during a test that
+# patches time.time.
+from time import time as _wall_clock
 
 from mockpool._exceptions import ArgumentTypeError, InvalidArgumentError
 from mockpool._json_fields import FieldReader
@@ -184,7 +187,7 @@ class UsageRecorder:
         self._changes = 0
         #: When recording began, in seconds since the epoch: the run's
         #: timestamp is the earliest of its processes'.
-        self.started = time.time()
+        self.started = _wall_clock()
 
     def __repr__(self) -> str:
         with self._lock:

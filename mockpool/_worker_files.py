@@ -11,6 +11,13 @@ when the writer is killed mid-write -- some runners end their workers with
 ``os._exit``, so the report is flushed after every test rather than at
 exit. A killed writer may leave its temporary file behind; its name starts
 with a dot and ends in ``.tmp``, so :func:`combine` never reads it.
+
+A flush runs at every test's end, while the patches a test class or module
+started are still in place; so does the worker id's look-up. What they call
+of the standard library is bound at import -- ``open``, ``os.getpid``,
+``os.replace``, ``socket.gethostname``, ``json.dumps`` and the rest -- so
+that a test that patches one of those (a ``mock_open``, a ``getpid`` with a
+finite ``side_effect``) never sees a call of mockpool's.
 """
 
 from __future__ import annotations
@@ -19,10 +26,21 @@ import contextlib
 import json
 import os
 import re
-import socket
-import tempfile
 import threading
 from collections.abc import Iterable
+
+# Bound at import, before any test can patch them (see the module's notes);
+# io.open is the builtin open itself.
+from io import open as _open
+from json import dumps as _dumps
+from os import fsync as _fsync
+from os import getpid as _getpid
+from os import makedirs as _makedirs
+from os import open as _os_open
+from os import replace as _replace
+from os import unlink as _unlink
+from os import urandom as _urandom
+from socket import gethostname as _gethostname
 
 from mockpool._report import ReportError, RunReport
 
@@ -73,7 +91,7 @@ def _worker_source() -> tuple[str, bool]:
         value = os.environ.get(name)
         if value:
             return value, True
-    return f"{socket.gethostname()}-{os.getpid()}", False
+    return f"{_gethostname()}-{_getpid()}", False
 
 
 def _sanitise(raw: str) -> str:
@@ -119,22 +137,53 @@ def write_atomic(
     """
     target = os.fspath(path)
     directory, name = os.path.split(os.path.abspath(target))
-    descriptor, temporary = tempfile.mkstemp(
-        prefix=f".{name}.", suffix=".tmp", dir=directory
-    )
+    _write_atomic(target, directory, name, text, durable)
+
+
+# A new file, never one that exists; binary on Windows, as mkstemp's are (the
+# text layer above translates newlines, not the C runtime); not inherited.
+_TEMPORARY_FLAGS = (
+    os.O_WRONLY
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_BINARY", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
+_TEMPORARY_ATTEMPTS = 100
+
+
+def _write_atomic(
+    target: str, directory: str, name: str, text: str, durable: bool
+) -> None:
+    """:func:`write_atomic` of *target*, which is *name* in *directory*.
+
+    Calls only what was bound at import: not tempfile.mkstemp, which asks
+    os.getpid at call time.
+    """
+    descriptor, temporary = _create_temporary(directory, name)
     try:
-        with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        with _open(descriptor, "w", encoding="utf-8") as stream:  # noqa: UP020 (bound at import)
             stream.write(text)
             stream.flush()
             if durable:
-                os.fsync(stream.fileno())
-        # mkstemp makes the file private (0600); a report is not secret.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
+                _fsync(stream.fileno())
+        _replace(temporary, target)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temporary)
+            _unlink(temporary)
         raise
+
+
+def _create_temporary(directory: str, name: str) -> tuple[int, str]:
+    """A new file ``.<name>.<random>.tmp`` in *directory*: its descriptor, path."""
+    for _ in range(_TEMPORARY_ATTEMPTS):
+        temporary = os.path.join(directory, f".{name}.{_urandom(6).hex()}.tmp")
+        try:
+            # 0o644 (less the umask): a report is not secret.
+            return _os_open(temporary, _TEMPORARY_FLAGS, 0o644), temporary
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary file name for {name!r} in {directory!r}")
 
 
 # -- the process's report ---------------------------------------------------
@@ -143,6 +192,9 @@ _lock = threading.Lock()
 _report: RunReport | None = None
 # True in a process forked from one that imported this module.
 _forked = False
+# (directory, worker) -> (report path, its absolute directory, its name),
+# for every directory flush() has made and written to.
+_targets: dict[tuple[str, str], tuple[str, str, str]] = {}
 
 
 def process_report() -> RunReport:
@@ -167,7 +219,7 @@ def process_report() -> RunReport:
 def _process_worker() -> str:
     raw, from_env = _worker_source()
     if _forked and from_env:
-        raw = f"{raw}-{os.getpid()}"
+        raw = f"{raw}-{_getpid()}"
     return _sanitise(raw)
 
 
@@ -178,6 +230,7 @@ def _after_fork_in_child() -> None:
     _lock = threading.Lock()
     _report = None
     _forked = True
+    _targets.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -208,13 +261,24 @@ def flush(directory: str | os.PathLike[str] | None = None) -> str | None:
         if directory is None:
             return None
     report = process_report()
-    text = json.dumps(report.to_dict(), separators=(",", ":"))
-    os.makedirs(directory, exist_ok=True)
-    path = report_path(directory, report.worker)
+    text = _dumps(report.to_dict(), separators=(",", ":"))
+    key = (os.fspath(directory), report.worker)
+    found = _targets.get(key)
+    if found is None:
+        # Once per directory and worker: os.path and os.makedirs look up
+        # functions (os.path.exists...) a test may have patched.
+        _makedirs(key[0], exist_ok=True)
+        path = report_path(key[0], report.worker)
+        found = _targets[key] = (path, *os.path.split(os.path.abspath(path)))
+    path, folder, name = found
     # No fsync: the rename alone survives a killed worker, and a report is
     # rewritten after every test -- fsync would cost each test milliseconds
     # on a real disk to protect against power loss only.
-    write_atomic(path, text, durable=False)
+    try:
+        _write_atomic(path, folder, name, text, False)
+    except FileNotFoundError:  # the directory was removed since
+        _makedirs(folder, exist_ok=True)
+        _write_atomic(path, folder, name, text, False)
     return path
 
 

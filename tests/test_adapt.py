@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import tempfile
 import unittest
 from typing import Any
@@ -284,3 +285,61 @@ class EnvironmentTests(unittest.TestCase):
             mockpool.InvalidArgumentError, r"'/no/such/report\.json'.*--report-json"
         ):
             _adapt.adapter_from_setting("/no/such/report.json")
+
+
+class MemoryReadingTests(unittest.TestCase):
+    """Memory is read during tests: through nothing a test may patch or hide."""
+
+    def setUp(self) -> None:
+        registry = mockpool.Registry()
+        registry.register("Cache", Cache)
+        self.pool = Pool(registry, "Cache")
+
+    @unittest.skipUnless(sys.platform.startswith("linux"), "reads /proc on Linux")
+    def test_reading_calls_no_patched_open_and_needs_no_psutil(self) -> None:
+        """builtins.open a mock_open, psutil hidden: the reading still works."""
+        adapter = Adapter()
+        fake_open = mock.mock_open(read_data="0 0")
+        with (
+            mock.patch("builtins.open", fake_open),
+            mock.patch.dict(sys.modules, {"psutil": None}),
+        ):
+            adapter.observe_acquire(self.pool, 1)  # the first reading: baseline
+            used = adapter._read_memory()
+        fake_open.assert_not_called()
+        self.assertIsInstance(used, int)
+        self.assertGreater(used or 0, 1 * MIB)
+        self.assertIsNotNone(adapter._memory_start)
+
+    def test_a_failing_reading_is_unknown_not_an_error(self) -> None:
+        """A reader that raises: no error, no baseline, no decision."""
+        adapter = Adapter(memory=mock.Mock(side_effect=OSError("no /proc")))
+        for _ in range(_adapt.MEMORY_EVERY + 1):
+            adapter.observe_acquire(self.pool, 1)
+        self.assertIsNone(adapter._memory_start)
+        self.assertEqual(adapter.decisions, [])
+
+    def test_psutil_hidden_when_needed_means_memory_unknown(self) -> None:
+        """Off Linux psutil is imported when the reader is found; hidden, the
+        memory is unknown and the monitor is skipped."""
+        with mock.patch.dict(sys.modules, {"psutil": None}):
+            self.assertIsNone(_adapt._find_reader("darwin"))
+        with mock.patch.object(_adapt, "_reader", None):  # as found so
+            adapter = Adapter()
+        adapter.observe_acquire(self.pool, 1)
+        self.assertIsNone(adapter._memory_start)
+
+    def test_the_reader_is_found_when_the_adapter_is_made(self) -> None:
+        """Found (psutil imported, page size asked) by the adapter's
+        constructor, not by its first reading during a test."""
+        with mock.patch.object(_adapt, "_reader", _adapt._UNRESOLVED):
+            with mock.patch.object(
+                _adapt, "_find_reader", return_value=lambda: 7
+            ) as find:
+                adapter = Adapter()
+                find.assert_called_once_with()
+                Adapter()  # found once per process
+                find.assert_called_once_with()
+            self.assertEqual(adapter._read_memory(), 7)
+        deterministic = Adapter(deterministic=True)
+        self.assertIsNone(deterministic._memory)

@@ -2184,6 +2184,7 @@ NO_ARGUMENTS = frozenset(
         "Pool.acquire",
         "Pool.clear",
         "Pool.stats",
+        "Pool.settle",
         "Pool.trim",
         "PoolManager.clear",
         "PoolManager.pools",

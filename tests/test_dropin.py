@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import builtins
+import collections.abc
 import io
+import os
+import shutil
+import socket
+import tempfile
+import time
 import unittest
 import warnings
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -197,6 +205,220 @@ class LeakTests(DropInTestBase):
         self.assertEqual(result.errors, [])
         self.assertEqual(caught, [])
         self.assertEqual(result.testsRun, 11)
+
+
+#: A global that a test rebinds itself around a patch of it.
+REBOUND = "original"
+
+
+class HidesDictMeta(type):
+    """``cls.__dict__`` raises: patch cannot read the class's dict locally."""
+
+    def __getattribute__(cls, name: str) -> Any:
+        if name == "__dict__":
+            raise AttributeError(name)
+        return super().__getattribute__(name)
+
+
+class HidesItsDict(metaclass=HidesDictMeta):
+    def method(self) -> str:
+        return "real"
+
+
+class Uncomparable:
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("__eq__")
+
+    __hash__ = object.__hash__
+
+
+class FreshValues(collections.abc.MutableMapping[str, Any]):
+    """Builds a new, uncomparable value on every read."""
+
+    def __init__(self, **items: int) -> None:
+        self._raw = dict(items)
+
+    def __getitem__(self, key: str) -> Any:
+        self._raw[key]
+        return Uncomparable()
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self._raw[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._raw[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._raw))
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+FRESH = FreshValues(a=1)
+
+
+class LeakCheckReadingTests(DropInTestBase):
+    """A patch is leaked only if what it installed is still there."""
+
+    def test_legal_patches_that_restore_oddly_pass_strict_mode(self) -> None:
+        """Restored by setattr of what getattr gave (a class hiding its dict,
+        a Mock's child), a global the test rebinds itself around a patch, a
+        patch.dict of a mapping of fresh uncomparable values: no leak."""
+
+        class Legal(unittest.TestCase):
+            def test_class_hiding_its_dict(self) -> None:
+                with mock.patch.object(HidesItsDict, "method", return_value="x"):
+                    self.assertEqual(HidesItsDict().method(), "x")
+                self.assertEqual(HidesItsDict().method(), "real")
+
+            def test_child_of_a_mock(self) -> None:
+                target = mock.Mock()
+                child = target.squozz
+                with mock.patch.object(target, "squozz", "patched"):
+                    pass
+                self.assertIs(target.squozz, child)
+
+            def test_global_rebound_by_the_test(self) -> None:
+                global REBOUND
+                try:
+                    REBOUND = "replacement"
+                    with mock.patch(f"{__name__}.REBOUND", "patched"):
+                        self.assertEqual(REBOUND, "patched")
+                finally:
+                    REBOUND = "original"
+
+            def test_mapping_of_fresh_uncomparable_values(self) -> None:
+                with mock.patch.dict(FRESH, {"b": 2}):
+                    self.assertEqual(sorted(FRESH), ["a", "b"])
+
+        result, caught = run_tests(Legal, strict=True)
+        self.assertEqual(result.failures + result.errors, [])
+        self.assertEqual((result.testsRun, caught), (4, []))
+
+    def test_what_a_patch_left_installed_is_still_a_leak(self) -> None:
+        """The same targets, and patch.multiple, never stopped: each leaks;
+        a mock the test assigns where a patch was is a mock assigned."""
+        started: list[Any] = []
+
+        class Leaks(unittest.TestCase):
+            def test_class_hiding_its_dict(self) -> None:
+                started.append(mock.patch.object(HidesItsDict, "method"))
+                started[-1].start()
+
+            def test_child_of_a_mock(self) -> None:
+                target = mock.Mock()
+                target.squozz  # made on access
+                started.append(mock.patch.object(target, "squozz", "patched"))
+                started[-1].start()
+
+            def test_patch_multiple(self) -> None:
+                patcher = mock.patch.multiple(
+                    __name__, REBOUND=mock.DEFAULT, FRESH="replaced"
+                )
+                started.append(patcher)
+                patcher.start()
+
+            def test_mock_assigned_where_a_patch_was(self) -> None:
+                global REBOUND
+                with mock.patch(f"{__name__}.REBOUND", "patched"):
+                    pass
+                REBOUND = mock.Mock(name="assigned")
+
+        try:
+            result, _ = run_tests(Leaks, strict=True)
+        finally:
+            for patcher in reversed(started):
+                patcher.stop()
+            globals()["REBOUND"] = "original"
+        self.assertEqual(result.errors, [])
+        messages = {test.id().rsplit(".", 1)[1]: text for test, text in result.failures}
+        self.assertEqual(len(messages), 4, messages)
+        self.assertIn(
+            f"mock assigned: {__name__}.REBOUND = <Mock name='assigned'",
+            messages["test_mock_assigned_where_a_patch_was"],
+        )
+        self.assertIn(
+            "HidesItsDict.method still patched", messages["test_class_hiding_its_dict"]
+        )
+        self.assertIn(
+            "<Mock object>.squozz still patched", messages["test_child_of_a_mock"]
+        )
+        self.assertIn(
+            f"{__name__}.REBOUND still patched", messages["test_patch_multiple"]
+        )
+        self.assertIn(
+            f"{__name__}.FRESH still patched", messages["test_patch_multiple"]
+        )
+
+
+class BookkeepingTests(unittest.TestCase):
+    """mockpool's per-test bookkeeping calls nothing a test class patched."""
+
+    NAMES = (
+        (time, "perf_counter"),
+        (time, "monotonic"),
+        (time, "time"),
+        (builtins, "open"),
+        (os, "getpid"),
+        (os, "replace"),
+        (socket, "gethostname"),
+    )
+
+    def calls(self, dropped_in: bool) -> dict[str, int]:
+        """Calls of the patched functions while a class of two tests runs."""
+        clocks = {
+            f"{owner.__name__}.{name}": mock.Mock(wraps=getattr(owner, name))
+            for owner, name in self.NAMES
+        }
+
+        class PatchesForTheClass(unittest.TestCase):
+            @classmethod
+            def setUpClass(cls) -> None:
+                for owner, name in BookkeepingTests.NAMES:
+                    patcher = mock.patch.object(
+                        owner, name, clocks[f"{owner.__name__}.{name}"]
+                    )
+                    patcher.start()
+                    cls.addClassCleanup(patcher.stop)
+
+            def test_1(self) -> None:
+                self.autospec_and_patch()
+
+            def test_2(self) -> None:
+                self.autospec_and_patch()  # served from the pool this time
+
+            def autospec_and_patch(self) -> None:
+                mock.create_autospec(Gateway, instance=True).send(b"x")
+                mock.create_autospec(Gateway)().close()
+                with mock.patch.object(Gateway, "close", autospec=True):
+                    Gateway().close()
+
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(PatchesForTheClass)
+        runner = unittest.TextTestRunner(stream=io.StringIO())
+        if dropped_in:
+            installation = mockpool.install()
+            try:
+                result = runner.run(suite)
+            finally:
+                installation.undo()
+        else:
+            result = runner.run(suite)
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+        return {name: clock.call_count for name, clock in clocks.items()}
+
+    def test_clocks_open_and_process_calls_are_the_tests_own(self) -> None:
+        """Class-wide patches of time.perf_counter, time.monotonic, time.time,
+        open, os.getpid, os.replace and socket.gethostname see exactly the
+        calls they see under plain unittest, report files written at every
+        test's end included."""
+        directory = tempfile.mkdtemp(prefix="mockpool-bookkeeping-")
+        self.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+        plain = self.calls(dropped_in=False)
+        with mock.patch.dict(os.environ, {_worker_files.REPORT_DIR_ENV: directory}):
+            dropped_in = self.calls(dropped_in=True)
+        self.assertEqual(dropped_in, plain)
+        self.assertTrue(os.listdir(directory), "no report file was written")
 
 
 class EnableTests(unittest.TestCase):

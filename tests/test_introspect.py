@@ -165,3 +165,75 @@ class FingerprintTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+#: Every call of RaisingMeta's __eq__ or __hash__.
+HOOK_CALLS: list[str] = []
+
+
+class RaisingMeta(type):
+    """A metaclass whose classes raise on == and hash(), noting each call."""
+
+    def __eq__(cls, other: object) -> bool:
+        HOOK_CALLS.append("__eq__")
+        raise RuntimeError("class __eq__")
+
+    def __hash__(cls) -> int:
+        HOOK_CALLS.append("__hash__")
+        raise RuntimeError("class __hash__")
+
+
+class Unhashable(metaclass=RaisingMeta):
+    def method(self, value: int) -> int:
+        return value
+
+
+class EqOnlyMeta(type):
+    """Defines __eq__ only: Python sets its __hash__ to None."""
+
+    def __eq__(cls, other: object) -> bool:
+        return cls is other
+
+
+class InheritsRaisingMeta(RaisingMeta):
+    """Overrides neither: inherits the raising ones."""
+
+
+class UnhashableClassTests(unittest.TestCase):
+    """A class whose metaclass overrides __hash__ or __eq__ keys no cache."""
+
+    def setUp(self) -> None:
+        HOOK_CALLS.clear()
+        _introspect.clear_cache()
+        self.addCleanup(_introspect.clear_cache)
+
+    def test_not_supported_and_decided_without_its_code(self) -> None:
+        """supports() says no, and neither __hash__ nor __eq__ ran."""
+        others = (EqOnlyMeta("EqOnly", (), {}), InheritsRaisingMeta("Sub", (), {}))
+        for spec in (Unhashable, *others):
+            with self.subTest(spec=type(spec).__name__):
+                self.assertFalse(_introspect.keyable(spec))
+                self.assertFalse(_introspect.supports(spec))
+        self.assertTrue(_introspect.supports(_make_class()))
+        self.assertEqual(HOOK_CALLS, [])
+
+    def test_every_entry_point_that_keys_on_a_class_refuses_it(self) -> None:
+        """introspect() works uncached; cached() and the drop-in's pools are
+        None; create_autospec, in a test's scope too, builds as the stdlib
+        does, never from a pool: no __hash__ runs."""
+        from mockpool import _dropin
+
+        self.assertIsNot(_introspect.introspect(Unhashable), None)
+        self.assertIsNone(_introspect.cached(Unhashable))
+        self.assertIsNone(_dropin.spec_pool_for(Unhashable))
+        self.assertIsNone(_dropin.existing_spec_pool(Unhashable))
+        scope = mock.Mock(spec=_dropin.TestScope)
+        with mock.patch.object(_dropin._local, "scope", scope):
+            for create in (mockpool.create_autospec, _dropin.create_autospec):
+                built = create(Unhashable, instance=True)
+                built.method(1)
+                built.method.assert_called_once_with(1)
+                with self.assertRaises(TypeError):
+                    built.method()
+        scope.acquire.assert_not_called()
+        self.assertEqual(HOOK_CALLS, [])

@@ -231,6 +231,50 @@ class RecyclingTests(PoolTestCase):
         self.assertEqual(self.pool.stats().idle, 0)
         self.assertEqual(held, {})
 
+    def test_weakly_held_lease_lets_a_dropped_mock_go(self) -> None:
+        """Held weakly, a mock dropped by its user is freed and counted, not kept."""
+        self.acquire().get("key")
+        self.held["lease"].hold_weakly()
+        gc.collect()
+        self.assertIsNone(self.held["lease"].mock)
+        self.give_back()
+        stats = self.pool.stats()
+        self.assertEqual((stats.idle, stats.leased), (0, 0))
+        self.assertEqual(stats.discards, {DiscardReason.FREED: 1})
+        self.assertFresh(self.acquire())
+
+    def test_weakly_held_lease_still_detects_an_escape(self) -> None:
+        """A weak hold does not change the owner count the escape check expects."""
+        self.addCleanup(LEAKED.clear)
+        user = self.acquire()
+        self.held["lease"].hold_weakly()
+        first = id(user)
+        self.give_back()
+        del user  # the user's last reference, gone before the next hand-out
+        self.assertEqual(id(self.acquire()), first)
+        self.held["lease"].hold_weakly()
+        LEAKED.append(self.held["lease"].mock)  # stored outside: an escape
+        self.give_back()
+        self.assertNotEqual(id(self.acquire()), first)
+        self.assertEqual(self.pool.stats().discards, {DiscardReason.ESCAPED: 1})
+
+    def test_collecting_a_dropped_mock_inside_the_pool_lock_does_not_hang(
+        self,
+    ) -> None:
+        """The collector may free a handed-out mock while its pool holds its lock."""
+
+        def drop_then_collect_under_the_lock() -> None:
+            lease: Any = self.pool.acquire()
+            del lease  # the mock is in a reference cycle: freed by gc only
+            with self.pool._lock:
+                gc.collect()
+
+        worker = threading.Thread(target=drop_then_collect_under_the_lock, daemon=True)
+        worker.start()
+        worker.join(10)
+        self.assertFalse(worker.is_alive(), "the pool's weakref callback deadlocked")
+        self.assertEqual(self.pool.stats().leased, 0)
+
 
 class SizingTests(unittest.TestCase):
     def test_warm_builds_up_to_min_size(self) -> None:

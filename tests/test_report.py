@@ -9,7 +9,6 @@ import math
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -476,7 +475,11 @@ class WorkerIdTests(unittest.TestCase):
 
     def test_falls_back_to_host_and_pid(self) -> None:
         """With no variable set: '<hostname>-<pid>', sanitised."""
-        with mock.patch.object(socket, "gethostname", return_value="build host/1"):
+        # The name bound at import: a test's patch of socket.gethostname
+        # must not reach mockpool's bookkeeping.
+        with mock.patch.object(
+            _worker_files, "_gethostname", return_value="build host/1"
+        ):
             self.assertEqual(_worker_files.worker_id(), f"build_host_1-{os.getpid()}")
 
     def test_sanitises_for_a_file_name(self) -> None:
@@ -540,7 +543,10 @@ class AtomicWriteTests(unittest.TestCase):
         path = os.path.join(directory, "out.json")
         _worker_files.write_atomic(path, "old")
         with (
-            mock.patch.object(os, "replace", side_effect=OSError("disk gone")),
+            # The os.replace bound at import (a test's patch never reaches it).
+            mock.patch.object(
+                _worker_files, "_replace", side_effect=OSError("disk gone")
+            ),
             self.assertRaisesRegex(OSError, "disk gone"),
         ):
             _worker_files.write_atomic(path, "new")
