@@ -33,7 +33,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import corpus
 
 import mockpool
-from mockpool import _introspect
+from mockpool._autospec import introspect as _introspect
 
 method_names = corpus.method_names
 

@@ -44,8 +44,10 @@ FIRST_MOCK_CUT = 0.40
 
 def child(output: str) -> int:
     """One run, in this process: the suite with acquisitions timed."""
-    from mockpool import _dropin, _install, _learning
     from mockpool._demo import check
+    from mockpool._integration import dropin as _dropin
+    from mockpool._integration import install as _install
+    from mockpool._learning import lifecycle as _learning
 
     served = _install.accelerated_autospec
     calls: list[tuple[str, bool, float]] = []

@@ -40,8 +40,8 @@ sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import corpus
 
 import mockpool
-from mockpool._pool import PoolManager
-from mockpool._session import mock_session
+from mockpool._pools.pool import PoolManager
+from mockpool._sessions.session import mock_session
 
 method_names = corpus.method_names
 

@@ -99,8 +99,8 @@ from mockpool._demo.services import (
     RedisService,
     container,
 )
-from mockpool._pool import PoolManager, PoolStats
-from mockpool._session import MockSession, current_session, mock_session
+from mockpool._pools.pool import PoolManager, PoolStats
+from mockpool._sessions.session import MockSession, current_session, mock_session
 
 MIB = 1024 * 1024
 

@@ -1,8 +1,51 @@
 """mockpool: fast, isolated, shareable mocks for unittest suites."""
 
-from mockpool._autospec import create_autospec
-from mockpool._dropin_patch import patch
-from mockpool._exceptions import (
+from mockpool._autospec.lazy import create_autospec
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._autospec.variants import Variant, build_mock
+from mockpool._integration.install import Installation, install, installed, uninstall
+from mockpool._integration.patch import patch
+from mockpool._integration.testcase import (
+    MockSessionMixin,
+    mock_services,
+    session_for,
+    with_mock_session,
+)
+from mockpool._pools.pool import Pool, PoolManager, PoolStats
+from mockpool._pools.recovery import RecoveryRecord, is_strict, set_strict
+from mockpool._services.policy import (
+    AdaptationLevel,
+    CachingLevel,
+    Policy,
+    RecoveryLevel,
+    SharingLevel,
+    WarmingLevel,
+)
+from mockpool._services.registry import (
+    Registry,
+    ServiceDefinition,
+    default_registry,
+    register,
+    service_definition,
+    unregister,
+)
+from mockpool._sessions.session import (
+    MockNamespace,
+    MockSession,
+    current_session,
+    mock_session,
+)
+from mockpool._sessions.system import (
+    MockSystem,
+    SystemReport,
+    cleanup_test_session,
+    create_test_session,
+    default_system,
+    get_service_mock,
+    initialize_system,
+    setup_parallel_test_environments,
+)
+from mockpool.errors import (
     ArgumentTypeError,
     DegradedMockError,
     DegradedMockWarning,
@@ -23,44 +66,6 @@ from mockpool._exceptions import (
     SessionStateError,
     SpecResolutionError,
     UnknownServiceError,
-)
-from mockpool._factory import Variant, build_mock
-from mockpool._install import Installation, install, installed, uninstall
-from mockpool._policy import (
-    AdaptationLevel,
-    CachingLevel,
-    Policy,
-    RecoveryLevel,
-    SharingLevel,
-    WarmingLevel,
-)
-from mockpool._pool import Pool, PoolManager, PoolStats
-from mockpool._pristine import DiscardReason
-from mockpool._recovery import RecoveryRecord, is_strict, set_strict
-from mockpool._registry import (
-    Registry,
-    ServiceDefinition,
-    default_registry,
-    register,
-    service_definition,
-    unregister,
-)
-from mockpool._session import MockNamespace, MockSession, current_session, mock_session
-from mockpool._system import (
-    MockSystem,
-    SystemReport,
-    cleanup_test_session,
-    create_test_session,
-    default_system,
-    get_service_mock,
-    initialize_system,
-    setup_parallel_test_environments,
-)
-from mockpool._unittest import (
-    MockSessionMixin,
-    mock_services,
-    session_for,
-    with_mock_session,
 )
 
 __version__ = "0.1.0.dev0"

@@ -1,7 +1,7 @@
-"""``python -m mockpool``: see :mod:`mockpool._cli`."""
+"""``python -m mockpool``: see :mod:`mockpool._cli.main`."""
 
 import sys
 
-from mockpool._cli import main
+from mockpool._cli.main import main
 
 sys.exit(main())

@@ -11,11 +11,12 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _adapt, _worker_files
-from mockpool._adapt import Adapter, Thresholds
-from mockpool._pool import Pool
-from mockpool._pristine import DiscardReason
-from mockpool._report import Adaptation, RunReport
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._pools import adapt as _adapt
+from mockpool._pools.adapt import Adapter, Thresholds
+from mockpool._pools.pool import Pool
+from mockpool._reporting import worker_files as _worker_files
+from mockpool._reporting.run_report import Adaptation, RunReport
 
 MIB = 1024 * 1024
 

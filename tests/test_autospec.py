@@ -1,4 +1,4 @@
-"""Tests for mockpool._autospec: lazy children and the stdlib fallback.
+"""Tests for mockpool._autospec.lazy: lazy children and the stdlib fallback.
 
 The broad behavioural comparison with ``unittest.mock.create_autospec`` is
 in test_autospec_contract.py; these tests aim at the mechanisms that make
@@ -20,7 +20,8 @@ from typing import Any, Callable
 from unittest import mock
 
 import mockpool
-from mockpool import _compat, _stdlib
+from mockpool._base import compat as _compat
+from mockpool._base import stdlib as _stdlib
 
 Factory = Callable[..., Any]
 FACTORIES: list[tuple[str, Factory]] = [

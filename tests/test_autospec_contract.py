@@ -24,7 +24,7 @@ from typing import Any, Callable
 from unittest import mock
 
 import mockpool
-from mockpool import _compat
+from mockpool._base import compat as _compat
 from tests import _specimens
 from tests._observe import (
     Observation,

@@ -75,11 +75,11 @@ from mockpool import (
     SessionStateError,
     SpecResolutionError,
     UnknownServiceError,
-    _cli,
-    _patching,
-    _pool,
-    _stdlib,
 )
+from mockpool._base import stdlib as _stdlib
+from mockpool._cli import main as _cli
+from mockpool._pools import pool as _pool
+from mockpool._sessions import patching as _patching
 from tests import _shop
 from tests._shop import Clock, Mailer
 

@@ -18,11 +18,12 @@ import unittest
 from typing import TYPE_CHECKING, Any
 from unittest import mock
 
-from mockpool import _cli, _demo_command
+from mockpool._cli import demo as _demo_command
+from mockpool._cli import main as _cli
 from mockpool._demo.tests_outcomes import EXPECTED_OUTCOMES
 
 if TYPE_CHECKING:
-    from mockpool._progress import Progress
+    from mockpool._cli.progress import Progress
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -141,7 +142,7 @@ class _Clock:
 
 class ProgressTests(unittest.TestCase):
     def progress(self, terminal: bool, total: int) -> tuple[Progress, _Stream, _Clock]:
-        from mockpool._progress import Progress
+        from mockpool._cli.progress import Progress
 
         stream, clock = _Stream(terminal), _Clock()
         return Progress("plain", total, stream, clock=clock), stream, clock
@@ -207,7 +208,7 @@ class ProgressTests(unittest.TestCase):
         stream = mock.Mock(spec=io.TextIOBase)
         stream.isatty.return_value = False
         stream.write.side_effect = BrokenPipeError(32, "Broken pipe")
-        from mockpool._progress import Progress
+        from mockpool._cli.progress import Progress
 
         progress = Progress("plain", 2, stream)
         progress.start()

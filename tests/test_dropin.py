@@ -17,7 +17,8 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _dropin, _worker_files
+from mockpool._integration import dropin as _dropin
+from mockpool._reporting import worker_files as _worker_files
 from tests import _dropin_cases as cases
 from tests import _leaky
 

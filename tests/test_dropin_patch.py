@@ -1,8 +1,8 @@
-"""Tests for mockpool._dropin_patch: ``mockpool.patch``, the stdlib's, faster.
+"""Tests for mockpool._integration.patch: ``mockpool.patch``, the stdlib's, faster.
 
 Each behaviour a legacy test relies on is observed twice, once through
 ``unittest.mock.patch`` and once through ``mockpool.patch``, and the two
-records must be equal; a spy at ``mockpool._install.accelerated_autospec``
+records must be equal; a spy at ``mockpool._integration.install.accelerated_autospec``
 shows which autospecs the accelerated path served.
 """
 
@@ -22,7 +22,9 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _compat, _install, _stdlib
+from mockpool._base import compat as _compat
+from mockpool._base import stdlib as _stdlib
+from mockpool._integration import install as _install
 
 _THIS = sys.modules[__name__]
 _TARGET = f"{__name__}.Remote"

@@ -1,4 +1,4 @@
-"""Tests for mockpool._factory: the mock variants."""
+"""Tests for mockpool._autospec.variants: the mock variants."""
 
 from __future__ import annotations
 

@@ -32,9 +32,12 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _dropin, _history, _learning, _worker_files
-from mockpool._report import RunReport
-from mockpool._session import MockSession
+from mockpool._integration import dropin as _dropin
+from mockpool._learning import history as _history
+from mockpool._learning import lifecycle as _learning
+from mockpool._reporting import worker_files as _worker_files
+from mockpool._reporting.run_report import RunReport
+from mockpool._sessions.session import MockSession
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -18,14 +18,14 @@ from typing import Any
 
 import mockpool
 from mockpool import (
-    _autospec,
-    _dropin,
-    _install,
-    _introspect,
-    _patching,
-    _worker_files,
     default_registry,
 )
+from mockpool._autospec import introspect as _introspect
+from mockpool._autospec import lazy as _autospec
+from mockpool._integration import dropin as _dropin
+from mockpool._integration import install as _install
+from mockpool._reporting import worker_files as _worker_files
+from mockpool._sessions import patching as _patching
 from tests import _patch_targets as targets
 
 

@@ -1,5 +1,8 @@
-"""Tests for mockpool._health, mockpool._live, mockpool._last_run and
-``python -m mockpool report``."""
+"""Tests for health checks, live figures, the last run and ``report``.
+
+The modules: mockpool._reporting.health, .live and .last_run, and
+``python -m mockpool report``.
+"""
 
 from __future__ import annotations
 
@@ -19,15 +22,12 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _last_run, _recovery
-from mockpool._cli import main
-from mockpool._exceptions import (
-    ArgumentTypeError,
-    HistoryWarning,
-    InvalidArgumentError,
-    MockPoolError,
-)
-from mockpool._health import (
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._cli.main import main
+from mockpool._pools import recovery as _recovery
+from mockpool._pools.pool import Pool
+from mockpool._reporting import last_run as _last_run
+from mockpool._reporting.health import (
     CHECKS,
     GIB,
     MAX_LINES,
@@ -37,10 +37,14 @@ from mockpool._health import (
     check_health,
     memory_limits,
 )
-from mockpool._live import LiveFigures, PoolFigures
-from mockpool._pool import Pool
-from mockpool._pristine import DiscardReason
-from mockpool._report import ReportError, RunReport
+from mockpool._reporting.live import LiveFigures, PoolFigures
+from mockpool._reporting.run_report import ReportError, RunReport
+from mockpool.errors import (
+    ArgumentTypeError,
+    HistoryWarning,
+    InvalidArgumentError,
+    MockPoolError,
+)
 
 #: The checkout this file belongs to: what the subprocesses import.
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -1013,7 +1017,7 @@ class WriteLastRunTests(unittest.TestCase):
 
     def test_default_path_follows_mockpool_dir(self) -> None:
         """Without a run begun here, MOCKPOOL_DIR names the directory."""
-        from mockpool import _learning
+        from mockpool._learning import lifecycle as _learning
 
         environ = {"MOCKPOOL_DIR": self.root}
         state = _learning.state()

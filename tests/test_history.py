@@ -1,4 +1,4 @@
-"""Tests for mockpool._history: recording usage, and keeping it run after run."""
+"""Tests for mockpool._learning.history: keeping usage run after run."""
 
 from __future__ import annotations
 
@@ -21,16 +21,17 @@ from unittest import mock
 
 import psutil
 
-from mockpool import _history, _worker_files
-from mockpool import _usage as usage_module
-from mockpool._exceptions import (
+from mockpool._learning import history as _history
+from mockpool._learning import usage as usage_module
+from mockpool._learning.history import History, HistoryStore, RunUsage
+from mockpool._learning.usage import ServiceUsage, UsageRecorder
+from mockpool._reporting import worker_files as _worker_files
+from mockpool.errors import (
     ArgumentTypeError,
     HistoryWarning,
     InvalidArgumentError,
     MockPoolWarning,
 )
-from mockpool._history import History, HistoryStore, RunUsage
-from mockpool._usage import ServiceUsage, UsageRecorder
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ENV_VARS = (
@@ -1047,8 +1048,9 @@ class LiveWriterTests(_HistoryCase):
 _CONCURRENT_WRITER = textwrap.dedent(
     """
     import json, os, sys, time, warnings
-    from mockpool import _history, _worker_files
-    from mockpool import _usage as usage_module
+    from mockpool._learning import history as _history
+    from mockpool._reporting import worker_files as _worker_files
+    from mockpool._learning import usage as usage_module
 
     warnings.simplefilter("error")  # a HistoryWarning fails this process
     directory, go, iterations = sys.argv[1], sys.argv[2], int(sys.argv[3])

@@ -1,4 +1,4 @@
-"""Tests for mockpool._install and the command line (``python -m mockpool``)."""
+"""Tests for mockpool._integration.install and ``python -m mockpool``."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _demo_command, _install, _stdlib
+from mockpool._base import stdlib as _stdlib
+from mockpool._cli import demo as _demo_command
+from mockpool._integration import install as _install
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _OUTCOMES = os.path.join("mockpool", "_demo", "tests_outcomes")

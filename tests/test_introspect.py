@@ -1,4 +1,4 @@
-"""Tests for mockpool._introspect: the per-class cache and its validity."""
+"""Tests for mockpool._autospec.introspect: the per-class cache and its validity."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _introspect
+from mockpool._autospec import introspect as _introspect
 
 
 def _make_class() -> type:
@@ -221,7 +221,7 @@ class UnhashableClassTests(unittest.TestCase):
         """introspect() works uncached; cached() and the drop-in's pools are
         None; create_autospec, in a test's scope too, builds as the stdlib
         does, never from a pool: no __hash__ runs."""
-        from mockpool import _dropin
+        from mockpool._integration import dropin as _dropin
 
         self.assertIsNot(_introspect.introspect(Unhashable), None)
         self.assertIsNone(_introspect.cached(Unhashable))

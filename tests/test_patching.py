@@ -1,4 +1,4 @@
-"""Tests for mockpool._patching: session-owned patches and their routing.
+"""Tests for mockpool._sessions.patching: session-owned patches and their routing.
 
 The sessions here are :class:`FakeOwner` objects, so that these tests depend
 on the patch engine only. Every test checks, in a cleanup, that the patch
@@ -26,8 +26,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import mockpool
-from mockpool import _compat, _context, _patching
-from mockpool._patching import SessionPatcher
+from mockpool._base import compat as _compat
+from mockpool._sessions import context as _context
+from mockpool._sessions import patching as _patching
+from mockpool._sessions.patching import SessionPatcher
 from tests import _patch_targets
 
 # Typed Any: the tests read patched, routed and created attributes.
@@ -1210,7 +1212,7 @@ class PropertyTests(PatchingTestCase):
 
 
 class ContextTests(unittest.TestCase):
-    """mockpool._context: one current session per thread and task."""
+    """mockpool._sessions.context: one current session per thread and task."""
 
     def test_activate_and_deactivate_nest(self) -> None:
         """deactivate makes the previously current session current again."""

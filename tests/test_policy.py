@@ -1,4 +1,4 @@
-"""Tests for mockpool._policy: the per-service Policy."""
+"""Tests for mockpool._services.policy: the per-service Policy."""
 
 from __future__ import annotations
 

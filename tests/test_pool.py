@@ -1,4 +1,4 @@
-"""Tests for mockpool._pool and mockpool._pristine: recycling under contract 2."""
+"""Tests for mockpool._pools.pool and ._autospec.pristine: contract 2."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool._pool import Lease, Pool, PoolManager
-from mockpool._pristine import DiscardReason
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._pools.pool import Lease, Pool, PoolManager
 
 #: Where a test "leaks" a mock on purpose.
 LEAKED: list[Any] = []

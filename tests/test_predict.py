@@ -1,4 +1,4 @@
-"""Tests for mockpool._predict: trend, seasonality, forecast and priorities.
+"""Tests for mockpool._learning.predict: trend, seasonality, forecast and priorities.
 
 Synthetic histories have a known slope, period or phase; noise comes from
 seeded :class:`random.Random` instances, so each test sees the same numbers
@@ -17,8 +17,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockpool._exceptions import ArgumentTypeError, InvalidArgumentError
-from mockpool._predict import (
+from mockpool._learning.predict import (
     DEFAULT_MIN_STRENGTH,
     Prediction,
     Seasonality,
@@ -28,6 +27,7 @@ from mockpool._predict import (
     forecast,
     priorities,
 )
+from mockpool.errors import ArgumentTypeError, InvalidArgumentError
 
 SEEDS = range(10)
 

@@ -1,4 +1,4 @@
-"""Tests for mockpool._priority_cache: eviction by priority, then LRU.
+"""Tests for mockpool._base.priority_cache: eviction by priority, then LRU.
 
 :class:`DropInTests` runs the same operations against
 :class:`cachetools.LRUCache` and a :class:`PriorityCache` without priorities,
@@ -18,8 +18,8 @@ import cachetools
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mockpool._exceptions import ArgumentTypeError, InvalidArgumentError
-from mockpool._priority_cache import DEFAULT_PRIORITY, PriorityCache
+from mockpool._base.priority_cache import DEFAULT_PRIORITY, PriorityCache
+from mockpool.errors import ArgumentTypeError, InvalidArgumentError
 
 KEYS = st.sampled_from("abcdefgh")
 PRIORITIES = st.integers(-3, 3).map(float)  # few values, so ties are common

@@ -22,9 +22,11 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _autospec, _dropin, _worker_files
-from mockpool._pool import Pool, PoolManager
-from mockpool._pristine import DiscardReason
+from mockpool._autospec import lazy as _autospec
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._integration import dropin as _dropin
+from mockpool._pools.pool import Pool, PoolManager
+from mockpool._reporting import worker_files as _worker_files
 from tests._shop import Clock, Mailer
 
 #: What the suites below saw, filled while they run.

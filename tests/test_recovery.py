@@ -17,10 +17,11 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _recovery, _worker_files
-from mockpool._pool import Pool
-from mockpool._pristine import DiscardReason
-from mockpool._report import RunReport
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._pools import recovery as _recovery
+from mockpool._pools.pool import Pool
+from mockpool._reporting import worker_files as _worker_files
+from mockpool._reporting.run_report import RunReport
 
 STAGE_BUDGET = 0.5
 

@@ -43,9 +43,9 @@ from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
 import mockpool
-from mockpool._pool import PoolManager
-from mockpool._pristine import DiscardReason
-from mockpool._session import MockSession, mock_session
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._pools.pool import PoolManager
+from mockpool._sessions.session import MockSession, mock_session
 from tests._observe import (
     arguments_for,
     attribute_signature,

@@ -1,4 +1,4 @@
-"""Tests for mockpool._report, mockpool._worker_files and ``combine``."""
+"""Tests for the run report, worker files and ``combine``."""
 
 from __future__ import annotations
 
@@ -21,12 +21,18 @@ from collections import Counter
 from typing import Any
 from unittest import mock
 
-from mockpool import _worker_files
-from mockpool._cli import main
-from mockpool._exceptions import InvalidVariantError
-from mockpool._factory import Variant
-from mockpool._pristine import DiscardReason
-from mockpool._report import FORMAT, MAX_LINES, Leak, ReportError, RunReport
+from mockpool._autospec.pristine import DiscardReason
+from mockpool._autospec.variants import Variant
+from mockpool._cli.main import main
+from mockpool._reporting import worker_files as _worker_files
+from mockpool._reporting.run_report import (
+    FORMAT,
+    MAX_LINES,
+    Leak,
+    ReportError,
+    RunReport,
+)
+from mockpool.errors import InvalidVariantError
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -507,7 +513,7 @@ class WorkerIdTests(unittest.TestCase):
 _KILLED_WRITER = textwrap.dedent(
     """
     import sys
-    from mockpool import _worker_files
+    from mockpool._reporting import worker_files as _worker_files
 
     report = _worker_files.process_report()
     for index in range(int(sys.argv[1])):

@@ -1,4 +1,4 @@
-"""Tests for mockpool._session: sessions, wiring, nesting and lifetime."""
+"""Tests for mockpool._sessions.session: sessions, wiring, nesting and lifetime."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool._pool import PoolManager
-from mockpool._session import MockSession, current_session, mock_session
+from mockpool._pools.pool import PoolManager
+from mockpool._sessions.session import MockSession, current_session, mock_session
 
 
 class RedisService:

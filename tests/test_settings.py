@@ -21,7 +21,8 @@ import warnings
 from unittest import mock
 
 import mockpool
-from mockpool import _adapt, _recovery
+from mockpool._pools import adapt as _adapt
+from mockpool._pools import recovery as _recovery
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _PACKAGE = os.path.join(_ROOT, "mockpool")

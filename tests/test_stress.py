@@ -31,8 +31,8 @@ from collections.abc import Iterable
 from typing import Any
 
 import mockpool
-from mockpool._pool import PoolManager, PoolStats
-from mockpool._session import MockSession, current_session, mock_session
+from mockpool._pools.pool import PoolManager, PoolStats
+from mockpool._sessions.session import MockSession, current_session, mock_session
 
 __all__ = ["SERVICES", "StressReport", "run_stress", "stress_registry"]
 

@@ -1,4 +1,4 @@
-"""Tests for mockpool._system: the controller's operations."""
+"""Tests for mockpool._sessions.system: the controller's operations."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _pool, _system
-from mockpool._pool import PoolManager
-from mockpool._session import MockSession, current_session, mock_session
-from mockpool._system import (
+from mockpool._pools import pool as _pool
+from mockpool._pools.pool import PoolManager
+from mockpool._sessions import system as _system
+from mockpool._sessions.session import MockSession, current_session, mock_session
+from mockpool._sessions.system import (
     ArgumentTypeError,
     InvalidArgumentError,
     MockSystem,

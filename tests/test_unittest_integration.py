@@ -1,4 +1,4 @@
-"""Tests for mockpool._unittest: sessions around unittest tests.
+"""Tests for mockpool._integration.testcase: sessions around unittest tests.
 
 Each test defines a small ``TestCase`` class, runs it with a
 :class:`unittest.TestResult` and checks the outcome and what the inner tests
@@ -15,16 +15,16 @@ from typing import Any
 from unittest import mock
 
 import mockpool
-from mockpool import _compat
-from mockpool._pool import default_pools
-from mockpool._session import MockSession, current_session, mock_session
-from mockpool._system import ArgumentTypeError, InvalidArgumentError
-from mockpool._unittest import (
+from mockpool._base import compat as _compat
+from mockpool._integration.testcase import (
     MockSessionMixin,
     mock_services,
     session_for,
     with_mock_session,
 )
+from mockpool._pools.pool import default_pools
+from mockpool._sessions.session import MockSession, current_session, mock_session
+from mockpool._sessions.system import ArgumentTypeError, InvalidArgumentError
 
 
 class RedisService:

@@ -14,8 +14,9 @@ import unittest
 from typing import Any
 from unittest import mock
 
-from mockpool import _dropin, _introspect
-from mockpool._warming import Warmer, resolve_class
+from mockpool._autospec import introspect as _introspect
+from mockpool._integration import dropin as _dropin
+from mockpool._learning.warming import Warmer, resolve_class
 
 
 class Ledger:

@@ -1,0 +1,74 @@
+"""Typed reading of the JSON files mockpool writes, with errors that name the field.
+
+Run reports (:mod:`mockpool._reporting.run_report`) and usage history
+(:mod:`mockpool._learning.history`) read back files that a crash, a concurrent
+writer or a person may have damaged. Both check every field the same way
+and say which field of which file is wrong, each raising its own error.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["FieldReader"]
+
+_JSON_NAMES: dict[type[Any], str] = {
+    object: "value",
+    dict: "object",
+    list: "array",
+    str: "string",
+}
+
+
+class FieldReader:
+    """Typed access to one JSON object.
+
+    Args:
+        data: The decoded object.
+        where: How messages name it, e.g. ``"report 'leaks'[0]"``.
+        error: The exception class raised for a bad field (a ValueError).
+    """
+
+    def __init__(self, data: object, where: str, error: type[ValueError]) -> None:
+        if not isinstance(data, Mapping):
+            raise error(f"{where} must be a JSON object, not {data!r:.60}")
+        self.data: Mapping[str, object] = data
+        self.where = where
+        self.error = error
+
+    def get(self, key: str, kind: type[Any]) -> Any:
+        """The field *key*, which must be of JSON type *kind*."""
+        if key not in self.data:
+            raise self.error(f"{self.where} has no {key!r}")
+        value = self.data[key]
+        if not isinstance(value, kind):
+            raise self.error(
+                f"{self.where} {key!r} must be a JSON {_JSON_NAMES[kind]}, "
+                f"not {value!r:.60}"
+            )
+        return value
+
+    def string(self, key: str) -> str:
+        """The string field *key*."""
+        value: str = self.get(key, str)
+        return value
+
+    def count(self, key: str) -> int:
+        """The field *key*, an integer of 0 or more."""
+        value = self.get(key, object)
+        if type(value) is not int or value < 0:
+            raise self.error(
+                f"{self.where} {key!r} must be an integer >= 0, not {value!r:.60}"
+            )
+        return value
+
+    def seconds(self, key: str) -> float:
+        """The field *key*, a finite number of 0 or more."""
+        value = self.get(key, object)
+        if type(value) not in (int, float) or not math.isfinite(value) or value < 0:
+            raise self.error(
+                f"{self.where} {key!r} must be a finite number >= 0, not {value!r:.60}"
+            )
+        return float(value)

@@ -1,0 +1,1018 @@
+"""The usage history: what each service cost, run after run.
+
+Per process, a :class:`~mockpool._learning.usage.UsageRecorder` counts what each
+service cost (see :mod:`mockpool._learning.usage`). A :class:`HistoryStore` keeps
+those counts in a directory (``.mockpool/`` in the working directory by
+default, ``MOCKPOOL_DIR`` to move it):
+
+``history-<run_id>-<worker>.json``
+    One per process of the current run, replaced atomically by
+    :meth:`HistoryStore.flush` (cheap enough for every test's end, which is
+    how the counts survive a worker ended by ``os._exit``).
+
+``history.json``
+    The last *max_runs* runs, oldest first. :meth:`HistoryStore.load` first
+    merges into it the per-process files of every *other* run id and
+    deletes them, then returns the runs as a :class:`History`.
+
+``history.lock``
+    The merge runs under an exclusive :func:`fcntl.flock` of this file, so
+    two processes starting at once neither lose a record nor count one
+    twice. Each run also lists the workers merged into it, so a merge
+    interrupted between writing ``history.json`` and deleting the files it
+    merged is not counted again. Where :mod:`fcntl` does not exist
+    (Windows), the lock is the existence of ``history.lock.excl``, created
+    with ``O_EXCL`` and removed afterwards; one older than
+    :data:`STALE_LOCK_SECONDS` is taken to be left by a killed process and
+    broken. That fallback is best-effort: two processes breaking the same
+    stale lock at the same moment may both merge.
+
+A per-process file of another run whose writer still runs on this host (a
+second run started in the same directory while the first goes on) is left
+for a later load: merging it now would lose, or count twice, what its writer
+records next. The writer is identified by host, pid and process start time,
+so a reused pid does not keep a file forever.
+
+The run id is ``MOCKPOOL_RUN_ID`` when set, else one generated per process;
+a parallel runner's parent calls :func:`ensure_run_id` so that its workers
+inherit one id. ``MOCKPOOL_HISTORY=0`` or :func:`set_history_enabled` turns
+history off.
+
+Nothing here fails a test run: a corrupt, truncated, empty or unreadable
+file, or a directory that cannot be written, gives one
+:class:`~mockpool.HistoryWarning` per path per process, and history goes on
+afresh -- or, for a directory that cannot be written, stays off for the rest
+of the process. A forked child starts with an empty recorder, a worker name
+of its own and its own warnings, as :mod:`mockpool._reporting.worker_files` does for
+reports.
+
+The file formats (``"format": 1``; keys this version does not know are
+ignored)::
+
+    history-<run_id>-<worker>.json
+    {"format": 1, "run_id": "20250101T120000_1a2b3c4d", "worker": "gw0",
+     "host": "ci-7", "pid": 4242, "process_started": 1735732799.5,
+     "started": 1735732800.1, "written": 1735732861.0,
+     "services": {"pkg.mod.Client": {"acquisitions": 12, "hits": 9,
+                  "builds": 3, "timed_builds": 3, "build_seconds": 0.041,
+                  "discards": 1, "failures": 0, "peak_concurrency": 2}}}
+
+    history.json
+    {"format": 1, "written": 1735736400.0,
+     "runs": [{"run_id": "20250101T120000_1a2b3c4d",
+               "started": 1735732800.1, "workers": ["gw0", "gw1"],
+               "services": {"pkg.mod.Client": {...as above...}}}]}
+
+Within a run, counts of its processes add up; ``peak_concurrency`` is the
+largest of theirs, as each process keeps its own pools.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import re
+import secrets
+import threading
+import time
+import types
+import warnings
+from collections.abc import Iterable, Iterator, Mapping
+
+# Bound at import: a flush runs at a test's end, while the patches its class
+# or module started are in place (time.time, time.monotonic, os.getpid,
+# socket.gethostname, json.dumps...), and must not call a test's mocks.
+from json import dumps as _dumps
+from os import getpid as _getpid
+from socket import gethostname as _gethostname
+from time import monotonic as _monotonic
+from time import sleep as _sleep
+from time import time as _wall_clock
+from typing import Any
+
+from mockpool._base.json_fields import FieldReader
+from mockpool._learning.usage import (
+    SERIES_FIELDS,
+    ServiceUsage,
+    UsageRecorder,
+    _check_count,
+    _check_seconds,
+    _check_service,
+    process_recorder,
+)
+from mockpool._learning.usage import (
+    CorruptFileError as _CorruptError,
+)
+from mockpool._reporting import worker_files as _worker_files
+from mockpool.errors import ArgumentTypeError, HistoryWarning, InvalidArgumentError
+
+__all__ = [
+    "DEFAULT_DIRECTORY",
+    "DEFAULT_MAX_RUNS",
+    "DIR_ENV",
+    "FORMAT",
+    "HISTORY_ENV",
+    "HISTORY_FILE",
+    "History",
+    "HistoryStore",
+    "LOCK_FILE",
+    "RUN_ID_ENV",
+    "RunUsage",
+    "STALE_LOCK_SECONDS",
+    "current_run_id",
+    "ensure_run_id",
+    "history_enabled",
+    "set_history_enabled",
+]
+
+#: The version of both file formats; files of another version are not read.
+FORMAT = 1
+#: The history directory, relative to the working directory, by default.
+DEFAULT_DIRECTORY = ".mockpool"
+#: How many runs ``history.json`` keeps by default.
+DEFAULT_MAX_RUNS = 20
+#: The environment variable naming the history directory.
+DIR_ENV = "MOCKPOOL_DIR"
+#: The environment variable that turns history off when ``0`` (or ``false``,
+#: ``no``, ``off``).
+HISTORY_ENV = "MOCKPOOL_HISTORY"
+#: The environment variable holding the run id shared by a run's processes.
+RUN_ID_ENV = "MOCKPOOL_RUN_ID"
+#: The merged history's file name.
+HISTORY_FILE = "history.json"
+#: The lock file's name (``flock``); without :mod:`fcntl`, the fallback lock
+#: is this name plus ``.excl``.
+LOCK_FILE = "history.lock"
+#: Age in seconds after which the fallback lock counts as abandoned. A merge
+#: takes milliseconds; a lock this old belongs to a killed process.
+STALE_LOCK_SECONDS = 60.0
+
+_DEFAULT_LOCK_TIMEOUT = 10.0
+_LOCK_POLL_SECONDS = 0.005
+_OFF_VALUES = frozenset({"0", "false", "no", "off"})
+_PROCESS_FILE = re.compile(
+    r"history-(?P<run>[A-Za-z0-9._]+)-(?P<worker>[A-Za-z0-9._-]+)\.json"
+)
+# A run id goes into file names before the worker id, which may hold "-":
+# so the run id may not, and the first "-" after "history-" ends it.
+_RUN_UNSAFE = re.compile(r"[^A-Za-z0-9._]")
+_MAX_RUN_ID_LENGTH = 64
+# Start times read twice for one process differ by rounding only; a reused
+# pid belongs to a process started at least this much later.
+_START_TOLERANCE_SECONDS = 1.0
+
+
+def _import_fcntl() -> types.ModuleType | None:
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        return None
+    return fcntl
+
+
+# A module, not a bare import, so that tests can take the fallback path.
+_fcntl: types.ModuleType | None = _import_fcntl()
+
+
+# -- per-process state --------------------------------------------------------
+
+_state_lock = threading.Lock()
+# Held while a store writes this process's file, so that two threads'
+# snapshots cannot land in the wrong order.
+_flush_lock = threading.Lock()
+_generated_run_id: str | None = None
+_enabled = True
+# Paths already warned about, and directories found unwritable, this process.
+_warned: set[str] = set()
+_disabled: set[str] = set()
+# (pid, start time) of this process, once psutil was asked.
+_own_start: tuple[int, float | None] | None = None
+
+
+def _after_fork_in_child() -> None:
+    # The child inherits its parent's counts (which the parent writes
+    # itself) and maybe locks held by threads that do not exist in it. It
+    # keeps the run id -- it is part of the same run -- and the switch.
+    global _state_lock, _flush_lock, _warned, _disabled, _own_start
+    _state_lock = threading.Lock()
+    _flush_lock = threading.Lock()
+    _warned = set()
+    _disabled = set()
+    _own_start = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def set_history_enabled(enabled: bool) -> None:
+    """Turn usage history on or off for this process.
+
+    History is on only while this switch is on and ``MOCKPOOL_HISTORY`` is
+    not ``0`` (``false``, ``no``, ``off``): either can turn it off.
+
+    Raises:
+        ArgumentTypeError: *enabled* is not a bool.
+
+    .. versionadded:: 0.1
+    """
+    global _enabled
+    if not isinstance(enabled, bool):
+        raise ArgumentTypeError(f"enabled must be a bool, not {enabled!r}")
+    _enabled = enabled
+
+
+def history_enabled() -> bool:
+    """Whether usage history is on (see :func:`set_history_enabled`).
+
+    .. versionadded:: 0.1
+    """
+    if not _enabled:
+        return False
+    return os.environ.get(HISTORY_ENV, "").strip().lower() not in _OFF_VALUES
+
+
+# -- the run id ---------------------------------------------------------------
+
+
+def _sanitise_run_id(raw: str) -> str:
+    cleaned = _RUN_UNSAFE.sub("_", raw)[:_MAX_RUN_ID_LENGTH]
+    if cleaned.startswith("."):
+        cleaned = "_" + cleaned[1:]
+    return cleaned or "_"
+
+
+def _generated() -> str:
+    global _generated_run_id
+    with _state_lock:
+        if _generated_run_id is None:
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            _generated_run_id = f"{stamp}_{secrets.token_hex(4)}"
+        return _generated_run_id
+
+
+def current_run_id() -> str:
+    """The id of the current run, safe to put in a file name.
+
+    Returns:
+        ``MOCKPOOL_RUN_ID`` if set and not empty, else an id generated once
+        per process (a forked child keeps its parent's); with every
+        character other than letters, digits, ``.`` and ``_`` replaced by
+        ``_`` and at most 64 characters kept.
+
+    .. versionadded:: 0.1
+    """
+    value = os.environ.get(RUN_ID_ENV)
+    return _sanitise_run_id(value) if value else _generated()
+
+
+def ensure_run_id() -> str:
+    """Set ``MOCKPOOL_RUN_ID`` in :data:`os.environ` if missing; return the id.
+
+    A parallel runner's parent calls this before starting its workers, so
+    that they inherit the variable and record one run.
+
+    Returns:
+        :func:`current_run_id`.
+
+    .. versionadded:: 0.1
+    """
+    if not os.environ.get(RUN_ID_ENV):
+        os.environ[RUN_ID_ENV] = _generated()
+    return current_run_id()
+
+
+# -- the history of past runs -------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class RunUsage:
+    """The usage of every service in one past run, all processes merged.
+
+    .. versionadded:: 0.1
+    """
+
+    #: The run's id.
+    run_id: str
+    #: When the run's first process began recording, in seconds since the
+    #: epoch.
+    started: float
+    #: The usage of each service used in the run (read-only).
+    services: Mapping[str, ServiceUsage]
+    #: The workers whose files were merged into the run.
+    workers: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Copy, so that neither the caller nor a reader can change the run.
+        object.__setattr__(
+            self, "services", types.MappingProxyType(dict(self.services))
+        )
+        object.__setattr__(self, "workers", tuple(self.workers))
+
+
+def _run_order(run: RunUsage) -> tuple[float, str]:
+    return run.started, run.run_id
+
+
+class History:
+    """The usage of past runs, oldest first.
+
+    Args:
+        runs: The runs, in any order.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, runs: Iterable[RunUsage] = ()) -> None:
+        self._runs = tuple(sorted(runs, key=_run_order))
+
+    def __repr__(self) -> str:
+        return f"<History runs={len(self._runs)} services={len(self.services())}>"
+
+    @property
+    def runs(self) -> tuple[RunUsage, ...]:
+        """The runs, oldest first."""
+        return self._runs
+
+    def services(self) -> list[str]:
+        """Every service used in any of the runs, sorted."""
+        return sorted({name for run in self._runs for name in run.services})
+
+    def series(self, service: str, field: str = "acquisitions") -> list[float]:
+        """One figure of *service* per run, oldest first.
+
+        Args:
+            service: The service's name.
+            field: The :class:`ServiceUsage` field to follow.
+
+        Returns:
+            One value per run in :attr:`runs`; 0.0 for a run that did not use
+            *service*.
+
+        Raises:
+            InvalidArgumentError: *field* is not a :class:`ServiceUsage`
+                field.
+
+        .. versionadded:: 0.1
+        """
+        _check_service(service)
+        if field not in SERIES_FIELDS:
+            known = ", ".join(sorted(SERIES_FIELDS))
+            raise InvalidArgumentError(
+                f"field must be a ServiceUsage field ({known}), not {field!r}"
+            )
+        empty = ServiceUsage()
+        return [
+            float(getattr(run.services.get(service, empty), field))
+            for run in self._runs
+        ]
+
+
+# -- the store ----------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class _ProcessFile:
+    """One per-process file, read."""
+
+    path: str
+    run_id: str
+    worker: str
+    host: str
+    pid: int
+    process_started: float | None
+    started: float
+    services: dict[str, ServiceUsage]
+
+
+class HistoryStore:
+    """Usage history kept in a directory.
+
+    Args:
+        directory: Where the files go. By default ``MOCKPOOL_DIR``, else
+            ``.mockpool`` in the current working directory; made absolute
+            now, so a later :func:`os.chdir` does not move it.
+        max_runs: How many runs ``history.json`` keeps.
+        enabled: False turns this store off (as :func:`set_history_enabled`
+            does for every store).
+        recorder: What :meth:`flush` writes; by default
+            :func:`process_recorder` at the time of the flush.
+        run_id: The current run's id; by default :func:`current_run_id` at
+            the time of each call.
+        lock_timeout: Seconds :meth:`load` waits for another process's merge
+            before giving up merging this time (with a warning).
+
+    Raises:
+        ArgumentTypeError: An argument is of the wrong type.
+        InvalidArgumentError: *max_runs* is below 1, *lock_timeout* is
+            negative or not finite, or *run_id* is empty.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        max_runs: int = DEFAULT_MAX_RUNS,
+        enabled: bool = True,
+        recorder: UsageRecorder | None = None,
+        run_id: str | None = None,
+        lock_timeout: float = _DEFAULT_LOCK_TIMEOUT,
+    ) -> None:
+        if directory is None:
+            directory = os.environ.get(DIR_ENV) or DEFAULT_DIRECTORY
+        elif not isinstance(directory, (str, os.PathLike)):
+            raise ArgumentTypeError(
+                f"directory must be a str or os.PathLike, not {directory!r}"
+            )
+        _check_count("max_runs", max_runs)
+        if max_runs < 1:
+            raise InvalidArgumentError(f"max_runs must be at least 1, not {max_runs}")
+        if not isinstance(enabled, bool):
+            raise ArgumentTypeError(f"enabled must be a bool, not {enabled!r}")
+        if recorder is not None and not isinstance(recorder, UsageRecorder):
+            raise ArgumentTypeError(
+                f"recorder must be a UsageRecorder or None, not {recorder!r}"
+            )
+        if run_id is not None:
+            if not isinstance(run_id, str):
+                raise ArgumentTypeError(f"run_id must be a str, not {run_id!r}")
+            if not run_id:
+                raise InvalidArgumentError("run_id must not be empty")
+            run_id = _sanitise_run_id(run_id)
+        _check_seconds("lock_timeout", lock_timeout)
+        self._directory = os.path.abspath(os.fspath(directory))
+        self._max_runs = max_runs
+        self._enabled = enabled
+        self._recorder = recorder
+        self._run_id = run_id
+        self._lock_timeout = float(lock_timeout)
+        # (recorder, changes, path) of the last file written: an unchanged
+        # recorder is not written again.
+        self._written: tuple[UsageRecorder, int, str] | None = None
+
+    def __repr__(self) -> str:
+        return f"<HistoryStore {self._directory!r} max_runs={self._max_runs}>"
+
+    @property
+    def directory(self) -> str:
+        """The absolute path of the history directory."""
+        return self._directory
+
+    @property
+    def max_runs(self) -> int:
+        """How many runs ``history.json`` keeps."""
+        return self._max_runs
+
+    @property
+    def history_path(self) -> str:
+        """The path of ``history.json``."""
+        return os.path.join(self._directory, HISTORY_FILE)
+
+    @property
+    def lock_path(self) -> str:
+        """The path of the lock file (see the module's documentation)."""
+        name = LOCK_FILE if _fcntl is not None else LOCK_FILE + ".excl"
+        return os.path.join(self._directory, name)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether this store reads and writes: its own switch, the
+        process's switch and ``MOCKPOOL_HISTORY`` all on."""
+        return self._enabled and history_enabled()
+
+    @property
+    def run_id(self) -> str:
+        """The current run's id."""
+        return self._run_id if self._run_id is not None else current_run_id()
+
+    def process_path(self) -> str:
+        """The path of this process's file for the current run.
+
+        .. versionadded:: 0.1
+        """
+        # _process_worker, not worker_id: a forked child's name must differ
+        # from its parent's, exactly as its report file's does.
+        worker = _worker_files._process_worker()
+        return os.path.join(self._directory, f"history-{self.run_id}-{worker}.json")
+
+    # -- writing ------------------------------------------------------------
+
+    def flush(self) -> str | None:
+        """Write this process's usage for the current run, atomically.
+
+        Cheap enough for the end of every test: nothing is written when
+        nothing was recorded, or nothing changed since the last flush.
+
+        Returns:
+            The path of the file, or None when history is off, nothing was
+            recorded, or the file could not be written (then with one
+            :class:`~mockpool.HistoryWarning`, and history stays off in
+            this process for the directory).
+
+        .. versionadded:: 0.1
+        """
+        problems: list[tuple[str, str]] = []
+        try:
+            return self._flush(problems)
+        finally:
+            _warn(problems)
+
+    def _flush(self, problems: list[tuple[str, str]]) -> str | None:
+        if not self.enabled or self._directory in _disabled:
+            return None
+        recorder = self._recorder or process_recorder()
+        path = self.process_path()
+        with _flush_lock:
+            # Compare the change count before taking a snapshot, which costs
+            # microseconds per service: most tests' ends change nothing.
+            if self._written == (recorder, recorder._changes, path):
+                return path
+            usage, changes = recorder._json_state()
+            if not usage:
+                return None
+            document = {
+                "format": FORMAT,
+                "run_id": self.run_id,
+                "worker": _worker_files._process_worker(),
+                "host": _gethostname(),
+                "pid": _getpid(),
+                "process_started": _own_process_started(),
+                "started": recorder.started,
+                "written": _wall_clock(),
+                "services": usage,
+            }
+            text = _dumps(document, separators=(",", ":"))
+            try:
+                try:
+                    # No fsync: the rename alone survives a killed worker;
+                    # fsync would cost every test milliseconds on a real
+                    # disk to guard against power loss only.
+                    _worker_files.write_atomic(path, text, durable=False)
+                except FileNotFoundError:
+                    # Only the first flush (or one after the directory was
+                    # removed) pays for makedirs.
+                    os.makedirs(self._directory, exist_ok=True)
+                    _worker_files.write_atomic(path, text, durable=False)
+            except OSError as exc:
+                problems.append(
+                    (
+                        self._directory,
+                        f"cannot write usage history ({_describe(exc)}); history "
+                        f"is off for this process (set {DIR_ENV} to a writable "
+                        f"directory, or {HISTORY_ENV}=0)",
+                    )
+                )
+                _disabled.add(self._directory)
+                return None
+            self._written = (recorder, changes, path)
+            return path
+
+    # -- reading and merging ------------------------------------------------
+
+    def load(self) -> History:
+        """Merge finished runs into ``history.json`` and return its runs.
+
+        The per-process files of run ids other than :attr:`run_id` are
+        merged, under the lock, and deleted; those of the current run are
+        left alone. Problems give one :class:`~mockpool.HistoryWarning`
+        per path and process, never an exception.
+
+        Returns:
+            The last :attr:`max_runs` runs, oldest first; empty when history
+            is off.
+
+        .. versionadded:: 0.1
+        """
+        problems: list[tuple[str, str]] = []
+        try:
+            runs = self._load(problems)
+        finally:
+            _warn(problems)
+        # Trimmed here too: a store with a larger max_runs may have written
+        # the file, and a load that merges nothing does not rewrite it.
+        return History(sorted(runs, key=_run_order)[-self._max_runs :])
+
+    def _load(self, problems: list[tuple[str, str]]) -> list[RunUsage]:
+        if not self.enabled:
+            return []
+        if self._directory in _disabled:
+            # Read what is there, merge nothing.
+            if not os.path.isdir(self._directory):
+                return []
+            return self._read_history(problems)[0]
+        try:
+            os.makedirs(self._directory, exist_ok=True)
+        except OSError as exc:
+            problems.append(
+                (
+                    self._directory,
+                    f"cannot create the history directory ({_describe(exc)}); "
+                    f"history is off for this process (set {DIR_ENV} to a "
+                    f"writable directory, or {HISTORY_ENV}=0)",
+                )
+            )
+            _disabled.add(self._directory)
+            return []
+        with self._exclusive(problems) as locked:
+            runs, corrupt = self._read_history(problems)
+            if not locked:
+                return runs
+            return self._merge(runs, corrupt, problems)
+
+    def _merge(
+        self,
+        runs: list[RunUsage],
+        rewrite: bool,
+        problems: list[tuple[str, str]],
+    ) -> list[RunUsage]:
+        """Merge finished per-process files into *runs*; called locked."""
+        finished, garbage = self._finished_files(problems)
+        if not finished and not garbage and not rewrite:
+            return runs
+        by_id = {run.run_id: run for run in runs}
+        merged_files: list[str] = []
+        for part in finished:
+            merged_files.append(part.path)
+            run = by_id.get(part.run_id)
+            if run is None:
+                by_id[part.run_id] = RunUsage(
+                    part.run_id, part.started, part.services, (part.worker,)
+                )
+                continue
+            if part.worker in run.workers:
+                # Merged before, by a load killed before it deleted the file.
+                continue
+            services = dict(run.services)
+            for name, usage in part.services.items():
+                earlier = services.get(name)
+                services[name] = usage if earlier is None else earlier.combined(usage)
+            by_id[part.run_id] = RunUsage(
+                run.run_id,
+                min(run.started, part.started),
+                services,
+                (*run.workers, part.worker),
+            )
+        kept = sorted(by_id.values(), key=_run_order)[-self._max_runs :]
+        try:
+            _worker_files.write_atomic(
+                self.history_path, _history_text(kept), durable=False
+            )
+        except OSError as exc:
+            problems.append(
+                (
+                    self.history_path,
+                    f"cannot write merged usage history ({_describe(exc)}); the "
+                    "per-process files are kept for a later run",
+                )
+            )
+            return runs
+        # Only now, with the merge on disk: deleting first could lose it all.
+        for path in (*merged_files, *garbage):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+        return kept
+
+    def _read_history(
+        self, problems: list[tuple[str, str]]
+    ) -> tuple[list[RunUsage], bool]:
+        """The runs in ``history.json``, and whether it must be rewritten."""
+        path = self.history_path
+        try:
+            with open(path, "rb") as stream:
+                raw = stream.read()
+        except FileNotFoundError:
+            return [], False
+        except OSError as exc:
+            problems.append(
+                (
+                    path,
+                    f"cannot read usage history ({_describe(exc)}); starting afresh",
+                )
+            )
+            return [], True
+        try:
+            return _parse_history(raw), False
+        except _CorruptError as exc:
+            problems.append((path, f"corrupt usage history ({exc}); starting afresh"))
+            return [], True
+
+    def _finished_files(
+        self, problems: list[tuple[str, str]]
+    ) -> tuple[list[_ProcessFile], list[str]]:
+        """Other runs' files whose writers are gone, and corrupt ones."""
+        current = self.run_id
+        try:
+            names = sorted(os.listdir(self._directory))
+        except OSError as exc:
+            problems.append(
+                (
+                    self._directory,
+                    f"cannot list the history directory ({_describe(exc)}); "
+                    "nothing merged",
+                )
+            )
+            return [], []
+        finished: list[_ProcessFile] = []
+        garbage: list[str] = []
+        for name in names:
+            match = _PROCESS_FILE.fullmatch(name)
+            if match is None or match["run"] == current:
+                continue
+            path = os.path.join(self._directory, name)
+            try:
+                part = _read_process_file(path, match["run"], match["worker"])
+            except FileNotFoundError:
+                continue
+            except OSError as exc:
+                # Perhaps passing (a permission being fixed): keep the file.
+                problems.append(
+                    (path, f"cannot read usage file ({_describe(exc)}); skipped")
+                )
+                continue
+            except _CorruptError as exc:
+                # Written atomically, so it will never become valid: remove it
+                # rather than warn about it in every run.
+                problems.append(
+                    (path, f"corrupt usage file ({exc}); skipped and removed")
+                )
+                garbage.append(path)
+                continue
+            if not _writer_alive(part):
+                finished.append(part)
+        return finished, garbage
+
+    # -- the lock -----------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _exclusive(self, problems: list[tuple[str, str]]) -> Iterator[bool]:
+        """Hold the directory's lock; yield False if it could not be had."""
+        if _fcntl is None:
+            with self._exclusive_fallback(problems) as locked:
+                yield locked
+            return
+        try:
+            descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            self._unwritable(self.lock_path, exc, problems)
+            descriptor = -1
+        if descriptor < 0:
+            yield False
+            return
+        try:
+            locked = self._flock(descriptor, problems)
+            try:
+                yield locked
+            finally:
+                if locked:
+                    _fcntl.flock(descriptor, _fcntl.LOCK_UN)
+        finally:
+            os.close(descriptor)
+
+    def _flock(self, descriptor: int, problems: list[tuple[str, str]]) -> bool:
+        assert _fcntl is not None
+        # Poll rather than block, so that a hung process holding the lock
+        # costs a warning, not a hung test run.
+        deadline = _monotonic() + self._lock_timeout
+        while True:
+            try:
+                _fcntl.flock(descriptor, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if _monotonic() >= deadline:
+                    self._timed_out(problems)
+                    return False
+            except OSError as exc:
+                problems.append(
+                    (
+                        self.lock_path,
+                        f"cannot lock ({_describe(exc)}); runs not merged",
+                    )
+                )
+                return False
+            _sleep(_LOCK_POLL_SECONDS)
+
+    @contextlib.contextmanager
+    def _exclusive_fallback(self, problems: list[tuple[str, str]]) -> Iterator[bool]:
+        locked = self._create_lock_file(problems)
+        try:
+            yield locked
+        finally:
+            if locked:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.lock_path)
+
+    def _create_lock_file(self, problems: list[tuple[str, str]]) -> bool:
+        """Take the fallback lock: create the lock file, which must not exist."""
+        path = self.lock_path
+        deadline = _monotonic() + self._lock_timeout
+        while True:
+            try:
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
+                return True
+            except FileExistsError:
+                if _stale(path):
+                    with contextlib.suppress(OSError):
+                        os.unlink(path)
+                    continue
+                if _monotonic() >= deadline:
+                    self._timed_out(problems)
+                    return False
+            except OSError as exc:
+                self._unwritable(path, exc, problems)
+                return False
+            _sleep(_LOCK_POLL_SECONDS)
+
+    def _timed_out(self, problems: list[tuple[str, str]]) -> None:
+        problems.append(
+            (
+                self.lock_path,
+                f"another process held the lock for over {self._lock_timeout:g}s; "
+                "runs not merged this time (delete the lock file if no mockpool "
+                "process is running)",
+            )
+        )
+
+    def _unwritable(
+        self, path: str, exc: OSError, problems: list[tuple[str, str]]
+    ) -> None:
+        problems.append(
+            (
+                self._directory,
+                f"history directory not writable: cannot open {path!r} "
+                f"({_describe(exc)}); history is read-only and not recorded for "
+                f"this process (set {DIR_ENV} to a writable directory, or "
+                f"{HISTORY_ENV}=0)",
+            )
+        )
+        _disabled.add(self._directory)
+
+
+# -- helpers ------------------------------------------------------------------
+
+
+def _warn(problems: list[tuple[str, str]]) -> None:
+    """Warn about each problem whose path was not warned about before."""
+    for path, problem in problems:
+        with _state_lock:
+            if path in _warned:
+                continue
+            _warned.add(path)
+        # Level 3: the caller of the public load() or flush().
+        warnings.warn(
+            HistoryWarning(f"mockpool history {path!r}: {problem}"), stacklevel=3
+        )
+
+
+def _stale(path: str) -> bool:
+    """Whether the fallback lock file at *path* was left by a killed process."""
+    try:
+        return _wall_clock() - os.stat(path).st_mtime > STALE_LOCK_SECONDS
+    except OSError:
+        return False
+
+
+def _describe(exc: OSError) -> str:
+    return f"{type(exc).__name__}: {exc.strerror or exc}"
+
+
+def _own_process_started() -> float | None:
+    global _own_start
+    pid = _getpid()
+    cached = _own_start
+    if cached is None or cached[0] != pid:
+        cached = _own_start = (pid, _process_start_time(pid))
+    return cached[1]
+
+
+def _process_start_time(pid: int) -> float | None:
+    # psutil is imported on first use: it costs ~10 ms, and most processes
+    # need it once, at their first flush.
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.Error, OSError):
+        return None
+
+
+def _writer_alive(part: _ProcessFile) -> bool:
+    """Whether the process that wrote *part* may still write it again."""
+    if part.host != _gethostname() or part.pid == _getpid():
+        # Another host's processes cannot be seen; this process is loading,
+        # not writing, that run.
+        return False
+    import psutil
+
+    try:
+        process = psutil.Process(part.pid)
+        if part.process_started is not None and (
+            abs(process.create_time() - part.process_started) > _START_TOLERANCE_SECONDS
+        ):
+            return False  # the pid now belongs to another process
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except (psutil.Error, OSError):
+        # Cannot tell: keep the file for a later load rather than risk it.
+        return True
+
+
+def _history_text(runs: list[RunUsage]) -> str:
+    document = {
+        "format": FORMAT,
+        "written": _wall_clock(),
+        "runs": [
+            {
+                "run_id": run.run_id,
+                "started": run.started,
+                "workers": list(run.workers),
+                "services": {
+                    name: usage.to_dict()
+                    for name, usage in sorted(run.services.items())
+                },
+            }
+            for run in runs
+        ],
+    }
+    # Indented: written once per run, and the file people open to look.
+    return _dumps(document, indent=1) + "\n"
+
+
+def _decode(raw: bytes) -> Any:
+    if not raw.strip():
+        raise _CorruptError("the file is empty")
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise _CorruptError("not UTF-8") from None
+    except json.JSONDecodeError as exc:
+        raise _CorruptError(f"not JSON, truncated? {exc}") from None
+
+
+def _check_format(top: FieldReader) -> None:
+    version = top.get("format", object)
+    if type(version) is not int or version != FORMAT:
+        raise _CorruptError(
+            f"'format' is {version!r}; this mockpool reads format {FORMAT}"
+        )
+
+
+def _services(top: FieldReader) -> dict[str, ServiceUsage]:
+    services: dict[str, ServiceUsage] = {}
+    for name, value in top.get("services", dict).items():
+        try:
+            services[name] = ServiceUsage.from_dict(value)
+        except ValueError as exc:
+            raise _CorruptError(f"{top.where} 'services'[{name!r}]: {exc}") from None
+    return services
+
+
+def _parse_history(raw: bytes) -> list[RunUsage]:
+    top = _reader(_decode(raw), "history")
+    _check_format(top)
+    runs: list[RunUsage] = []
+    for index, item in enumerate(top.get("runs", list)):
+        run = _reader(item, f"run {index}")
+        workers = run.get("workers", list)
+        if not all(isinstance(worker, str) for worker in workers):
+            raise _CorruptError(f"run {index} 'workers' must hold strings only")
+        runs.append(
+            RunUsage(
+                run_id=run.string("run_id"),
+                started=run.seconds("started"),
+                services=_services(run),
+                workers=tuple(workers),
+            )
+        )
+    return runs
+
+
+def _read_process_file(path: str, run_id: str, worker: str) -> _ProcessFile:
+    # The file name is the authority on run and worker: it is what decides
+    # whether a file belongs to the current run.
+    with open(path, "rb") as stream:
+        raw = stream.read()
+    top = _reader(_decode(raw), "usage file")
+    _check_format(top)
+    process_started = top.get("process_started", object)
+    if process_started is not None:
+        process_started = top.seconds("process_started")
+    return _ProcessFile(
+        path=path,
+        run_id=run_id,
+        worker=worker,
+        host=top.string("host"),
+        pid=top.count("pid"),
+        process_started=process_started,
+        started=top.seconds("started"),
+        services=_services(top),
+    )
+
+
+def _reader(data: object, where: str) -> FieldReader:
+    """A field reader raising :class:`_CorruptError`."""
+    return FieldReader(data, where, _CorruptError)

@@ -1,0 +1,769 @@
+"""The end-of-run report: what mockpool did for a test run, and what it cost.
+
+A :class:`RunReport` counts, for one process, the tests run, the mocks
+requested (each either served recycled from a pool -- a build avoided -- or
+built, with the measured build time), the pooled mocks thrown away and why,
+the mocks served in a degraded variant, and the leaks found at the end of a
+test. Reports of several processes (the workers of a parallel runner) merge
+into one without losing a record: counts add, per-spec figures add, leaks
+concatenate.
+
+:meth:`RunReport.render` gives the few lines printed after unittest's own
+summary; :meth:`RunReport.to_dict` and :meth:`RunReport.from_dict` give the
+JSON-safe form that :mod:`mockpool._reporting.worker_files` writes per worker.
+
+The saving is an estimate: for each spec, the builds avoided times the mean
+build time measured for that spec in the same run. A spec that was never
+built in the run (every request served from a pool warmed elsewhere)
+contributes nothing, rather than a guess.
+
+``ReportError`` lives here rather than in :mod:`mockpool.errors`, which
+draws the public tree: the report is internal for now.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+from collections import Counter
+from collections.abc import Iterable
+from typing import Any
+
+from mockpool._autospec.variants import Variant
+from mockpool._base.json_fields import FieldReader
+from mockpool.errors import MockPoolError
+
+__all__ = ["FORMAT", "Adaptation", "Leak", "ReportError", "RunReport", "SpecStats"]
+
+#: The version of the dictionary (and JSON) form; :meth:`RunReport.from_dict`
+#: reads this version only.
+FORMAT = 1
+
+#: The worker name of a report made by :meth:`RunReport.merged`.
+COMBINED = "combined"
+
+#: The most lines :meth:`RunReport.render` gives, rule line included.
+MAX_LINES = 20
+_SLOWEST = 3
+_DISCARD_LINES = 2
+_DEGRADED_LINES = 2
+_ADAPTATION_LINES = 2
+_MIN_LEAK_LINES = 3
+
+
+class ReportError(MockPoolError, ValueError):
+    """A report, or a report file, is malformed.
+
+    The message names the file (when there is one) and the offending field.
+
+    .. versionadded:: 0.1
+    """
+
+
+@dataclasses.dataclass(frozen=True)
+class Adaptation:
+    """A decision of the adapter (see :mod:`mockpool._pools.adapt`), as reported.
+
+    .. versionadded:: 0.1
+    """
+
+    #: Which monitor fired, e.g. ``"build time"``.
+    trigger: str
+    #: The pool's service, or ``"*"`` for every pool.
+    service: str
+    #: What was changed, e.g. ``"variant autospec -> lazy"``.
+    action: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Leak:
+    """A leak found at the end of a test.
+
+    .. versionadded:: 0.1
+    """
+
+    #: The id of the test that leaked, as ``unittest.TestCase.id()`` gives it.
+    test_id: str
+    #: What leaked, e.g. ``"patch not undone"`` or ``"mock assigned"``.
+    kind: str
+    #: Where, e.g. the patch target or the attribute.
+    detail: str
+
+
+@dataclasses.dataclass(frozen=True)
+class SpecStats:
+    """The requests of one spec.
+
+    .. versionadded:: 0.1
+    """
+
+    #: The spec's qualified name, e.g. ``"pkg.mod.Class"``.
+    spec: str
+    #: Requests served recycled from a pool: builds avoided.
+    hits: int
+    #: Requests served by building a mock.
+    builds: int
+    #: Builds whose time was measured.
+    timed_builds: int
+    #: The measured build time of those builds, in seconds, summed.
+    build_seconds: float
+
+    @property
+    def requests(self) -> int:
+        """Mocks of the spec requested."""
+        return self.hits + self.builds
+
+    @property
+    def mean_build_seconds(self) -> float | None:
+        """The mean measured build time, or None if no build was measured."""
+        return self.build_seconds / self.timed_builds if self.timed_builds else None
+
+    @property
+    def estimated_seconds_saved(self) -> float:
+        """Builds avoided times the mean build time (0.0 if never measured)."""
+        mean = self.mean_build_seconds
+        return self.hits * mean if mean is not None else 0.0
+
+
+class _SpecRecord:
+    """The mutable counters behind a :class:`SpecStats`."""
+
+    __slots__ = ("build_seconds", "builds", "hits", "timed_builds")
+
+    def __init__(self) -> None:
+        self.hits = 0
+        self.builds = 0
+        self.timed_builds = 0
+        self.build_seconds = 0.0
+
+    def add(self, other: SpecStats) -> None:
+        self.hits += other.hits
+        self.builds += other.builds
+        self.timed_builds += other.timed_builds
+        self.build_seconds += other.build_seconds
+
+    def freeze(self, spec: str) -> SpecStats:
+        return SpecStats(
+            spec, self.hits, self.builds, self.timed_builds, self.build_seconds
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Snapshot:
+    """Everything a report holds, copied under its lock."""
+
+    tests: int
+    specs: dict[str, SpecStats]
+    discards: dict[str, int]
+    degraded: dict[tuple[str, str], int]
+    leaks: list[Leak]
+    adaptations: list[Adaptation]
+    workers: list[str]
+
+
+class RunReport:
+    """What mockpool did during a test run, in one process or merged.
+
+    Recording is thread-safe. The read-side properties each take a
+    consistent snapshot; read :meth:`to_dict` once for several figures that
+    must agree with one another while recording goes on.
+
+    Args:
+        worker: The id of the process the report belongs to (a file-name-safe
+            string); by default :func:`mockpool._reporting.worker_files.worker_id`.
+
+    .. versionadded:: 0.1
+    """
+
+    def __init__(self, worker: str | None = None) -> None:
+        if worker is None:
+            from mockpool._reporting.worker_files import worker_id
+
+            worker = worker_id()
+        _check_str("worker", worker)
+        #: The id of the process the report belongs to; :data:`COMBINED` for
+        #: a report made by :meth:`merged`.
+        self.worker = worker
+        self._lock = threading.Lock()
+        self._tests = 0
+        self._specs: dict[str, _SpecRecord] = {}
+        self._discards: Counter[str] = Counter()
+        self._degraded: Counter[tuple[str, str]] = Counter()
+        self._leaks: list[Leak] = []
+        self._adaptations: list[Adaptation] = []
+        self._workers = [worker]
+
+    def __repr__(self) -> str:
+        return (
+            f"<RunReport worker={self.worker!r} tests={self.tests} "
+            f"requested={self.requested} hits={self.hits}>"
+        )
+
+    # -- recording ----------------------------------------------------------
+
+    def record_test(self) -> None:
+        """Count one test run."""
+        with self._lock:
+            self._tests += 1
+
+    def record_request(
+        self, spec: str, *, hit: bool, build_seconds: float | None
+    ) -> None:
+        """Count a request for a mock of *spec*.
+
+        Args:
+            spec: The spec's qualified name, e.g. ``"pkg.mod.Class"``.
+            hit: True if a recycled mock was served from a pool (a build
+                avoided); False if a mock was built.
+            build_seconds: The measured build time when *hit* is False, or
+                None if it was not measured. Must be None when *hit* is True.
+
+        Raises:
+            ValueError: *build_seconds* is negative or not finite, or given
+                for a hit.
+        """
+        _check_str("spec", spec)
+        if build_seconds is not None:
+            if hit:
+                raise ValueError(
+                    f"a hit builds nothing; pass build_seconds=None for {spec!r}, "
+                    f"not {build_seconds!r}"
+                )
+            _check_seconds("build_seconds", build_seconds)
+        with self._lock:
+            record = self._specs.get(spec)
+            if record is None:
+                record = self._specs[spec] = _SpecRecord()
+            if hit:
+                record.hits += 1
+            else:
+                record.builds += 1
+                if build_seconds is not None:
+                    record.timed_builds += 1
+                    record.build_seconds += build_seconds
+
+    def record_discard(self, reason: str, count: int = 1) -> None:
+        """Count *count* pooled mocks thrown away for *reason*.
+
+        Args:
+            reason: A :class:`~mockpool.DiscardReason` string.
+            count: How many (0 records nothing).
+
+        Raises:
+            ValueError: *count* is negative.
+        """
+        _check_str("reason", reason)
+        _check_count("count", count)
+        if count:
+            with self._lock:
+                self._discards[reason] += count
+
+    def record_degraded(self, spec: str, variant: Variant | str) -> None:
+        """Count a mock of *spec* served in a degraded *variant*.
+
+        Args:
+            spec: The spec's qualified name.
+            variant: A degraded :class:`~mockpool.Variant` or its value.
+
+        Raises:
+            InvalidVariantError: *variant* names no variant.
+            ValueError: *variant* is not degraded.
+        """
+        _check_str("spec", spec)
+        chosen = _degraded_variant(variant)
+        with self._lock:
+            self._degraded[spec, chosen] += 1
+
+    def record_leak(self, test_id: str, kind: str, detail: str) -> None:
+        """Record a leak found at the end of test *test_id*.
+
+        Args:
+            test_id: The test's id.
+            kind: What leaked, e.g. ``"patch not undone"``.
+            detail: Where, e.g. the patch target.
+        """
+        leak = Leak(test_id, kind, detail)
+        for field in dataclasses.fields(leak):
+            _check_str(field.name, getattr(leak, field.name))
+        with self._lock:
+            self._leaks.append(leak)
+
+    def record_adaptation(self, trigger: str, service: str, action: str) -> None:
+        """Record a decision of the adapter.
+
+        Args:
+            trigger: Which monitor fired.
+            service: The pool's service, or ``"*"``.
+            action: What was changed.
+        """
+        adaptation = Adaptation(trigger, service, action)
+        for field in dataclasses.fields(adaptation):
+            _check_str(field.name, getattr(adaptation, field.name))
+        with self._lock:
+            self._adaptations.append(adaptation)
+
+    # -- reading ------------------------------------------------------------
+
+    def _snapshot(self) -> _Snapshot:
+        with self._lock:
+            return _Snapshot(
+                tests=self._tests,
+                specs={
+                    spec: record.freeze(spec) for spec, record in self._specs.items()
+                },
+                discards=dict(self._discards),
+                degraded=dict(self._degraded),
+                leaks=list(self._leaks),
+                adaptations=list(self._adaptations),
+                workers=list(self._workers),
+            )
+
+    @property
+    def tests(self) -> int:
+        """Tests run."""
+        with self._lock:
+            return self._tests
+
+    @property
+    def requested(self) -> int:
+        """Mocks requested."""
+        with self._lock:
+            return sum(r.hits + r.builds for r in self._specs.values())
+
+    @property
+    def hits(self) -> int:
+        """Requests served recycled from a pool: builds avoided."""
+        with self._lock:
+            return sum(r.hits for r in self._specs.values())
+
+    @property
+    def builds(self) -> int:
+        """Requests served by building a mock."""
+        with self._lock:
+            return sum(r.builds for r in self._specs.values())
+
+    @property
+    def hit_rate(self) -> float:
+        """Hits per request (0.0 before the first)."""
+        return _hit_rate(self._snapshot().specs.values())
+
+    @property
+    def estimated_seconds_saved(self) -> float:
+        """Per spec, builds avoided times its mean measured build time, summed.
+
+        Specs never built (so never measured) contribute nothing.
+        """
+        return _saved(self._snapshot().specs.values())
+
+    @property
+    def specs(self) -> dict[str, SpecStats]:
+        """The figures of every spec requested, by spec name."""
+        return self._snapshot().specs
+
+    def slowest_specs(self, n: int = _SLOWEST) -> list[SpecStats]:
+        """The *n* specs with the highest mean measured build time.
+
+        Specs never measured are left out; ties go by spec name.
+        """
+        _check_count("n", n)
+        return _slowest(self._snapshot().specs.values(), n)
+
+    @property
+    def discards(self) -> dict[str, int]:
+        """Pooled mocks thrown away, by reason."""
+        with self._lock:
+            return dict(self._discards)
+
+    @property
+    def degraded(self) -> dict[tuple[str, str], int]:
+        """Mocks served in a degraded variant, by ``(spec, variant)``."""
+        with self._lock:
+            return dict(self._degraded)
+
+    @property
+    def leaks(self) -> list[Leak]:
+        """The leaks found, in the order recorded."""
+        with self._lock:
+            return list(self._leaks)
+
+    @property
+    def adaptations(self) -> list[Adaptation]:
+        """The adapter's decisions, in the order recorded."""
+        with self._lock:
+            return list(self._adaptations)
+
+    @property
+    def workers(self) -> list[str]:
+        """The worker of each report merged into this one, itself included."""
+        with self._lock:
+            return list(self._workers)
+
+    # -- merging ------------------------------------------------------------
+
+    def merge(self, other: RunReport) -> None:
+        """Add every record of *other* to this report.
+
+        Counts and per-spec figures add, leaks are appended, and *other*'s
+        workers are appended to :attr:`workers`. *other* is not changed.
+        """
+        # Copy other under its own lock, then apply under ours: never both
+        # locks at once, so a.merge(b) and b.merge(a) cannot deadlock.
+        part = other._snapshot()
+        with self._lock:
+            self._tests += part.tests
+            for spec, stats in part.specs.items():
+                record = self._specs.get(spec)
+                if record is None:
+                    record = self._specs[spec] = _SpecRecord()
+                record.add(stats)
+            self._discards.update(part.discards)
+            self._degraded.update(part.degraded)
+            self._leaks.extend(part.leaks)
+            self._adaptations.extend(part.adaptations)
+            self._workers.extend(part.workers)
+
+    @classmethod
+    def merged(cls, reports: Iterable[RunReport]) -> RunReport:
+        """A new report holding every record of *reports*.
+
+        Its :attr:`worker` is :data:`COMBINED`; its :attr:`workers` lists the
+        workers of *reports*, in order.
+        """
+        combined = cls(worker=COMBINED)
+        combined._workers.clear()
+        for report in reports:
+            combined.merge(report)
+        return combined
+
+    # -- the dictionary form ------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON-safe data (see :meth:`from_dict`).
+
+        The form::
+
+            {
+              "format": 1,
+              "worker": "gw0",
+              "workers": ["gw0"],
+              "tests": 12,
+              "specs": {"pkg.mod.Class": {"hits": 9, "builds": 3,
+                                          "timed_builds": 3,
+                                          "build_seconds": 0.0041}},
+              "discards": {"pool full": 2},
+              "degraded": [{"spec": "pkg.mod.Other", "variant": "minimal",
+                            "count": 1}],
+              "leaks": [{"test_id": "t.T.test_a", "kind": "patch not undone",
+                         "detail": "pkg.mod.thing"}]
+            }
+        """
+        part = self._snapshot()
+        return {
+            "format": FORMAT,
+            "worker": self.worker,
+            "workers": part.workers,
+            "tests": part.tests,
+            "specs": {
+                spec: {
+                    "hits": stats.hits,
+                    "builds": stats.builds,
+                    "timed_builds": stats.timed_builds,
+                    "build_seconds": stats.build_seconds,
+                }
+                for spec, stats in sorted(part.specs.items())
+            },
+            "discards": dict(sorted(part.discards.items())),
+            "degraded": [
+                {"spec": spec, "variant": variant, "count": count}
+                for (spec, variant), count in sorted(part.degraded.items())
+            ],
+            "leaks": [
+                {"test_id": leak.test_id, "kind": leak.kind, "detail": leak.detail}
+                for leak in part.leaks
+            ],
+            "adaptations": [dataclasses.asdict(item) for item in part.adaptations],
+        }
+
+    @classmethod
+    def from_dict(cls, data: object) -> RunReport:
+        """Rebuild a report from :meth:`to_dict`'s form.
+
+        Keys this version does not know are ignored.
+
+        Raises:
+            ReportError: *data* is not a report of :data:`FORMAT`, or a field
+                is missing or malformed; the message names the field. It is a
+                :class:`ValueError`.
+        """
+        top = _reader(data, "report")
+        version = top.get("format", object)
+        if type(version) is not int or version != FORMAT:
+            raise ReportError(
+                f"report 'format' is {version!r}; this mockpool reads format "
+                f"{FORMAT!r} (combine reports with the mockpool that wrote them)"
+            )
+        report = cls(worker=top.string("worker"))
+        report._tests = top.count("tests")
+        report._workers = [
+            _require_str(item, f"report 'workers'[{index}]")
+            for index, item in enumerate(top.get("workers", list))
+        ]
+        for spec, value in top.get("specs", dict).items():
+            fields = _reader(value, f"report 'specs'[{spec!r}]")
+            record = report._specs[spec] = _SpecRecord()
+            record.hits = fields.count("hits")
+            record.builds = fields.count("builds")
+            record.timed_builds = fields.count("timed_builds")
+            record.build_seconds = fields.seconds("build_seconds")
+            if record.timed_builds > record.builds:
+                raise ReportError(
+                    f"report 'specs'[{spec!r}] has timed_builds "
+                    f"{record.timed_builds!r} > builds {record.builds!r}"
+                )
+        for reason, count in top.get("discards", dict).items():
+            report._discards[reason] = _require_count(
+                count, f"report 'discards'[{reason!r}]"
+            )
+        for index, item in enumerate(top.get("degraded", list)):
+            fields = _reader(item, f"report 'degraded'[{index}]")
+            variant = fields.string("variant")
+            try:
+                variant = _degraded_variant(variant)
+            except ValueError as exc:
+                raise ReportError(f"report 'degraded'[{index}]: {exc}") from None
+            key = (fields.string("spec"), variant)
+            report._degraded[key] += fields.count("count")
+        for index, item in enumerate(top.get("leaks", list)):
+            fields = _reader(item, f"report 'leaks'[{index}]")
+            report._leaks.append(
+                Leak(
+                    fields.string("test_id"),
+                    fields.string("kind"),
+                    fields.string("detail"),
+                )
+            )
+        # Absent from files written before adaptation was reported.
+        for index, item in enumerate(top.get("adaptations", list)):
+            fields = _reader(item, f"report 'adaptations'[{index}]")
+            report._adaptations.append(
+                Adaptation(
+                    fields.string("trigger"),
+                    fields.string("service"),
+                    fields.string("action"),
+                )
+            )
+        return report
+
+    # -- rendering ----------------------------------------------------------
+
+    def render(self, width: int = 70) -> str:
+        """The report as printed after unittest's summary.
+
+        A rule of dashes, as unittest draws above "Ran N tests", then at
+        most :data:`MAX_LINES` lines in all, none wider than *width*: longer
+        lists end with "... and N more".
+
+        Args:
+            width: The widest a line may be (at least 40).
+
+        Returns:
+            The lines, joined by newlines, without a final newline.
+        """
+        if not isinstance(width, int) or isinstance(width, bool) or width < 40:
+            raise ValueError(f"width must be an int of at least 40, not {width!r}")
+        part = self._snapshot()
+        specs = part.specs.values()
+        hits = sum(s.hits for s in specs)
+        builds = sum(s.builds for s in specs)
+        lines = ["-" * width, _header(part)]
+        lines.append(f"Mocks requested: {hits + builds} ({builds} built)")
+        lines.append(
+            f"Builds avoided: {hits} ({_hit_rate(specs):.1%} of mocks requested)"
+        )
+        lines.append(
+            f"Estimated time saved: {_saved(specs):.3f}s "
+            "(measured build cost x builds avoided)"
+        )
+        slowest = _slowest(specs, _SLOWEST)
+        # Full lists everywhere would not fit on a screen: the slowest specs
+        # give up lines first (down to one), so leaks keep their room.
+        full = sum(
+            min(len(items), cap)
+            for items, cap in (
+                (part.discards, _DISCARD_LINES),
+                (part.degraded, _DEGRADED_LINES),
+                (part.adaptations, _ADAPTATION_LINES),
+            )
+        )
+        spare = MAX_LINES - len(lines) - 1 - 3 - full - 1 - _MIN_LEAK_LINES
+        slowest = slowest[: max(1, min(len(slowest), spare))]
+        if slowest:
+            lines.append("Slowest specs (mean build time):")
+            lines.extend(
+                f"  {(s.mean_build_seconds or 0.0) * 1000:8.2f} ms  {s.spec}"
+                for s in slowest
+            )
+        else:
+            lines.append("Slowest specs: no build measured")
+        discards = sorted(part.discards.items(), key=lambda item: (-item[1], item[0]))
+        lines.extend(
+            _section(
+                f"Discarded from pools: {sum(part.discards.values())}",
+                [f"  {count:5d}  {reason}" for reason, count in discards],
+                _DISCARD_LINES,
+            )
+        )
+        degraded = sorted(part.degraded.items(), key=lambda item: (-item[1], item[0]))
+        lines.extend(
+            _section(
+                f"Degraded variants: {sum(part.degraded.values())} mocks",
+                [
+                    f"  {count:5d}  {spec} ({variant})"
+                    for (spec, variant), count in degraded
+                ],
+                _DEGRADED_LINES,
+            )
+        )
+        lines.extend(
+            _section(
+                f"Adaptations: {len(part.adaptations)}",
+                [
+                    f"  {item.trigger}: {item.service}: {item.action}"
+                    for item in part.adaptations
+                ],
+                _ADAPTATION_LINES,
+            )
+        )
+        by_test = _leaks_by_test(part.leaks)
+        room = max(MAX_LINES - len(lines) - 1, _MIN_LEAK_LINES)
+        lines.extend(
+            _section(
+                f"Leaks: {len(part.leaks)} in {len(by_test)} tests",
+                [_leak_line(test_id, leaks, width) for test_id, leaks in by_test],
+                room,
+            )
+        )
+        return "\n".join(_clip(line, width) for line in lines)
+
+
+# -- rendering helpers ------------------------------------------------------
+
+
+def _header(part: _Snapshot) -> str:
+    workers = list(dict.fromkeys(part.workers))
+    if not workers:
+        return f"mockpool: {part.tests} tests run"
+    if len(workers) == 1:
+        where = f"worker {workers[0]}"
+    else:
+        where = f"{len(workers)} workers ({', '.join(workers)})"
+    return f"mockpool: {part.tests} tests run, {where}"
+
+
+def _section(title: str, items: list[str], room: int) -> list[str]:
+    """*title* and up to *room* item lines, or "<title-name>: none"."""
+    if not items:
+        return [title.partition(":")[0] + ": none"]
+    if len(items) > room:
+        shown = items[: room - 1]
+        return [title, *shown, f"  ... and {len(items) - len(shown)} more"]
+    return [title, *items]
+
+
+def _leaks_by_test(leaks: list[Leak]) -> list[tuple[str, list[Leak]]]:
+    grouped: dict[str, list[Leak]] = {}
+    for leak in leaks:
+        grouped.setdefault(leak.test_id, []).append(leak)
+    return list(grouped.items())
+
+
+def _leak_line(test_id: str, leaks: list[Leak], width: int) -> str:
+    what = "; ".join(
+        f"{leak.kind} ({leak.detail})" if leak.detail else leak.kind for leak in leaks
+    )
+    # The test id is what the reader acts on: keep it whole where it fits,
+    # clipping what leaked (the JSON report has it all), and clip an id too
+    # long for the line at its start, keeping the class and method.
+    if len(test_id) + len("  : ") + min(len(what), 12) <= width:
+        return _clip(f"  {test_id}: {what}", width)
+    return "  " + _clip_start(test_id, width - 2)
+
+
+def _clip(line: str, width: int) -> str:
+    return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def _clip_start(text: str, width: int) -> str:
+    return text if len(text) <= width else "..." + text[len(text) - width + 3 :]
+
+
+# -- arithmetic -------------------------------------------------------------
+
+
+def _hit_rate(specs: Iterable[SpecStats]) -> float:
+    hits = requests = 0
+    for stats in specs:
+        hits += stats.hits
+        requests += stats.requests
+    return hits / requests if requests else 0.0
+
+
+def _saved(specs: Iterable[SpecStats]) -> float:
+    return math.fsum(stats.estimated_seconds_saved for stats in specs)
+
+
+def _slowest(specs: Iterable[SpecStats], n: int) -> list[SpecStats]:
+    measured = [stats for stats in specs if stats.timed_builds]
+    measured.sort(key=lambda stats: (-(stats.mean_build_seconds or 0.0), stats.spec))
+    return measured[:n]
+
+
+# -- validation -------------------------------------------------------------
+
+
+def _degraded_variant(variant: Variant | str) -> str:
+    chosen = Variant.coerce(variant)
+    if not chosen.degraded:
+        degraded = ", ".join(repr(v.value) for v in Variant if v.degraded)
+        raise ValueError(
+            f"variant {chosen.value!r} is not degraded; record only {degraded}"
+        )
+    return chosen.value
+
+
+def _check_str(name: str, value: object) -> None:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a str, not {value!r}")
+
+
+def _check_count(name: str, value: object) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValueError(f"{name} must be a non-negative int, not {value!r}")
+
+
+def _check_seconds(name: str, value: object) -> None:
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
+
+
+def _require_str(value: object, where: str) -> str:
+    if not isinstance(value, str):
+        raise ReportError(f"{where} must be a string, not {value!r}")
+    return value
+
+
+def _require_count(value: object, where: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ReportError(f"{where} must be a non-negative integer, not {value!r}")
+    return value
+
+
+def _reader(data: object, where: str) -> FieldReader:
+    """A field reader raising :class:`ReportError`."""
+    return FieldReader(data, where, ReportError)
