@@ -45,9 +45,9 @@ FIRST_MOCK_CUT = 0.40
 def child(output: str) -> int:
     """One run, in this process: the suite with acquisitions timed."""
     from mockpool._demo import check
-    from mockpool._integration import dropin as _dropin
     from mockpool._integration import install as _install
     from mockpool._learning import lifecycle as _learning
+    from mockpool._pools import spec_pools
 
     served = _install.accelerated_autospec
     calls: list[tuple[str, bool, float]] = []
@@ -70,7 +70,7 @@ def child(output: str) -> int:
     with _install.install():
         result = check.run(check.discover("tests"))
     wall = time.perf_counter() - started
-    pools = list(_dropin._spec_pools.values())
+    pools = list(spec_pools.all_pools())
     acquired = sum(pool.stats().acquired for pool in pools)
     hits = sum(pool.stats().hits for pool in pools)
     first: dict[str, float] = {}

@@ -13,6 +13,7 @@ from mockpool._integration.testcase import (
 )
 from mockpool._pools.pool import Pool, PoolManager, PoolStats
 from mockpool._pools.recovery import RecoveryRecord, is_strict, set_strict
+from mockpool._services.definition import ServiceDefinition
 from mockpool._services.policy import (
     AdaptationLevel,
     CachingLevel,
@@ -23,7 +24,6 @@ from mockpool._services.policy import (
 )
 from mockpool._services.registry import (
     Registry,
-    ServiceDefinition,
     default_registry,
     register,
     service_definition,
@@ -50,6 +50,7 @@ from mockpool.errors import (
     DegradedMockError,
     DegradedMockWarning,
     DuplicateServiceError,
+    HistoryWarning,
     InvalidArgumentError,
     InvalidDefaultsError,
     InvalidDependencyError,
@@ -70,6 +71,9 @@ from mockpool.errors import (
 
 __version__ = "0.1.0.dev0"
 
+# Last: connects the side systems (learning, reporting) to the core's events.
+from mockpool import _wiring  # noqa: F401  (imported for its connections)
+
 __all__ = [
     "AdaptationLevel",
     "ArgumentTypeError",
@@ -78,6 +82,7 @@ __all__ = [
     "DegradedMockWarning",
     "DiscardReason",
     "DuplicateServiceError",
+    "HistoryWarning",
     "Installation",
     "InvalidArgumentError",
     "InvalidDefaultsError",

@@ -1,6 +1,6 @@
-"""Exceptions and warnings raised by mockpool.
+"""Exceptions and warnings raised by mockpool (public: ``mockpool.errors``).
 
-The tree::
+Every name here is also importable from :mod:`mockpool` itself. The tree::
 
     MockPoolError
     ├── RegistrationError (also ValueError)     a register() call was refused
@@ -22,9 +22,15 @@ The tree::
     │   └── NoActiveSessionError               no session is open here
     ├── InvalidArgumentError (also ValueError) an argument's value is unusable
     ├── ArgumentTypeError (also TypeError)     an argument's type is wrong
-    └── InvalidVariantError (also ValueError)  no mock variant has that name
+    ├── InvalidVariantError (also ValueError)  no mock variant has that name
 
-    MockPoolWarning (UserWarning)
+    ├── RecoveryFailedError (also RuntimeError) every recovery stage failed
+    └── DegradedMockError (also RuntimeError)   strict mode refused a weaker mock
+
+    MockPoolWarning (UserWarning)               base of every mockpool warning
+    ├── LeakWarning                             a test left a patch or mock behind
+    ├── HistoryWarning                          the usage history is unusable
+    └── DegradedMockWarning                     a recovery stage served a weaker mock
 
 Every error message names the offending value with ``!r`` and says how to
 fix it. Each error also derives from the builtin exception that code

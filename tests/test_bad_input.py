@@ -79,7 +79,8 @@ from mockpool import (
 from mockpool._base import stdlib as _stdlib
 from mockpool._cli import main as _cli
 from mockpool._pools import pool as _pool
-from mockpool._sessions import patching as _patching
+from mockpool._sessions import patcher as _patcher
+from mockpool._sessions import routing as _routing
 from tests import _shop
 from tests._shop import Clock, Mailer
 
@@ -201,7 +202,7 @@ class World:
             "session": _session_state(self.session),
             "closed session": _session_state(self.closed),
             "drop-in": (mockpool.installed(), mock.create_autospec),
-            "routed patches": set(_patching._slots),
+            "routed patches": set(_routing._slots),
             "stdlib patches": list(stdlib_mock._patch._active_patches),
             "shop": _namespace(vars(_shop)),
             "shop settings": dict(_shop.SETTINGS),
@@ -1495,16 +1496,14 @@ CASES: list[Case] = [
             "Pool",
             lambda w: mp.Pool(w.registry, "mailer", min_size=-1),
             InvalidArgumentError,
-            "min_size must be a non-negative int, not -1",
-            "pass 0 or more",
+            "min_size must be an int >= 0, not -1",
         ),
         py(
             'Pool(registry, "mailer", max_size="3")',
             "Pool",
             lambda w: mp.Pool(w.registry, "mailer", max_size="3"),
             ArgumentTypeError,
-            "max_size must be a non-negative int, not '3'",
-            "pass e.g. max_size=10",
+            "max_size must be an int >= 0, not '3'",
         ),
         py(
             'Pool(registry, "mailer", min_size=3, max_size=2)',
@@ -1519,14 +1518,14 @@ CASES: list[Case] = [
             "Pool.warm",
             lambda w: w.pool.warm(-1),
             InvalidArgumentError,
-            "count must be a non-negative int, not -1",
+            "count must be an int >= 0, not -1",
         ),
         py(
             'pool.warm("3")',
             "Pool.warm",
             lambda w: w.pool.warm("3"),
             ArgumentTypeError,
-            "count must be a non-negative int, not '3'",
+            "count must be an int >= 0, not '3'",
         ),
         py(
             'pool.release({}, "lease")',
@@ -1541,7 +1540,7 @@ CASES: list[Case] = [
             "PoolManager",
             lambda w: mp.PoolManager(max_size=-1),
             InvalidArgumentError,
-            "max_size must be a non-negative int, not -1",
+            "max_size must be an int >= 0, not -1",
         ),
         py(
             'pools.pool_for(42, "mailer")',
@@ -1701,40 +1700,40 @@ CASES: list[Case] = [
             "setup_parallel_test_environments",
             lambda w: mp.setup_parallel_test_environments(0),
             InvalidArgumentError,
-            "setup_parallel_test_environments() needs at least one session, not 0",
-            "pass a positive int such as 4",
+            "n must be an int >= 1, not 0",
+            "pass the number of sessions, such as 4",
         ),
         py(
             'setup_parallel_test_environments("4")',
             "setup_parallel_test_environments",
             lambda w: mp.setup_parallel_test_environments("4"),
             ArgumentTypeError,
-            "takes the number of sessions as an int, not '4'",
-            "pass a positive int such as 4",
+            "n must be an int >= 1, not '4'",
+            "pass the number of sessions, such as 4",
         ),
         py(
             "setup_parallel_test_environments(True)",
             "setup_parallel_test_environments",
             lambda w: mp.setup_parallel_test_environments(True),
             ArgumentTypeError,
-            "takes the number of sessions as an int, not True",
-            "pass a positive int such as 4",
+            "n must be an int >= 1, not True",
+            "pass the number of sessions, such as 4",
         ),
         py(
             "system.setup_parallel_test_environments(2.5)",
             "MockSystem.setup_parallel_test_environments",
             lambda w: w.system.setup_parallel_test_environments(2.5),
             ArgumentTypeError,
-            "takes the number of sessions as an int, not 2.5",
-            "pass a positive int such as 4",
+            "n must be an int >= 1, not 2.5",
+            "pass the number of sessions, such as 4",
         ),
         py(
             "system.setup_parallel_test_environments(-1)",
             "MockSystem.setup_parallel_test_environments",
             lambda w: w.system.setup_parallel_test_environments(-1),
             InvalidArgumentError,
-            "needs at least one session, not -1",
-            "pass a positive int such as 4",
+            "n must be an int >= 1, not -1",
+            "pass the number of sessions, such as 4",
         ),
         py(
             "SystemReport(())",
@@ -2148,7 +2147,7 @@ CASES: list[Case] = [
             "report",
             "mockpool-report-1.json",
             message=(
-                "python -m mockpool report: error: corrupt report",
+                "python -m mockpool report: error: corrupt mockpool report",
                 "'mockpool-report-1.json'",
             ),
             files=(("mockpool-report-1.json", _CORRUPT),),
@@ -2242,8 +2241,8 @@ def public_callables() -> dict[str, Any]:
     for attribute, value in vars(mockpool.patch).items():
         if not attribute.startswith("_") and callable(value):
             found[f"patch.{attribute}"] = value
-    found["MockSession.patch"] = _patching.SessionPatcher.__call__
-    found.update(_methods("MockSession.patch", _patching.SessionPatcher))
+    found["MockSession.patch"] = _patcher.SessionPatcher.__call__
+    found.update(_methods("MockSession.patch", _patcher.SessionPatcher))
     return found
 
 

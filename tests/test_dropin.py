@@ -18,6 +18,7 @@ from unittest import mock
 
 import mockpool
 from mockpool._integration import dropin as _dropin
+from mockpool._pools import spec_pools
 from mockpool._reporting import worker_files as _worker_files
 from tests import _dropin_cases as cases
 from tests import _leaky
@@ -54,7 +55,7 @@ class DropInTestBase(unittest.TestCase):
         self.addCleanup(KEPT.clear)
         self.installation = mockpool.install()
         self.addCleanup(self.installation.undo)
-        _dropin._spec_pools.clear()
+        spec_pools.clear()
         self.report = _worker_files.process_report()
         fields = ("tests", "requested", "hits")
         self.before = {field: getattr(self.report, field) for field in fields}

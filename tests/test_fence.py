@@ -33,6 +33,7 @@ from unittest import mock
 
 import mockpool
 from mockpool._integration import dropin as _dropin
+from mockpool._integration import leak_check
 from mockpool._learning import history as _history
 from mockpool._learning import lifecycle as _learning
 from mockpool._reporting import worker_files as _worker_files
@@ -195,7 +196,7 @@ def load_hostile_module(
     sys.modules[name] = module
     test.addCleanup(sys.modules.pop, name, None)
     test.addCleanup(sys.modules.pop, f"{name}_lazy", None)
-    test.addCleanup(_dropin._watch_cache.clear)
+    test.addCleanup(leak_check._watch_cache.clear)
     exec(compile(source, f"<{name}>", "exec"), module.__dict__)
     return module
 
@@ -356,18 +357,18 @@ class HostileNamespaceTests(FenceTestBase):
         module = load_hostile_module(self)
         hostile = module.Hostile()
         for value in (hostile, module.OPAQUE, module.REQUEST, module.Lazy, module.lazy):
-            self.assertIs(_dropin._is_mock(value), False)
-            self.assertIsInstance(_dropin._short_repr(value), str)
-            self.assertIsInstance(_dropin._describe(value), str)
-            self.assertIsInstance(_dropin._describe_dict(value), str)
-        self.assertEqual(_dropin._describe(module.Lazy), f"{module.__name__}.Lazy")
-        self.assertFalse(_dropin._user_module(module.lazy))
-        watched = _dropin.watched_namespaces(module.__name__)
+            self.assertIs(leak_check.is_mock(value), False)
+            self.assertIsInstance(leak_check.short_repr(value), str)
+            self.assertIsInstance(leak_check.target_name(value), str)
+            self.assertIsInstance(leak_check.dict_name(value), str)
+        self.assertEqual(leak_check.target_name(module.Lazy), f"{module.__name__}.Lazy")
+        self.assertFalse(leak_check.user_module(module.lazy))
+        watched = leak_check.watched_namespaces(module.__name__)
         labels = {label for label, _, _ in watched}
         self.assertIn(f"{module.__name__}.Proxy", labels)
         self.assertIn(f"{module.__name__}.Lazy", labels)
         module.Settings.leaked = mock.Mock()
-        found = _dropin._assigned_mocks(watched)
+        found = leak_check.assigned_mocks(watched)
         self.assertEqual([key for _, _, key in found], ["leaked"])
 
     def test_hostile_module_runs_under_mockpool_run(self) -> None:
@@ -598,7 +599,7 @@ class FenceTests(FenceTestBase):
         """watched_namespaces raising warns once per test; the tests run."""
         case = make_pair()
         boom = RuntimeError("no namespaces")
-        with mock.patch.object(_dropin, "watched_namespaces", side_effect=boom):
+        with mock.patch.object(leak_check, "watched_namespaces", side_effect=boom):
             result, caught = run_cases(case)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(

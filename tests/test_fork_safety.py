@@ -15,6 +15,7 @@ import time
 import unittest
 import warnings
 from typing import Any
+from unittest import mock
 
 import mockpool
 from mockpool import (
@@ -22,10 +23,14 @@ from mockpool import (
 )
 from mockpool._autospec import introspect as _introspect
 from mockpool._autospec import lazy as _autospec
+from mockpool._base import process as _process
 from mockpool._integration import dropin as _dropin
 from mockpool._integration import install as _install
+from mockpool._integration import leak_check
+from mockpool._learning import history as _history
+from mockpool._pools import spec_pools
 from mockpool._reporting import worker_files as _worker_files
-from mockpool._sessions import patching as _patching
+from mockpool._sessions import routing as _routing
 from tests import _patch_targets as targets
 
 
@@ -41,9 +46,14 @@ def _locks() -> list[Any]:
         _autospec._materialise_lock,
         _install._lock,
         _introspect._cache_lock,
-        _patching._lock,
+        _routing._lock,
         _dropin._lock,
+        leak_check._lock,
+        spec_pools._lock,
         _worker_files._lock,
+        _process._state_lock,
+        _history._state_lock,
+        _history._flush_lock,
         default_registry._lock,
     ]
 
@@ -60,6 +70,14 @@ def _child_work() -> int:
         return 4
     if _worker_files.process_report().tests != 0:
         return 5
+    # The run id is looked up under the identity's lock, and a forked child
+    # writes under a worker name of its own.
+    with mock.patch.dict(os.environ, {"MOCKPOOL_WORKER": "parent"}):
+        os.environ.pop(_process.RUN_ID_ENV, None)
+        if not _process.current_run_id():
+            return 6
+        if _process.process_worker() != f"parent-{os.getpid()}":
+            return 7
     return 0
 
 

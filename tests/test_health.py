@@ -780,7 +780,7 @@ class ReportCommandTests(unittest.TestCase):
             with self.subTest(path=os.path.basename(path)):
                 done = self.report(path)
                 self.assertEqual(done.returncode, 2, done.stdout)
-                self.assertIn("corrupt report", done.stderr)
+                self.assertIn("corrupt mockpool report", done.stderr)
                 self.assertIn(repr(path), done.stderr)
                 self.assertIn("python -m mockpool run", done.stderr)
                 self.assertNotIn("Traceback", done.stderr)

@@ -21,11 +21,12 @@ from unittest import mock
 
 import psutil
 
+from mockpool._base import filelock as _filelock
+from mockpool._base import process as _process
 from mockpool._learning import history as _history
 from mockpool._learning import usage as usage_module
 from mockpool._learning.history import History, HistoryStore, RunUsage
 from mockpool._learning.usage import ServiceUsage, UsageRecorder
-from mockpool._reporting import worker_files as _worker_files
 from mockpool.errors import (
     ArgumentTypeError,
     HistoryWarning,
@@ -35,10 +36,10 @@ from mockpool.errors import (
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ENV_VARS = (
-    *_worker_files.WORKER_ENV_VARS,
+    *_process.WORKER_ENV_VARS,
     _history.DIR_ENV,
     _history.HISTORY_ENV,
-    _history.RUN_ID_ENV,
+    _process.RUN_ID_ENV,
 )
 
 
@@ -130,7 +131,7 @@ class _HistoryCase(unittest.TestCase):
             mock.patch.object(_history, "_warned", set()),
             mock.patch.object(_history, "_disabled", set()),
             mock.patch.object(_history, "_enabled", True),
-            mock.patch.object(_history, "_generated_run_id", None),
+            mock.patch.object(_process, "_generated_run_id", None),
         ]
         for patcher in patchers:
             patcher.start()
@@ -315,17 +316,17 @@ class ProcessStateTests(_HistoryCase):
     def test_run_id_from_the_environment_is_sanitised(self) -> None:
         """MOCKPOOL_RUN_ID wins; characters unsafe in file names become '_'."""
         os.environ["MOCKPOOL_RUN_ID"] = "build 42/a-b"
-        self.assertEqual(_history.current_run_id(), "build_42_a_b")
+        self.assertEqual(_process.current_run_id(), "build_42_a_b")
         os.environ["MOCKPOOL_RUN_ID"] = ".hidden"
-        self.assertEqual(_history.current_run_id(), "_hidden")
+        self.assertEqual(_process.current_run_id(), "_hidden")
 
     def test_generated_run_id_is_stable_and_exported_by_ensure_run_id(self) -> None:
         """Without the variable: one id per process, which ensure_run_id exports."""
-        first = _history.current_run_id()
+        first = _process.current_run_id()
         self.assertRegex(first, r"\A[A-Za-z0-9._]+\Z")
-        self.assertEqual(_history.current_run_id(), first)
+        self.assertEqual(_process.current_run_id(), first)
         self.assertNotIn("MOCKPOOL_RUN_ID", os.environ)
-        self.assertEqual(_history.ensure_run_id(), first)
+        self.assertEqual(_process.ensure_run_id(), first)
         self.assertEqual(os.environ["MOCKPOOL_RUN_ID"], first)
         child = subprocess.run(
             [sys.executable, "-c", "import os; print(os.environ['MOCKPOOL_RUN_ID'])"],
@@ -338,7 +339,7 @@ class ProcessStateTests(_HistoryCase):
     def test_ensure_run_id_keeps_a_set_id(self) -> None:
         """A run id already in the environment is kept."""
         os.environ["MOCKPOOL_RUN_ID"] = "parent_run"
-        self.assertEqual(_history.ensure_run_id(), "parent_run")
+        self.assertEqual(_process.ensure_run_id(), "parent_run")
         self.assertEqual(os.environ["MOCKPOOL_RUN_ID"], "parent_run")
 
     def test_switches(self) -> None:
@@ -814,7 +815,7 @@ class CorruptionTests(_HistoryCase):
         _write_process_file(self.directory, "old", "w", {"db": _usage(3)})
         with (
             mock.patch.object(
-                _worker_files, "write_atomic", side_effect=OSError(28, "disk full")
+                _history, "write_atomic", side_effect=OSError(28, "disk full")
             ),
             _caught() as caught,
         ):
@@ -828,7 +829,7 @@ class CorruptionTests(_HistoryCase):
         recorder = usage_module.process_recorder()
         with (
             mock.patch.object(
-                _worker_files, "write_atomic", side_effect=PermissionError(13, "denied")
+                _history, "write_atomic", side_effect=PermissionError(13, "denied")
             ) as write,
             _caught() as caught,
         ):
@@ -896,7 +897,7 @@ class StoreArgumentTests(_HistoryCase):
             HistoryStore(3)  # type: ignore[arg-type]
 
 
-@unittest.skipUnless(_history._fcntl is not None, "needs fcntl")
+@unittest.skipUnless(_filelock._fcntl is not None, "needs fcntl")
 class LockTests(_HistoryCase):
     """The merge runs under an exclusive lock."""
 
@@ -945,7 +946,7 @@ class FallbackLockTests(_HistoryCase):
 
     def setUp(self) -> None:
         super().setUp()
-        patcher = mock.patch.object(_history, "_fcntl", None)
+        patcher = mock.patch.object(_filelock, "_fcntl", None)
         patcher.start()
         self.addCleanup(patcher.stop)
         self.lock = os.path.join(self.directory, "history.lock.excl")
@@ -972,7 +973,7 @@ class FallbackLockTests(_HistoryCase):
         """A lock file older than STALE_LOCK_SECONDS is left by a killed process."""
         _write_process_file(self.directory, "old", "w", {"db": _usage(3)})
         open(self.lock, "w").close()
-        old = time.time() - _history.STALE_LOCK_SECONDS - 5
+        old = time.time() - _filelock.STALE_LOCK_SECONDS - 5
         os.utime(self.lock, (old, old))
         with _caught() as caught:
             history = self.store("now", lock_timeout=0.1).load()
@@ -1048,8 +1049,8 @@ class LiveWriterTests(_HistoryCase):
 _CONCURRENT_WRITER = textwrap.dedent(
     """
     import json, os, sys, time, warnings
+    from mockpool._base.files import write_atomic
     from mockpool._learning import history as _history
-    from mockpool._reporting import worker_files as _worker_files
     from mockpool._learning import usage as usage_module
 
     warnings.simplefilter("error")  # a HistoryWarning fails this process
@@ -1077,7 +1078,7 @@ _CONCURRENT_WRITER = textwrap.dedent(
                 "peak_concurrency": 1,
             }},
         }
-        _worker_files.write_atomic(
+        write_atomic(
             os.path.join(directory, f"history-{run_id}seed{index:03d}-w.json"),
             json.dumps(seed),
             durable=False,
@@ -1234,7 +1235,7 @@ class FileNameTests(unittest.TestCase):
         """A run id cannot contain "-", so names split at the first one."""
         pattern = re.compile(r"history-(?P<run>[^-]+)-(?P<worker>.+)\.json")
         with mock.patch.dict(os.environ, {"MOCKPOOL_RUN_ID": "a-b-c"}):
-            run_id = _history.current_run_id()
+            run_id = _process.current_run_id()
         store = HistoryStore(tempfile.gettempdir(), run_id=run_id)
         with mock.patch.dict(os.environ, {"MOCKPOOL_WORKER": "gw-1"}):
             name = os.path.basename(store.process_path())

@@ -8,6 +8,7 @@ from unittest import mock
 
 import mockpool
 from mockpool._autospec import introspect as _introspect
+from mockpool._pools import spec_pools
 
 
 def _make_class() -> type:
@@ -225,8 +226,8 @@ class UnhashableClassTests(unittest.TestCase):
 
         self.assertIsNot(_introspect.introspect(Unhashable), None)
         self.assertIsNone(_introspect.cached(Unhashable))
-        self.assertIsNone(_dropin.spec_pool_for(Unhashable))
-        self.assertIsNone(_dropin.existing_spec_pool(Unhashable))
+        self.assertIsNone(spec_pools.spec_pool_for(Unhashable))
+        self.assertIsNone(spec_pools.existing_spec_pool(Unhashable))
         scope = mock.Mock(spec=_dropin.TestScope)
         with mock.patch.object(_dropin._local, "scope", scope):
             for create in (mockpool.create_autospec, _dropin.create_autospec):

@@ -214,7 +214,7 @@ class ParallelRunnerTests(unittest.TestCase):
         with open(probe, "w", encoding="utf-8") as stream:
             stream.write(
                 "from unittest import mock\n\n"
-                "from mockpool import _stdlib\n\n\n"
+                "from mockpool._base import stdlib as _stdlib\n\n\n"
                 "def test_stdlib_autospec():\n"
                 "    assert mock.create_autospec is _stdlib.create_autospec\n"
             )

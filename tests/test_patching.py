@@ -1,4 +1,4 @@
-"""Tests for mockpool._sessions.patching: session-owned patches and their routing.
+"""Tests for mockpool._sessions.patcher and .routing: session patches, routed.
 
 The sessions here are :class:`FakeOwner` objects, so that these tests depend
 on the patch engine only. Every test checks, in a cleanup, that the patch
@@ -28,8 +28,9 @@ from hypothesis import strategies as st
 import mockpool
 from mockpool._base import compat as _compat
 from mockpool._sessions import context as _context
-from mockpool._sessions import patching as _patching
-from mockpool._sessions.patching import SessionPatcher
+from mockpool._sessions import patcher as _patcher
+from mockpool._sessions import routing as _routing
+from mockpool._sessions.patcher import SessionPatcher
 from tests import _patch_targets
 
 # Typed Any: the tests read patched, routed and created attributes.
@@ -111,7 +112,7 @@ class PatchingTestCase(unittest.TestCase):
             for name, value in before.items():
                 self.assertIs(after[name], value, f"{namespace!r}.{name}")
         self.assertEqual(targets.CONFIG, self._config)
-        self.assertEqual(_patching._slots, {})
+        self.assertEqual(_routing._slots, {})
 
     def owner(
         self,
@@ -381,7 +382,7 @@ class PatchTests(PatchingTestCase):
         """autospec goes through mockpool.create_autospec, named after the attribute."""
         owner = self.owner("s")
         spy = mock.Mock(wraps=mockpool.create_autospec)
-        with mock.patch.object(_patching, "create_autospec", spy), opened(owner):
+        with mock.patch.object(_patcher, "create_autospec", spy), opened(owner):
             owner.patch(f"{T}.Service", autospec=True, spec_set=1)
         spy.assert_called_once_with(targets.Service, spec_set=True, _name="Service")
 
@@ -662,7 +663,7 @@ class StopallTests(PatchingTestCase):
         notes = getattr(caught.exception, "__notes__", [])
         self.assertTrue(any("cannot delete 'a'" in note for note in notes), notes)
         self.assertEqual(len(owner.patch), 0)
-        self.assertEqual(_patching._slots, {})
+        self.assertEqual(_routing._slots, {})
         owner.patch.stopall()
 
     def test_stopall_never_touches_other_patches(self) -> None:
@@ -747,7 +748,7 @@ class RouterTests(PatchingTestCase):
         made_a = a.patch(f"{T}.greet")
         self.assertIs(targets.greet, made_a)
         b.patch(f"{T}.greet")
-        self.assertIs(type(vars(targets)["greet"]), _patching._Router)
+        self.assertIs(type(vars(targets)["greet"]), _routing._Router)
         b.patch.stopall()
         self.assertIs(targets.greet, made_a)
 
@@ -1208,7 +1209,7 @@ class PropertyTests(PatchingTestCase):
         self.assertIs(targets.HOLDER.fn, originals[1])
         self.assertNotIn("kind", vars(targets.SubService))
         self.assertNotIn("created", vars(targets))
-        self.assertEqual(_patching._slots, {})
+        self.assertEqual(_routing._slots, {})
 
 
 class ContextTests(unittest.TestCase):

@@ -85,7 +85,9 @@ class InputValidationMixin:
     def test_nan_names_value_and_index(self) -> None:
         """A NaN raises InvalidArgumentError (a ValueError) naming it."""
         case: Any = self
-        with case.assertRaisesRegex(InvalidArgumentError, r"series\[2\] is nan"):
+        with case.assertRaisesRegex(
+            InvalidArgumentError, r"series\[2\] must be a finite number, not nan"
+        ):
             self.call([1.0, 2.0, math.nan, 4.0])
         with case.assertRaises(ValueError):
             self.call([math.nan])
@@ -624,7 +626,8 @@ class PrioritiesTests(unittest.TestCase):
     def test_bad_value_names_service_and_run(self) -> None:
         """A NaN or a str in one history names the service and the index."""
         with self.assertRaisesRegex(
-            InvalidArgumentError, r"history\['cache'\]\[1\] is nan"
+            InvalidArgumentError,
+            r"history\['cache'\]\[1\] must be a finite number, not nan",
         ):
             priorities({"db": [1.0], "cache": [2.0, math.nan]})
         with self.assertRaisesRegex(ArgumentTypeError, r"history\['db'\]\[0\]"):

@@ -424,16 +424,20 @@ class ValidationTests(unittest.TestCase):
             with self.subTest(result=result):
                 cache: PriorityCache[str, int] = PriorityCache(1, priority=rank)
                 cache["a"] = 1
-                with self.assertRaisesRegex(error, rf"priority\('a'\) is {result!r}"):
+                with self.assertRaisesRegex(
+                    error, rf"priority\('a'\) must be a number, not {result!r}"
+                ):
                     cache["b"] = 2
                 self.assertEqual(dict(cache), {"a": 1}, "the write is abandoned")
 
     def test_bad_set_priority_values(self) -> None:
         """set_priority() refuses non-numbers and NaN, naming key and value."""
         cache: PriorityCache[str, int] = PriorityCache(2)
-        with self.assertRaisesRegex(InvalidArgumentError, "'k' is nan"):
+        with self.assertRaisesRegex(
+            InvalidArgumentError, "'k' must be a number, not nan"
+        ):
             cache.set_priority("k", math.nan)
-        with self.assertRaisesRegex(ArgumentTypeError, "'k' is '1'"):
+        with self.assertRaisesRegex(ArgumentTypeError, "'k' must be a number, not '1'"):
             cache.set_priority("k", "1")  # type: ignore[arg-type]
         self.assertEqual(cache.priority_of("k"), DEFAULT_PRIORITY)
 

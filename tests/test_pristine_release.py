@@ -25,6 +25,7 @@ import mockpool
 from mockpool._autospec import lazy as _autospec
 from mockpool._autospec.pristine import DiscardReason
 from mockpool._integration import dropin as _dropin
+from mockpool._pools import spec_pools
 from mockpool._pools.pool import Pool, PoolManager
 from mockpool._reporting import worker_files as _worker_files
 from tests._shop import Clock, Mailer
@@ -52,7 +53,7 @@ def run_in_scopes(case: type[unittest.TestCase]) -> unittest.TestResult:
 
 def mailer_pool() -> Pool:
     """The drop-in's pool of ``create_autospec(Mailer, instance=True)``."""
-    pool = _dropin.existing_spec_pool(Mailer)
+    pool = spec_pools.existing_spec_pool(Mailer)
     assert pool is not None, "Mailer was not served from a pool"
     return pool
 
@@ -100,8 +101,8 @@ class DropInReleaseTestBase(unittest.TestCase):
     def setUp(self) -> None:
         SEEN.clear()
         self.addCleanup(SEEN.clear)
-        _dropin._spec_pools.clear()
-        self.addCleanup(_dropin._spec_pools.clear)
+        spec_pools.clear()
+        self.addCleanup(spec_pools.clear)
         self.report = _worker_files.process_report()
         self.discards_before = self.report.discards.get(DiscardReason.FREED, 0)
 
@@ -242,7 +243,7 @@ class BaselineReleaseTests(DropInReleaseTestBase):
     def test_a_baseline_does_not_keep_its_mock_alive(self) -> None:
         """A scope's lease and its baseline leave a dropped mock to the collector."""
         scope = _dropin.TestScope("tests.release.unit", [])
-        pool = _dropin.spec_pool_for(Mailer)
+        pool = spec_pools.spec_pool_for(Mailer)
         assert pool is not None
         built = scope.acquire(pool)
         built.send("to", "body")

@@ -1,4 +1,4 @@
-"""Tests for mockpool._services.registry: registering and building services."""
+"""Tests for mockpool._services: registering, checking and building services."""
 
 from __future__ import annotations
 

@@ -23,6 +23,8 @@ from unittest import mock
 
 from mockpool._autospec.pristine import DiscardReason
 from mockpool._autospec.variants import Variant
+from mockpool._base import files as _files
+from mockpool._base import process as _process
 from mockpool._cli.main import main
 from mockpool._reporting import worker_files as _worker_files
 from mockpool._reporting.run_report import (
@@ -53,7 +55,7 @@ def _temporary_directory(case: unittest.TestCase) -> str:
 
 def _write(directory: str, report: RunReport) -> str:
     path = _worker_files.report_path(directory, report.worker)
-    _worker_files.write_atomic(path, json.dumps(report.to_dict()))
+    _files.write_atomic(path, json.dumps(report.to_dict()))
     return path
 
 
@@ -461,7 +463,7 @@ class WorkerIdTests(unittest.TestCase):
     """worker_id and report_path."""
 
     def setUp(self) -> None:
-        names = _worker_files.WORKER_ENV_VARS
+        names = _process.WORKER_ENV_VARS
         patcher = mock.patch.dict(os.environ)
         patcher.start()
         self.addCleanup(patcher.stop)
@@ -471,31 +473,29 @@ class WorkerIdTests(unittest.TestCase):
     def test_precedence_of_the_environment_variables(self) -> None:
         """PYTEST_XDIST_WORKER, then TEST_WORKER_ID, then MOCKPOOL_WORKER."""
         os.environ["MOCKPOOL_WORKER"] = "mine"
-        self.assertEqual(_worker_files.worker_id(), "mine")
+        self.assertEqual(_process.worker_id(), "mine")
         os.environ["TEST_WORKER_ID"] = "7"
-        self.assertEqual(_worker_files.worker_id(), "7")
+        self.assertEqual(_process.worker_id(), "7")
         os.environ["PYTEST_XDIST_WORKER"] = "gw3"
-        self.assertEqual(_worker_files.worker_id(), "gw3")
+        self.assertEqual(_process.worker_id(), "gw3")
         os.environ["PYTEST_XDIST_WORKER"] = ""  # empty counts as unset
-        self.assertEqual(_worker_files.worker_id(), "7")
+        self.assertEqual(_process.worker_id(), "7")
 
     def test_falls_back_to_host_and_pid(self) -> None:
         """With no variable set: '<hostname>-<pid>', sanitised."""
         # The name bound at import: a test's patch of socket.gethostname
         # must not reach mockpool's bookkeeping.
-        with mock.patch.object(
-            _worker_files, "_gethostname", return_value="build host/1"
-        ):
-            self.assertEqual(_worker_files.worker_id(), f"build_host_1-{os.getpid()}")
+        with mock.patch.object(_process, "_gethostname", return_value="build host/1"):
+            self.assertEqual(_process.worker_id(), f"build_host_1-{os.getpid()}")
 
     def test_sanitises_for_a_file_name(self) -> None:
         """Separators and other unsafe characters become '_'; no leading dot."""
         os.environ["MOCKPOOL_WORKER"] = "../etc/pass wd:*"
-        worker = _worker_files.worker_id()
+        worker = _process.worker_id()
         self.assertEqual(worker, "_._etc_pass_wd__")
         self.assertEqual(os.path.basename(worker), worker)
         os.environ["MOCKPOOL_WORKER"] = "x" * 500
-        self.assertEqual(len(_worker_files.worker_id()), 100)
+        self.assertEqual(len(_process.worker_id()), 100)
 
     def test_report_path(self) -> None:
         """report_path is <directory>/mockpool-report-<worker>.json."""
@@ -538,7 +538,7 @@ class AtomicWriteTests(unittest.TestCase):
         directory = _temporary_directory(self)
         path = os.path.join(directory, "out.json")
         for text in ("first", "second, longer", "3"):
-            _worker_files.write_atomic(path, text)
+            _files.write_atomic(path, text)
             with open(path, encoding="utf-8") as stream:
                 self.assertEqual(stream.read(), text)
         self.assertEqual(os.listdir(directory), ["out.json"])
@@ -547,15 +547,13 @@ class AtomicWriteTests(unittest.TestCase):
         """If the rename fails, the old file is intact and the temporary gone."""
         directory = _temporary_directory(self)
         path = os.path.join(directory, "out.json")
-        _worker_files.write_atomic(path, "old")
+        _files.write_atomic(path, "old")
         with (
             # The os.replace bound at import (a test's patch never reaches it).
-            mock.patch.object(
-                _worker_files, "_replace", side_effect=OSError("disk gone")
-            ),
+            mock.patch.object(_files, "_replace", side_effect=OSError("disk gone")),
             self.assertRaisesRegex(OSError, "disk gone"),
         ):
-            _worker_files.write_atomic(path, "new")
+            _files.write_atomic(path, "new")
         with open(path, encoding="utf-8") as stream:
             self.assertEqual(stream.read(), "old")
         self.assertEqual(self.temporary_files(directory), [])
@@ -669,7 +667,7 @@ class ProcessReportTests(unittest.TestCase):
         ):
             patcher.start()
             self.addCleanup(patcher.stop)
-        for name in (*_worker_files.WORKER_ENV_VARS, _worker_files.REPORT_DIR_ENV):
+        for name in (*_process.WORKER_ENV_VARS, _worker_files.REPORT_DIR_ENV):
             os.environ.pop(name, None)
 
     def test_one_report_per_process(self) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from unittest import mock
 
 from mockpool._autospec import introspect as _introspect
-from mockpool._integration import dropin as _dropin
 from mockpool._learning.warming import Warmer, resolve_class
+from mockpool._pools import spec_pools
 
 
 class Ledger:
@@ -69,19 +69,18 @@ class ResolveTests(unittest.TestCase):
 
 class WarmerTests(unittest.TestCase):
     def setUp(self) -> None:
-        with _dropin._lock:
-            _dropin._spec_pools.clear()
-        self.addCleanup(_dropin._spec_pools.clear)
+        spec_pools.clear()
+        self.addCleanup(spec_pools.clear)
         self.warmer = Warmer(
             [_LEDGER, f"{__name__}.Unseen"],
-            _dropin.spec_pool_for,
-            _dropin.existing_spec_pool,
+            spec_pools.spec_pool_for,
+            spec_pools.existing_spec_pool,
             stock=3,
         )
         self.addCleanup(self.warmer.stop)
 
     def ledger_pool(self) -> Any:
-        pool = _dropin.existing_spec_pool(Ledger)
+        pool = spec_pools.existing_spec_pool(Ledger)
         self.assertIsNotNone(pool)
         return pool
 
@@ -101,7 +100,7 @@ class WarmerTests(unittest.TestCase):
         _introspect.clear_cache()
         self.assertFalse(self.warmer.step())
         self.assertIsNone(_introspect.cached(Unseen))
-        self.assertIsNone(_dropin.existing_spec_pool(Unseen))
+        self.assertIsNone(spec_pools.existing_spec_pool(Unseen))
 
     def test_step_tops_up_what_tests_used(self) -> None:
         """A used mock is replaced, one per round, up to the stock."""

@@ -25,6 +25,7 @@ import types
 from typing import Any
 from unittest import mock
 
+from mockpool._base import events
 from mockpool._base import stdlib as _stdlib
 from mockpool._base.priority_cache import PriorityCache
 
@@ -402,9 +403,7 @@ class ClassInfo:
 
 
 def _class_priority(spec: type) -> float:
-    from mockpool._learning import lifecycle as _learning
-
-    return _learning.priority(f"{spec.__module__}.{spec.__qualname__}")
+    return float(events.priority(f"{spec.__module__}.{spec.__qualname__}"))
 
 
 # When full, the introspection of the class predicted least likely to be

@@ -13,8 +13,9 @@ from typing import Any
 from unittest import mock
 
 from mockpool._autospec.lazy import create_autospec
+from mockpool._base import checks
 from mockpool._base import stdlib as _stdlib
-from mockpool.errors import ArgumentTypeError, InvalidVariantError
+from mockpool.errors import InvalidVariantError
 
 __all__ = ["Variant", "build_mock"]
 
@@ -84,9 +85,8 @@ def build_mock(
 
     .. versionadded:: 0.1
     """
-    for label, flag in (("instance", instance), ("spec_set", spec_set)):
-        if not isinstance(flag, bool):
-            raise ArgumentTypeError(f"{label} must be True or False, not {flag!r}")
+    checks.flag(instance, "instance")
+    checks.flag(spec_set, "spec_set")
     chosen = Variant.coerce(variant)
     if chosen is Variant.LAZY:
         return create_autospec(spec, spec_set=spec_set, instance=instance)

@@ -4,6 +4,13 @@ Run reports (:mod:`mockpool._reporting.run_report`) and usage history
 (:mod:`mockpool._learning.history`) read back files that a crash, a concurrent
 writer or a person may have damaged. Both check every field the same way
 and say which field of which file is wrong, each raising its own error.
+
+Unlike :mod:`mockpool._base.checks`, which checks arguments, these checks
+read a file: a bad value is the file's fault, not the caller's, so every
+mistake raises the reader's one error (a ValueError) whatever its type, and
+a long value is cut to 60 characters. :func:`typed_value` and
+:func:`count_value` check a value that is not a field of an object (an
+array's item, a mapping's value) the same way.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["FieldReader"]
+__all__ = ["FieldReader", "count_value", "typed_value"]
 
 _JSON_NAMES: dict[type[Any], str] = {
     object: "value",
@@ -42,13 +49,7 @@ class FieldReader:
         """The field *key*, which must be of JSON type *kind*."""
         if key not in self.data:
             raise self.error(f"{self.where} has no {key!r}")
-        value = self.data[key]
-        if not isinstance(value, kind):
-            raise self.error(
-                f"{self.where} {key!r} must be a JSON {_JSON_NAMES[kind]}, "
-                f"not {value!r:.60}"
-            )
-        return value
+        return typed_value(self.data[key], kind, f"{self.where} {key!r}", self.error)
 
     def string(self, key: str) -> str:
         """The string field *key*."""
@@ -57,12 +58,7 @@ class FieldReader:
 
     def count(self, key: str) -> int:
         """The field *key*, an integer of 0 or more."""
-        value = self.get(key, object)
-        if type(value) is not int or value < 0:
-            raise self.error(
-                f"{self.where} {key!r} must be an integer >= 0, not {value!r:.60}"
-            )
-        return value
+        return count_value(self.get(key, object), f"{self.where} {key!r}", self.error)
 
     def seconds(self, key: str) -> float:
         """The field *key*, a finite number of 0 or more."""
@@ -72,3 +68,19 @@ class FieldReader:
                 f"{self.where} {key!r} must be a finite number >= 0, not {value!r:.60}"
             )
         return float(value)
+
+
+def typed_value(
+    value: object, kind: type[Any], where: str, error: type[ValueError]
+) -> Any:
+    """*value*, which must be of JSON type *kind*, or *error* naming *where*."""
+    if not isinstance(value, kind):
+        raise error(f"{where} must be a JSON {_JSON_NAMES[kind]}, not {value!r:.60}")
+    return value
+
+
+def count_value(value: object, where: str, error: type[ValueError]) -> int:
+    """*value*, which must be an integer of 0 or more, or *error* naming *where*."""
+    if type(value) is not int or value < 0:
+        raise error(f"{where} must be an integer >= 0, not {value!r:.60}")
+    return value

@@ -11,14 +11,13 @@ priorities cost or save time, never correctness (contract 4).
 from __future__ import annotations
 
 import collections
-import math
-import numbers
 from collections.abc import Hashable
-from typing import Any, Callable, TypeVar
+from typing import Callable, TypeVar
 
 import cachetools
 
-from mockpool.errors import ArgumentTypeError, InvalidArgumentError
+from mockpool._base import checks
+from mockpool.errors import ArgumentTypeError
 
 __all__ = ["DEFAULT_PRIORITY", "PriorityCache"]
 
@@ -30,26 +29,11 @@ _KT = TypeVar("_KT", bound=Hashable)
 _VT = TypeVar("_VT")
 
 
-def _is_real(value: object) -> bool:
-    """Whether *value* is a real number (int, float, Fraction...), bool aside."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _checked_priority(value: Any, where: str) -> float:
+def _checked_priority(value: object, where: str) -> float:
     """*value* as a float priority, or a mockpool error naming it."""
-    if not _is_real(value):
-        raise ArgumentTypeError(
-            f"{where} is {value!r} ({type(value).__name__}); a priority is a"
-            " real number (int or float)"
-        )
-    number = float(value)
     # NaN compares false with everything, so the victim would depend on the
     # order of the scan. Infinities are fine: +inf pins, -inf evicts first.
-    if math.isnan(number):
-        raise InvalidArgumentError(
-            f"{where} is {value!r}; a priority must be a number, not NaN"
-        )
-    return number
+    return checks.number(value, where, finite=False)
 
 
 class PriorityCache(cachetools.Cache[_KT, _VT]):
@@ -107,16 +91,13 @@ class PriorityCache(cachetools.Cache[_KT, _VT]):
         *,
         priority: Callable[[_KT], float] | None = None,
     ) -> None:
-        if not _is_real(maxsize):
-            raise ArgumentTypeError(
-                f"maxsize is {maxsize!r} ({type(maxsize).__name__}); pass the"
-                " number of entries (or total size) to keep"
-            )
-        if math.isnan(maxsize) or maxsize < 0:
-            raise InvalidArgumentError(
-                f"maxsize is {maxsize!r}; pass a number of 0 or more"
-                " (math.inf for no bound)"
-            )
+        checks.number(
+            maxsize,
+            "maxsize",
+            minimum=0,
+            finite=False,
+            hint="pass math.inf for no bound",
+        )
         for name, function in (("getsizeof", getsizeof), ("priority", priority)):
             if function is not None and not callable(function):
                 raise ArgumentTypeError(

@@ -14,8 +14,9 @@ import os
 import sys
 from collections.abc import Sequence
 
+from mockpool._base.files import write_atomic
 from mockpool._reporting.run_report import ReportError
-from mockpool._reporting.worker_files import _REPORT_NAME, combine, write_atomic
+from mockpool._reporting.worker_files import _REPORT_NAME, combine
 
 __all__ = ["combine_command"]
 

@@ -146,6 +146,7 @@ def run(argv: Sequence[str]) -> int:
     Returns:
         The exit status ``python -m unittest`` would give.
     """
+    from mockpool._base.files import write_atomic
     from mockpool._integration.install import install
     from mockpool._reporting import last_run as _last_run
     from mockpool._reporting import worker_files as _worker_files
@@ -175,9 +176,7 @@ def run(argv: Sequence[str]) -> int:
         sys.stderr.write(report.render() + "\n")
         sys.stderr.flush()
     if options["report_json"]:
-        _worker_files.write_atomic(
-            options["report_json"], json.dumps(report.to_dict(), indent=2)
-        )
+        write_atomic(options["report_json"], json.dumps(report.to_dict(), indent=2))
     _last_run.write_last_run(report)  # for `python -m mockpool report`
     return code
 

@@ -84,7 +84,7 @@ def report_command(argv: Sequence[str]) -> int:
     except OSError as exc:
         return _fail(f"cannot read {path!r}: {exc}")
     except ReportError as exc:
-        return _fail(f"corrupt report: {exc}; {_HOW}")
+        return _fail(f"{exc}; {_HOW}")
     health = check_health(report, live, strict=options.strict)
     if options.json:
         document = {

@@ -42,9 +42,9 @@ from types import TracebackType
 from typing import Any
 from unittest import mock
 
+from mockpool._base import checks
 from mockpool._base import stdlib as _stdlib
 from mockpool._integration import dropin as _dropin
-from mockpool.errors import ArgumentTypeError
 
 __all__ = ["Installation", "install", "installed", "uninstall"]
 
@@ -119,8 +119,7 @@ def install(*, strict: bool = False) -> Installation:
     .. versionadded:: 0.1
     """
     global _depth
-    if not isinstance(strict, bool):
-        raise ArgumentTypeError(f"strict must be True or False, not {strict!r}")
+    checks.flag(strict, "strict")
     with _lock:
         _depth += 1
         if _depth == 1:

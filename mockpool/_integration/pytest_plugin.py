@@ -16,7 +16,9 @@ from typing import Any
 
 import pytest
 
+from mockpool._base.files import write_atomic
 from mockpool._integration import dropin as _dropin
+from mockpool._integration import leak_check
 from mockpool._integration.install import Installation, install
 from mockpool._reporting import worker_files as _worker_files
 
@@ -83,7 +85,7 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
         yield
         return
     module = getattr(item, "module", None)
-    watched = _dropin.watched_namespaces(module.__name__) if module else []
+    watched = leak_check.watched_namespaces(module.__name__) if module else []
     scope = _dropin.TestScope(item.nodeid, watched, strict=_dropin.strict())
     scope.open()
     try:
@@ -123,7 +125,7 @@ def pytest_unconfigure(config: Any) -> None:
     path = config.getoption("mockpool_report_json")
     if path:
         report = _worker_files.process_report().to_dict()
-        _worker_files.write_atomic(path, json.dumps(report, indent=2))
+        write_atomic(path, json.dumps(report, indent=2))
     # Not from an xdist worker (it ran part of the run) nor a process that
     # ran no test (an xdist controller): either would hide the last run.
     ran = _worker_files.process_report().tests

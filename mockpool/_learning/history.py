@@ -16,35 +16,39 @@ default, ``MOCKPOOL_DIR`` to move it):
     deletes them, then returns the runs as a :class:`History`.
 
 ``history.lock``
-    The merge runs under an exclusive :func:`fcntl.flock` of this file, so
-    two processes starting at once neither lose a record nor count one
-    twice. Each run also lists the workers merged into it, so a merge
-    interrupted between writing ``history.json`` and deleting the files it
-    merged is not counted again. Where :mod:`fcntl` does not exist
-    (Windows), the lock is the existence of ``history.lock.excl``, created
-    with ``O_EXCL`` and removed afterwards; one older than
-    :data:`STALE_LOCK_SECONDS` is taken to be left by a killed process and
-    broken. That fallback is best-effort: two processes breaking the same
-    stale lock at the same moment may both merge.
+    The merge runs under this file's cross-process lock
+    (:class:`~mockpool._base.filelock.FileLock`: an exclusive
+    :func:`fcntl.flock` of it; where :mod:`fcntl` does not exist (Windows),
+    the existence of ``history.lock.excl``, broken when older than
+    :data:`~mockpool._base.filelock.STALE_LOCK_SECONDS`), so two processes
+    starting at once neither lose a record nor count one twice. Each run
+    also lists the workers merged into it, so a merge interrupted between
+    writing ``history.json`` and deleting the files it merged is not counted
+    again. The Windows fallback is best-effort: two processes breaking the
+    same stale lock at the same moment may both merge.
 
 A per-process file of another run whose writer still runs on this host (a
 second run started in the same directory while the first goes on) is left
 for a later load: merging it now would lose, or count twice, what its writer
-records next. The writer is identified by host, pid and process start time,
-so a reused pid does not keep a file forever.
+records next. The writer is identified by host, pid and process start time
+(:func:`mockpool._base.process.identity`), so a reused pid does not keep a
+file forever.
 
-The run id is ``MOCKPOOL_RUN_ID`` when set, else one generated per process;
-a parallel runner's parent calls :func:`ensure_run_id` so that its workers
-inherit one id. ``MOCKPOOL_HISTORY=0`` or :func:`set_history_enabled` turns
-history off.
+Files are named by the run id and this process's worker name, both of
+:mod:`mockpool._base.process`: the run id is ``MOCKPOOL_RUN_ID`` when set,
+else one generated per process; a parallel runner's parent calls
+:func:`~mockpool._base.process.ensure_run_id` so that its workers inherit one
+id. Files are written with :func:`mockpool._base.files.write_atomic` and
+read with :func:`mockpool._base.json_files.read_json_file`.
+``MOCKPOOL_HISTORY=0`` or :func:`set_history_enabled` turns history off.
 
 Nothing here fails a test run: a corrupt, truncated, empty or unreadable
 file, or a directory that cannot be written, gives one
 :class:`~mockpool.HistoryWarning` per path per process, and history goes on
 afresh -- or, for a directory that cannot be written, stays off for the rest
 of the process. A forked child starts with an empty recorder, a worker name
-of its own and its own warnings, as :mod:`mockpool._reporting.worker_files` does for
-reports.
+of its own (:func:`mockpool._base.process.process_worker`) and its own
+warnings, as its run report does.
 
 The file formats (``"format": 1``; keys this version does not know are
 ignored)::
@@ -71,41 +75,35 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import os
 import re
-import secrets
 import threading
-import time
 import types
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 
 # Bound at import: a flush runs at a test's end, while the patches its class
-# or module started are in place (time.time, time.monotonic, os.getpid,
-# socket.gethostname, json.dumps...), and must not call a test's mocks.
+# or module started are in place (time.time, json.dumps...), and must not
+# call a test's mocks. What it asks of mockpool._base (the process's
+# identity, the atomic write) is bound there likewise.
 from json import dumps as _dumps
-from os import getpid as _getpid
-from socket import gethostname as _gethostname
-from time import monotonic as _monotonic
-from time import sleep as _sleep
 from time import time as _wall_clock
-from typing import Any
 
+from mockpool._base import checks
+from mockpool._base import filelock as _filelock
+from mockpool._base import process as _process
+from mockpool._base.files import write_atomic
 from mockpool._base.json_fields import FieldReader
+from mockpool._base.json_files import read_json_file
 from mockpool._learning.usage import (
     SERIES_FIELDS,
     ServiceUsage,
     UsageRecorder,
-    _check_count,
-    _check_seconds,
-    _check_service,
     process_recorder,
 )
 from mockpool._learning.usage import (
     CorruptFileError as _CorruptError,
 )
-from mockpool._reporting import worker_files as _worker_files
 from mockpool.errors import ArgumentTypeError, HistoryWarning, InvalidArgumentError
 
 __all__ = [
@@ -118,11 +116,7 @@ __all__ = [
     "History",
     "HistoryStore",
     "LOCK_FILE",
-    "RUN_ID_ENV",
     "RunUsage",
-    "STALE_LOCK_SECONDS",
-    "current_run_id",
-    "ensure_run_id",
     "history_enabled",
     "set_history_enabled",
 ]
@@ -138,42 +132,19 @@ DIR_ENV = "MOCKPOOL_DIR"
 #: The environment variable that turns history off when ``0`` (or ``false``,
 #: ``no``, ``off``).
 HISTORY_ENV = "MOCKPOOL_HISTORY"
-#: The environment variable holding the run id shared by a run's processes.
-RUN_ID_ENV = "MOCKPOOL_RUN_ID"
 #: The merged history's file name.
 HISTORY_FILE = "history.json"
 #: The lock file's name (``flock``); without :mod:`fcntl`, the fallback lock
-#: is this name plus ``.excl``.
+#: is this name plus ``.excl`` (see :mod:`mockpool._base.filelock`).
 LOCK_FILE = "history.lock"
-#: Age in seconds after which the fallback lock counts as abandoned. A merge
-#: takes milliseconds; a lock this old belongs to a killed process.
-STALE_LOCK_SECONDS = 60.0
 
 _DEFAULT_LOCK_TIMEOUT = 10.0
-_LOCK_POLL_SECONDS = 0.005
 _OFF_VALUES = frozenset({"0", "false", "no", "off"})
 _PROCESS_FILE = re.compile(
     r"history-(?P<run>[A-Za-z0-9._]+)-(?P<worker>[A-Za-z0-9._-]+)\.json"
 )
-# A run id goes into file names before the worker id, which may hold "-":
-# so the run id may not, and the first "-" after "history-" ends it.
-_RUN_UNSAFE = re.compile(r"[^A-Za-z0-9._]")
-_MAX_RUN_ID_LENGTH = 64
-# Start times read twice for one process differ by rounding only; a reused
-# pid belongs to a process started at least this much later.
-_START_TOLERANCE_SECONDS = 1.0
-
-
-def _import_fcntl() -> types.ModuleType | None:
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        return None
-    return fcntl
-
-
-# A module, not a bare import, so that tests can take the fallback path.
-_fcntl: types.ModuleType | None = _import_fcntl()
+# A run id holds no "-" (see mockpool._base.process): the first "-" after
+# "history-" ends it, and the worker id, which may hold "-", follows.
 
 
 # -- per-process state --------------------------------------------------------
@@ -182,25 +153,21 @@ _state_lock = threading.Lock()
 # Held while a store writes this process's file, so that two threads'
 # snapshots cannot land in the wrong order.
 _flush_lock = threading.Lock()
-_generated_run_id: str | None = None
 _enabled = True
 # Paths already warned about, and directories found unwritable, this process.
 _warned: set[str] = set()
 _disabled: set[str] = set()
-# (pid, start time) of this process, once psutil was asked.
-_own_start: tuple[int, float | None] | None = None
 
 
 def _after_fork_in_child() -> None:
     # The child inherits its parent's counts (which the parent writes
     # itself) and maybe locks held by threads that do not exist in it. It
-    # keeps the run id -- it is part of the same run -- and the switch.
-    global _state_lock, _flush_lock, _warned, _disabled, _own_start
+    # keeps the switch (and, in mockpool._base.process, the run id).
+    global _state_lock, _flush_lock, _warned, _disabled
     _state_lock = threading.Lock()
     _flush_lock = threading.Lock()
     _warned = set()
     _disabled = set()
-    _own_start = None
 
 
 if hasattr(os, "register_at_fork"):
@@ -219,9 +186,7 @@ def set_history_enabled(enabled: bool) -> None:
     .. versionadded:: 0.1
     """
     global _enabled
-    if not isinstance(enabled, bool):
-        raise ArgumentTypeError(f"enabled must be a bool, not {enabled!r}")
-    _enabled = enabled
+    _enabled = checks.flag(enabled, "enabled")
 
 
 def history_enabled() -> bool:
@@ -232,56 +197,6 @@ def history_enabled() -> bool:
     if not _enabled:
         return False
     return os.environ.get(HISTORY_ENV, "").strip().lower() not in _OFF_VALUES
-
-
-# -- the run id ---------------------------------------------------------------
-
-
-def _sanitise_run_id(raw: str) -> str:
-    cleaned = _RUN_UNSAFE.sub("_", raw)[:_MAX_RUN_ID_LENGTH]
-    if cleaned.startswith("."):
-        cleaned = "_" + cleaned[1:]
-    return cleaned or "_"
-
-
-def _generated() -> str:
-    global _generated_run_id
-    with _state_lock:
-        if _generated_run_id is None:
-            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-            _generated_run_id = f"{stamp}_{secrets.token_hex(4)}"
-        return _generated_run_id
-
-
-def current_run_id() -> str:
-    """The id of the current run, safe to put in a file name.
-
-    Returns:
-        ``MOCKPOOL_RUN_ID`` if set and not empty, else an id generated once
-        per process (a forked child keeps its parent's); with every
-        character other than letters, digits, ``.`` and ``_`` replaced by
-        ``_`` and at most 64 characters kept.
-
-    .. versionadded:: 0.1
-    """
-    value = os.environ.get(RUN_ID_ENV)
-    return _sanitise_run_id(value) if value else _generated()
-
-
-def ensure_run_id() -> str:
-    """Set ``MOCKPOOL_RUN_ID`` in :data:`os.environ` if missing; return the id.
-
-    A parallel runner's parent calls this before starting its workers, so
-    that they inherit the variable and record one run.
-
-    Returns:
-        :func:`current_run_id`.
-
-    .. versionadded:: 0.1
-    """
-    if not os.environ.get(RUN_ID_ENV):
-        os.environ[RUN_ID_ENV] = _generated()
-    return current_run_id()
 
 
 # -- the history of past runs -------------------------------------------------
@@ -357,7 +272,7 @@ class History:
 
         .. versionadded:: 0.1
         """
-        _check_service(service)
+        checks.text(service, "service", allow_empty=False)
         if field not in SERIES_FIELDS:
             known = ", ".join(sorted(SERIES_FIELDS))
             raise InvalidArgumentError(
@@ -399,7 +314,8 @@ class HistoryStore:
             does for every store).
         recorder: What :meth:`flush` writes; by default
             :func:`process_recorder` at the time of the flush.
-        run_id: The current run's id; by default :func:`current_run_id` at
+        run_id: The current run's id; by default
+            :func:`~mockpool._base.process.current_run_id` at
             the time of each call.
         lock_timeout: Seconds :meth:`load` waits for another process's merge
             before giving up merging this time (with a warning).
@@ -428,22 +344,16 @@ class HistoryStore:
             raise ArgumentTypeError(
                 f"directory must be a str or os.PathLike, not {directory!r}"
             )
-        _check_count("max_runs", max_runs)
-        if max_runs < 1:
-            raise InvalidArgumentError(f"max_runs must be at least 1, not {max_runs}")
-        if not isinstance(enabled, bool):
-            raise ArgumentTypeError(f"enabled must be a bool, not {enabled!r}")
+        checks.count(max_runs, "max_runs", minimum=1)
+        checks.flag(enabled, "enabled")
         if recorder is not None and not isinstance(recorder, UsageRecorder):
             raise ArgumentTypeError(
                 f"recorder must be a UsageRecorder or None, not {recorder!r}"
             )
         if run_id is not None:
-            if not isinstance(run_id, str):
-                raise ArgumentTypeError(f"run_id must be a str, not {run_id!r}")
-            if not run_id:
-                raise InvalidArgumentError("run_id must not be empty")
-            run_id = _sanitise_run_id(run_id)
-        _check_seconds("lock_timeout", lock_timeout)
+            checks.text(run_id, "run_id", allow_empty=False)
+            run_id = _process.sanitise_run_id(run_id)
+        checks.number(lock_timeout, "lock_timeout", minimum=0)
         self._directory = os.path.abspath(os.fspath(directory))
         self._max_runs = max_runs
         self._enabled = enabled
@@ -475,8 +385,7 @@ class HistoryStore:
     @property
     def lock_path(self) -> str:
         """The path of the lock file (see the module's documentation)."""
-        name = LOCK_FILE if _fcntl is not None else LOCK_FILE + ".excl"
-        return os.path.join(self._directory, name)
+        return _filelock.FileLock(os.path.join(self._directory, LOCK_FILE)).path
 
     @property
     def enabled(self) -> bool:
@@ -487,16 +396,18 @@ class HistoryStore:
     @property
     def run_id(self) -> str:
         """The current run's id."""
-        return self._run_id if self._run_id is not None else current_run_id()
+        if self._run_id is not None:
+            return self._run_id
+        return _process.current_run_id()
 
     def process_path(self) -> str:
         """The path of this process's file for the current run.
 
         .. versionadded:: 0.1
         """
-        # _process_worker, not worker_id: a forked child's name must differ
+        # process_worker, not worker_id: a forked child's name must differ
         # from its parent's, exactly as its report file's does.
-        worker = _worker_files._process_worker()
+        worker = _process.process_worker()
         return os.path.join(self._directory, f"history-{self.run_id}-{worker}.json")
 
     # -- writing ------------------------------------------------------------
@@ -534,13 +445,14 @@ class HistoryStore:
             usage, changes = recorder._json_state()
             if not usage:
                 return None
+            host, pid, process_started = _process.identity()
             document = {
                 "format": FORMAT,
                 "run_id": self.run_id,
-                "worker": _worker_files._process_worker(),
-                "host": _gethostname(),
-                "pid": _getpid(),
-                "process_started": _own_process_started(),
+                "worker": _process.process_worker(),
+                "host": host,
+                "pid": pid,
+                "process_started": process_started,
                 "started": recorder.started,
                 "written": _wall_clock(),
                 "services": usage,
@@ -551,12 +463,12 @@ class HistoryStore:
                     # No fsync: the rename alone survives a killed worker;
                     # fsync would cost every test milliseconds on a real
                     # disk to guard against power loss only.
-                    _worker_files.write_atomic(path, text, durable=False)
+                    write_atomic(path, text, durable=False)
                 except FileNotFoundError:
                     # Only the first flush (or one after the directory was
                     # removed) pays for makedirs.
                     os.makedirs(self._directory, exist_ok=True)
-                    _worker_files.write_atomic(path, text, durable=False)
+                    write_atomic(path, text, durable=False)
             except OSError as exc:
                 problems.append(
                     (
@@ -658,9 +570,7 @@ class HistoryStore:
             )
         kept = sorted(by_id.values(), key=_run_order)[-self._max_runs :]
         try:
-            _worker_files.write_atomic(
-                self.history_path, _history_text(kept), durable=False
-            )
+            write_atomic(self.history_path, _history_text(kept), durable=False)
         except OSError as exc:
             problems.append(
                 (
@@ -682,8 +592,8 @@ class HistoryStore:
         """The runs in ``history.json``, and whether it must be rewritten."""
         path = self.history_path
         try:
-            with open(path, "rb") as stream:
-                raw = stream.read()
+            top = read_json_file(path, _CorruptError, "history", FORMAT)
+            return _parse_history(top), False
         except FileNotFoundError:
             return [], False
         except OSError as exc:
@@ -694,8 +604,6 @@ class HistoryStore:
                 )
             )
             return [], True
-        try:
-            return _parse_history(raw), False
         except _CorruptError as exc:
             problems.append((path, f"corrupt usage history ({exc}); starting afresh"))
             return [], True
@@ -750,91 +658,31 @@ class HistoryStore:
     @contextlib.contextmanager
     def _exclusive(self, problems: list[tuple[str, str]]) -> Iterator[bool]:
         """Hold the directory's lock; yield False if it could not be had."""
-        if _fcntl is None:
-            with self._exclusive_fallback(problems) as locked:
-                yield locked
-            return
+        lock = _filelock.FileLock(os.path.join(self._directory, LOCK_FILE))
+        locked = False
         try:
-            descriptor = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            self._unwritable(self.lock_path, exc, problems)
-            descriptor = -1
-        if descriptor < 0:
-            yield False
-            return
-        try:
-            locked = self._flock(descriptor, problems)
-            try:
-                yield locked
-            finally:
-                if locked:
-                    _fcntl.flock(descriptor, _fcntl.LOCK_UN)
-        finally:
-            os.close(descriptor)
-
-    def _flock(self, descriptor: int, problems: list[tuple[str, str]]) -> bool:
-        assert _fcntl is not None
-        # Poll rather than block, so that a hung process holding the lock
-        # costs a warning, not a hung test run.
-        deadline = _monotonic() + self._lock_timeout
-        while True:
-            try:
-                _fcntl.flock(descriptor, _fcntl.LOCK_EX | _fcntl.LOCK_NB)
-                return True
-            except BlockingIOError:
-                if _monotonic() >= deadline:
-                    self._timed_out(problems)
-                    return False
-            except OSError as exc:
-                problems.append(
-                    (
-                        self.lock_path,
-                        f"cannot lock ({_describe(exc)}); runs not merged",
-                    )
+            lock.acquire(self._lock_timeout)
+            locked = True
+        except _filelock.LockFileError as exc:
+            self._unwritable(exc.path, exc.cause, problems)
+        except _filelock.LockTimeout:
+            problems.append(
+                (
+                    lock.path,
+                    f"another process held the lock for over "
+                    f"{self._lock_timeout:g}s; runs not merged this time (delete "
+                    "the lock file if no mockpool process is running)",
                 )
-                return False
-            _sleep(_LOCK_POLL_SECONDS)
-
-    @contextlib.contextmanager
-    def _exclusive_fallback(self, problems: list[tuple[str, str]]) -> Iterator[bool]:
-        locked = self._create_lock_file(problems)
+            )
+        except OSError as exc:
+            problems.append(
+                (lock.path, f"cannot lock ({_describe(exc)}); runs not merged")
+            )
         try:
             yield locked
         finally:
             if locked:
-                with contextlib.suppress(OSError):
-                    os.unlink(self.lock_path)
-
-    def _create_lock_file(self, problems: list[tuple[str, str]]) -> bool:
-        """Take the fallback lock: create the lock file, which must not exist."""
-        path = self.lock_path
-        deadline = _monotonic() + self._lock_timeout
-        while True:
-            try:
-                os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644))
-                return True
-            except FileExistsError:
-                if _stale(path):
-                    with contextlib.suppress(OSError):
-                        os.unlink(path)
-                    continue
-                if _monotonic() >= deadline:
-                    self._timed_out(problems)
-                    return False
-            except OSError as exc:
-                self._unwritable(path, exc, problems)
-                return False
-            _sleep(_LOCK_POLL_SECONDS)
-
-    def _timed_out(self, problems: list[tuple[str, str]]) -> None:
-        problems.append(
-            (
-                self.lock_path,
-                f"another process held the lock for over {self._lock_timeout:g}s; "
-                "runs not merged this time (delete the lock file if no mockpool "
-                "process is running)",
-            )
-        )
+                lock.release()
 
     def _unwritable(
         self, path: str, exc: OSError, problems: list[tuple[str, str]]
@@ -867,58 +715,20 @@ def _warn(problems: list[tuple[str, str]]) -> None:
         )
 
 
-def _stale(path: str) -> bool:
-    """Whether the fallback lock file at *path* was left by a killed process."""
-    try:
-        return _wall_clock() - os.stat(path).st_mtime > STALE_LOCK_SECONDS
-    except OSError:
-        return False
-
-
 def _describe(exc: OSError) -> str:
     return f"{type(exc).__name__}: {exc.strerror or exc}"
 
 
-def _own_process_started() -> float | None:
-    global _own_start
-    pid = _getpid()
-    cached = _own_start
-    if cached is None or cached[0] != pid:
-        cached = _own_start = (pid, _process_start_time(pid))
-    return cached[1]
-
-
-def _process_start_time(pid: int) -> float | None:
-    # psutil is imported on first use: it costs ~10 ms, and most processes
-    # need it once, at their first flush.
-    import psutil
-
-    try:
-        return float(psutil.Process(pid).create_time())
-    except (psutil.Error, OSError):
-        return None
-
-
 def _writer_alive(part: _ProcessFile) -> bool:
     """Whether the process that wrote *part* may still write it again."""
-    if part.host != _gethostname() or part.pid == _getpid():
+    host, pid, _ = _process.identity()
+    if part.host != host or part.pid == pid:
         # Another host's processes cannot be seen; this process is loading,
         # not writing, that run.
         return False
-    import psutil
-
-    try:
-        process = psutil.Process(part.pid)
-        if part.process_started is not None and (
-            abs(process.create_time() - part.process_started) > _START_TOLERANCE_SECONDS
-        ):
-            return False  # the pid now belongs to another process
-        return bool(process.status() != psutil.STATUS_ZOMBIE)
-    except psutil.NoSuchProcess:
-        return False
-    except (psutil.Error, OSError):
-        # Cannot tell: keep the file for a later load rather than risk it.
-        return True
+    # When it cannot be told, alive: the file is kept for a later load
+    # rather than risked.
+    return _process.is_running(part.pid, part.process_started)
 
 
 def _history_text(runs: list[RunUsage]) -> str:
@@ -942,25 +752,6 @@ def _history_text(runs: list[RunUsage]) -> str:
     return _dumps(document, indent=1) + "\n"
 
 
-def _decode(raw: bytes) -> Any:
-    if not raw.strip():
-        raise _CorruptError("the file is empty")
-    try:
-        return json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise _CorruptError("not UTF-8") from None
-    except json.JSONDecodeError as exc:
-        raise _CorruptError(f"not JSON, truncated? {exc}") from None
-
-
-def _check_format(top: FieldReader) -> None:
-    version = top.get("format", object)
-    if type(version) is not int or version != FORMAT:
-        raise _CorruptError(
-            f"'format' is {version!r}; this mockpool reads format {FORMAT}"
-        )
-
-
 def _services(top: FieldReader) -> dict[str, ServiceUsage]:
     services: dict[str, ServiceUsage] = {}
     for name, value in top.get("services", dict).items():
@@ -971,9 +762,7 @@ def _services(top: FieldReader) -> dict[str, ServiceUsage]:
     return services
 
 
-def _parse_history(raw: bytes) -> list[RunUsage]:
-    top = _reader(_decode(raw), "history")
-    _check_format(top)
+def _parse_history(top: FieldReader) -> list[RunUsage]:
     runs: list[RunUsage] = []
     for index, item in enumerate(top.get("runs", list)):
         run = _reader(item, f"run {index}")
@@ -994,10 +783,7 @@ def _parse_history(raw: bytes) -> list[RunUsage]:
 def _read_process_file(path: str, run_id: str, worker: str) -> _ProcessFile:
     # The file name is the authority on run and worker: it is what decides
     # whether a file belongs to the current run.
-    with open(path, "rb") as stream:
-        raw = stream.read()
-    top = _reader(_decode(raw), "usage file")
-    _check_format(top)
+    top = read_json_file(path, _CorruptError, "usage file", FORMAT)
     process_started = top.get("process_started", object)
     if process_started is not None:
         process_started = top.seconds("process_started")

@@ -1,7 +1,10 @@
 """A run's learning: read past usage, predict, warm, keep; record this run.
 
-:func:`begin_run` runs once per process, at the first ``install()``,
-session or :func:`~mockpool.initialize_system`:
+:func:`begin_run` runs once per process, at the first ``install()`` or
+:func:`~mockpool.initialize_system`, or at the first session when the
+environment configures history (``MOCKPOOL_DIR`` or ``MOCKPOOL_HISTORY=1``;
+see :func:`on_session_opened`). It hears the core through the event hub
+(:mod:`mockpool._base.events`, connected in :mod:`mockpool._wiring`):
 
 1. the usage history of earlier runs is loaded (:mod:`mockpool._learning.history`;
    never fails: a broken history warns once and starts afresh);
@@ -14,8 +17,8 @@ session or :func:`~mockpool.initialize_system`:
    them up from a daemon thread as tests use them. Registered services are
    warmed per their policy's warming level at the same moment.
 
-Pools report every acquisition, build and discard to the history recorder;
-the record is written when tests end (at most every
+Pools' acquisitions, builds and discards reach the usage recorder as
+events; the record is written when tests end (at most every
 :data:`FLUSH_INTERVAL` seconds) and when the process exits.
 
 Nothing here changes what a mock enforces or what a test sees (contract 4):
@@ -40,10 +43,14 @@ import warnings
 from time import monotonic as _monotonic
 from typing import Any
 
+from mockpool._base import process as _process
 from mockpool._base.fence import fenced, warn_failure
 from mockpool._learning import history as _history
 from mockpool._learning import predict as _predict
 from mockpool._learning.warming import Warmer
+from mockpool._pools import pool as _pool
+from mockpool._pools import spec_pools
+from mockpool._services.registry import default_registry
 from mockpool.errors import MockPoolWarning
 
 __all__ = [
@@ -51,7 +58,10 @@ __all__ = [
     "before_first_test",
     "begin_run",
     "end_run",
+    "history_configured",
     "note_session_end",
+    "on_session_closed",
+    "on_session_opened",
     "priority",
     "set_warming_enabled",
     "state",
@@ -106,6 +116,37 @@ def set_warming_enabled(enabled: bool) -> None:
     _state.warming = enabled
 
 
+#: Values of ``MOCKPOOL_HISTORY`` that ask for history explicitly.
+_ON_VALUES = frozenset({"1", "true", "yes", "on"})
+
+
+def history_configured() -> bool:
+    """Whether the environment asks for usage history (``MOCKPOOL_DIR`` set,
+    or ``MOCKPOOL_HISTORY`` on)."""
+    setting = os.environ.get(_history.HISTORY_ENV, "").strip().lower()
+    return bool(os.environ.get(_history.DIR_ENV)) or setting in _ON_VALUES
+
+
+def on_session_opened(session: object) -> None:
+    """A session opened: take part in the run, if there is one.
+
+    A run is begun by the drop-in (``install()``, ``python -m mockpool run``,
+    ``pytest --mockpool``) or :func:`~mockpool.initialize_system`. Outside
+    one, a session begins it only when the environment configures history
+    (:func:`history_configured`), so a plain ``mock_session()`` in a script
+    or a suite without the drop-in reads and writes no file.
+    """
+    if not _state.begun and not history_configured():
+        return
+    begin_run()
+    before_first_test()
+
+
+def on_session_closed(session: object) -> None:
+    """A session closed: write the history if it is due."""
+    note_session_end()
+
+
 def begin_run() -> None:
     """Load history, predict, and prepare warming; once per process."""
     with fenced("usage history"):
@@ -125,14 +166,14 @@ def _begin_run() -> None:
             )
     if not _history.history_enabled():
         return
-    _history.ensure_run_id()
+    _process.ensure_run_id()
     store = _history.HistoryStore()
     _state.store = store
     history = store.load()
     # Every flush records when this process started, which psutil finds by
     # reading /proc through open: asked now, before the first test can have
     # patched open or hidden psutil, and kept.
-    _history._own_process_started()
+    _process.identity()
     series = {name: history.series(name) for name in history.services()}
     try:
         _state.priorities = _predict.priorities(series)
@@ -146,12 +187,10 @@ def _begin_run() -> None:
         _state.predictions = {}
     atexit.register(end_run)
     if _state.warming and _state.priorities:
-        from mockpool._integration import dropin as _dropin
-
         ranked = sorted(_state.priorities.items(), key=lambda item: (-item[1], item[0]))
         targets = [name for name, value in ranked if value > 0]
         _state.warmer = Warmer(
-            targets, _dropin.spec_pool_for, _dropin.existing_spec_pool
+            targets, spec_pools.spec_pool_for, spec_pools.existing_spec_pool
         )
 
 
@@ -197,9 +236,6 @@ def _wanted(level: str, name: str) -> bool:
 
 
 def _warm_registered() -> None:
-    from mockpool._pools import pool as _pool
-    from mockpool._services.registry import default_registry
-
     for name in default_registry.names():
         if not _wanted(default_registry.get(name).policy.warming, name):
             continue
@@ -242,12 +278,10 @@ def _reinit_after_fork() -> None:
     _state.lock = threading.Lock()
     warmer = _state.warmer
     if warmer is not None:
-        from mockpool._integration import dropin as _dropin
-
         # Started by the child's first test, not here: no thread is
         # started from inside a fork handler.
         _state.warmer = Warmer(
-            warmer.targets, _dropin.spec_pool_for, _dropin.existing_spec_pool
+            warmer.targets, spec_pools.spec_pool_for, spec_pools.existing_spec_pool
         )
     _state.warmed_up = False
     _state.last_flush = 0.0

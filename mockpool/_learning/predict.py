@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import numbers
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mockpool.errors import ArgumentTypeError, InvalidArgumentError
+from mockpool._base import checks
+from mockpool.errors import ArgumentTypeError
 
 __all__ = [
     "DEFAULT_MIN_STRENGTH",
@@ -117,31 +117,6 @@ class Prediction:
 # -- input checks ----------------------------------------------------------------
 
 
-def _is_real(value: object) -> bool:
-    """Whether *value* is a real number, bool excluded.
-
-    ``numbers.Real`` admits float, int, Fraction and numpy's scalars. bool is
-    an int, but True in a usage history is a bug upstream, not a 1.
-    """
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
-
-
-def _as_float(value: Any, where: str) -> float:
-    """*value* as a float, or a mockpool error that names it and *where*."""
-    if not _is_real(value):
-        raise ArgumentTypeError(
-            f"{where} is {value!r} ({type(value).__name__}); usage history"
-            " holds real numbers (int or float)"
-        )
-    number = float(value)
-    if not math.isfinite(number):
-        raise InvalidArgumentError(
-            f"{where} is {value!r}; usage history holds finite numbers,"
-            " drop or repair that entry"
-        )
-    return number
-
-
 def _as_series(series: Any, name: str) -> list[float]:
     """*series* as a list of finite floats, checked value by value."""
     # A str is a Sequence, of characters: refuse it as a whole rather than
@@ -151,7 +126,10 @@ def _as_series(series: Any, name: str) -> list[float]:
             f"{name} is {series!r} ({type(series).__name__}); pass a sequence"
             " of numbers, oldest run first"
         )
-    return [_as_float(value, f"{name}[{index}]") for index, value in enumerate(series)]
+    return [
+        checks.number(value, f"{name}[{index}]", hint="drop or repair that entry")
+        for index, value in enumerate(series)
+    ]
 
 
 # -- the model -------------------------------------------------------------------
@@ -361,28 +339,13 @@ def detect_period(
     values = _as_series(series, "series")
     if max_lag is None:
         lag_limit = len(values) // 2
-    elif isinstance(max_lag, bool) or not isinstance(max_lag, int):
-        raise ArgumentTypeError(
-            f"max_lag is {max_lag!r} ({type(max_lag).__name__}); pass an int"
-            " of at least 2, or None for len(series) // 2"
-        )
-    elif max_lag < 2:
-        raise InvalidArgumentError(
-            f"max_lag is {max_lag!r}; the shortest period is 2, pass 2 or more"
-            " (or None for len(series) // 2)"
-        )
     else:
-        lag_limit = max_lag
-    if not _is_real(min_strength):
-        raise ArgumentTypeError(
-            f"min_strength is {min_strength!r} ({type(min_strength).__name__});"
-            " pass a number between 0 and 1"
+        # The shortest period is 2.
+        lag_limit = checks.count(
+            max_lag, "max_lag", minimum=2, hint="or pass None for len(series) // 2"
         )
-    if not 0.0 <= min_strength <= 1.0:
-        raise InvalidArgumentError(
-            f"min_strength is {min_strength!r}; pass a number between 0 and 1"
-        )
-    return _detect(values, lag_limit, float(min_strength))
+    strength = checks.fraction(min_strength, "min_strength")
+    return _detect(values, lag_limit, strength)
 
 
 def forecast(series: Sequence[float]) -> Prediction:

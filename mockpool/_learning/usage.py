@@ -11,7 +11,6 @@ child starts with an empty recorder.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import threading
 
@@ -19,8 +18,9 @@ import threading
 # patches time.time.
 from time import time as _wall_clock
 
+from mockpool._base import checks
 from mockpool._base.json_fields import FieldReader
-from mockpool.errors import ArgumentTypeError, InvalidArgumentError
+from mockpool.errors import InvalidArgumentError
 
 __all__ = [
     "SERIES_FIELDS",
@@ -227,17 +227,16 @@ class UsageRecorder:
 
         .. versionadded:: 0.1
         """
-        _check_service(service)
-        if not isinstance(hit, bool):
-            raise ArgumentTypeError(f"hit must be a bool, not {hit!r}")
+        checks.text(service, "service", allow_empty=False)
+        checks.flag(hit, "hit")
         if build_seconds is not None:
             if hit:
                 raise InvalidArgumentError(
                     f"a hit builds nothing; pass build_seconds=None for "
                     f"{service!r}, not {build_seconds!r}"
                 )
-            _check_seconds("build_seconds", build_seconds)
-        _check_count("leased_now", leased_now)
+            checks.number(build_seconds, "build_seconds", minimum=0)
+        checks.count(leased_now, "leased_now")
         with self._lock:
             counts = self._counts(service)
             counts.acquisitions += 1
@@ -260,8 +259,8 @@ class UsageRecorder:
 
         .. versionadded:: 0.1
         """
-        _check_service(service)
-        _check_count("count", count)
+        checks.text(service, "service", allow_empty=False)
+        checks.count(count, "count")
         if count:
             with self._lock:
                 self._counts(service).discards += count
@@ -275,7 +274,7 @@ class UsageRecorder:
 
         .. versionadded:: 0.1
         """
-        _check_service(service)
+        checks.text(service, "service", allow_empty=False)
         with self._lock:
             self._counts(service).failures += 1
             self._changes += 1
@@ -343,26 +342,3 @@ def _reader(data: object, where: str) -> FieldReader:
     """A :class:`~mockpool._base.json_fields.FieldReader` raising
     :class:`CorruptFileError`."""
     return FieldReader(data, where, CorruptFileError)
-
-
-def _check_service(service: object) -> None:
-    if not isinstance(service, str):
-        raise ArgumentTypeError(f"service must be a str, not {service!r}")
-    if not service:
-        raise InvalidArgumentError("service must not be empty")
-
-
-def _check_count(name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an int, not {value!r}")
-    if value < 0:
-        raise InvalidArgumentError(f"{name} must be at least 0, not {value!r}")
-
-
-def _check_seconds(name: str, value: object) -> None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be a number, not {value!r}")
-    if not math.isfinite(value) or value < 0:
-        raise InvalidArgumentError(
-            f"{name} must be a finite number >= 0, not {value!r}"
-        )

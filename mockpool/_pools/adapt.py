@@ -52,7 +52,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
 import os
 import sys
 import threading
@@ -67,7 +66,7 @@ from os import getpid as _getpid
 from typing import Any, Callable
 
 from mockpool._autospec.variants import Variant
-from mockpool._reporting import worker_files as _worker_files
+from mockpool._base import checks, events
 from mockpool.errors import (
     ArgumentTypeError,
     InvalidArgumentError,
@@ -114,6 +113,7 @@ class Thresholds:
             the pool.
 
     Raises:
+        ArgumentTypeError: A threshold is not a number (a bool neither).
         InvalidArgumentError: A threshold is negative, not finite, or (for
             ``error_rate``) above 1.
 
@@ -128,20 +128,11 @@ class Thresholds:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise ArgumentTypeError(
-                    f"threshold {field.name} must be a number, not {value!r}"
-                )
-            if not math.isfinite(value) or value < 0:
-                raise InvalidArgumentError(
-                    f"threshold {field.name} must be a finite number >= 0, "
-                    f"not {value!r}"
-                )
-        if self.error_rate > 1:
-            raise InvalidArgumentError(
-                f"threshold error_rate is a fraction; {self.error_rate!r} is above "
-                "1 (use 0.05 for 5 %)"
-            )
+            name = f"Thresholds.{field.name}"
+            if field.name == "error_rate":
+                checks.fraction(value, name, hint="use 0.05 for 5 %")
+            else:
+                checks.number(value, name, minimum=0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -399,9 +390,7 @@ class Adapter:
             if new:
                 self._decisions.append(decision)
         if new:
-            _worker_files.process_report().record_adaptation(
-                decision.trigger, decision.service, decision.action
-            )
+            events.adapted.emit(decision.trigger, decision.service, decision.action)
 
 
 def _faster(pool: Any) -> str:

@@ -37,10 +37,12 @@ from typing import Any
 
 from mockpool._autospec.pristine import Baseline, DiscardReason
 from mockpool._autospec.variants import Variant, build_mock
-from mockpool._learning import usage as _usage
+from mockpool._base import checks, events
+from mockpool._base.fence import warn_failure
 from mockpool._pools import adapt as _adapt
 from mockpool._pools import recovery as _recovery
-from mockpool._services.registry import Registry, ServiceDefinition
+from mockpool._services.definition import ServiceDefinition
+from mockpool._services.registry import Registry
 from mockpool.errors import ArgumentTypeError, InvalidArgumentError
 
 __all__ = [
@@ -252,13 +254,11 @@ class Pool:
             leased = len(self._leases)
             self._peak = max(self._peak, leased)
         entry.ready = False
-        _usage.process_recorder().record_acquire(
-            self.name,
-            hit=entry.recycled,
-            build_seconds=build_seconds,
-            leased_now=leased,
-        )
-        _adapt.current_adapter().observe_acquire(self, leased)
+        events.acquired.emit(self, entry.recycled, build_seconds, leased)
+        try:
+            _adapt.current_adapter().observe_acquire(self, leased)
+        except Exception as exc:  # adaptation is bookkeeping: fenced
+            warn_failure("adaptation", exc)
         return entry
 
     def _timed_build(self, definition: ServiceDefinition) -> Lease:
@@ -266,16 +266,25 @@ class Pool:
         try:
             entry = self._build(definition)
         except Exception:
-            _usage.process_recorder().record_failure(self.name)
-            _adapt.current_adapter().observe_error(self)
+            self._failed()
             raise
-        _adapt.current_adapter().observe_build(self, _perf_counter() - started)
+        try:
+            _adapt.current_adapter().observe_build(self, _perf_counter() - started)
+        except Exception as exc:  # adaptation is bookkeeping: fenced
+            warn_failure("adaptation", exc)
         return entry
+
+    def _failed(self) -> None:
+        """Building or configuring one of this pool's mocks raised."""
+        events.build_failed.emit(self)
+        try:
+            _adapt.current_adapter().observe_error(self)
+        except Exception as exc:  # adaptation is bookkeeping: fenced
+            warn_failure("adaptation", exc)
 
     def _recovered(self, definition: ServiceDefinition, error: Exception) -> Lease:
         """A mock from the recovery stages, after the normal build raised."""
-        _usage.process_recorder().record_failure(self.name)
-        _adapt.current_adapter().observe_error(self)
+        self._failed()
         built, stage = _recovery.recover(self, definition, error)
         entry = Lease(built, self.name)
         entry.recovered = stage
@@ -330,8 +339,7 @@ class Pool:
                 definition.apply_defaults(entry.mock)
             except Exception:
                 reason = DiscardReason.DEFAULTS_FAILED
-                _usage.process_recorder().record_failure(self.name)
-                _adapt.current_adapter().observe_error(self)
+                self._failed()
         if reason is not None:
             self._discard(reason)
             return False
@@ -417,7 +425,7 @@ class Pool:
         """Count a mock thrown away; called without the lock held."""
         with self._lock:
             self._discards[reason] += 1
-        _usage.process_recorder().record_discard(self.name)
+        events.discarded.emit(self, reason)
 
     # -- sizing -------------------------------------------------------------
 
@@ -427,7 +435,7 @@ class Pool:
         Returns:
             How many mocks were built.
         """
-        target = self.min_size if count is None else _check_count("count", count)
+        target = self.min_size if count is None else checks.count(count, "count")
         target = min(target, self.max_size)
         definition = self._definition()
         built = 0
@@ -517,22 +525,9 @@ class PoolManager:
             self._pools = weakref.WeakKeyDictionary()
 
 
-def _check_count(label: str, value: object) -> int:
-    """*value* as a count, or the mockpool error that names it."""
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(
-            f"{label} must be a non-negative int, not {value!r}; pass e.g. {label}=10"
-        )
-    if value < 0:
-        raise InvalidArgumentError(
-            f"{label} must be a non-negative int, not {value!r}; pass 0 or more"
-        )
-    return value
-
-
 def _check_bounds(min_size: object, max_size: object) -> None:
-    min_size = _check_count("min_size", min_size)
-    max_size = _check_count("max_size", max_size)
+    min_size = checks.count(min_size, "min_size")
+    max_size = checks.count(max_size, "max_size")
     if min_size > max_size:
         raise InvalidArgumentError(
             f"min_size ({min_size!r}) exceeds max_size ({max_size!r}); lower min_size "

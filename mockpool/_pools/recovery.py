@@ -55,8 +55,8 @@ import tenacity
 
 from mockpool._autospec import introspect as _introspect
 from mockpool._autospec import lazy as _autospec
+from mockpool._base import events
 from mockpool._base import stdlib as _stdlib
-from mockpool._reporting import worker_files as _worker_files
 from mockpool.errors import (
     ArgumentTypeError,
     DegradedMockError,
@@ -253,7 +253,7 @@ def _degraded(service: str, stage: str, cause: str, root: BaseException) -> None
             f"{message}. Strict mode (CI or MOCKPOOL_STRICT=1) refuses degraded "
             "mocks: fix the cause, or turn strict mode off"
         ) from root
-    _worker_files.process_report().record_degraded(service, stage_variant(stage))
+    events.degraded.emit(service, stage_variant(stage))
     warnings.warn(DegradedMockWarning(message), stacklevel=4)
 
 

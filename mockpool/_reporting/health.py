@@ -52,6 +52,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from mockpool._autospec.pristine import DiscardReason
+from mockpool._base import checks as _checks
 from mockpool._reporting.live import LiveFigures, PoolFigures
 from mockpool._reporting.run_report import RunReport, SpecStats
 from mockpool.errors import ArgumentTypeError, InvalidArgumentError
@@ -158,30 +159,37 @@ class HealthThresholds:
     concurrency_share: float = 0.8
 
     def __post_init__(self) -> None:
-        _count_field("max_unused_services", self.max_unused_services)
-        _count_field("min_requests", self.min_requests)
-        _fraction_field("min_hit_rate", self.min_hit_rate, "0.5 for 50 %")
-        _fraction_field("max_discard_share", self.max_discard_share, "0.1 for 10 %")
-        _number_field("slow_build_seconds", self.slow_build_seconds, "0.1 for 100 ms")
-        _number_field("concurrency_share", self.concurrency_share, "0.8 for 80 %")
+        prefix = "HealthThresholds."
+        for name in ("max_unused_services", "min_requests"):
+            _checks.count(
+                getattr(self, name), prefix + name, hint="use a count such as 0 or 20"
+            )
+        for name, example in (
+            ("min_hit_rate", "0.5 for 50 %"),
+            ("max_discard_share", "0.1 for 10 %"),
+        ):
+            _checks.fraction(getattr(self, name), prefix + name, hint=f"use {example}")
+        for name, example in (
+            ("slow_build_seconds", "0.1 for 100 ms"),
+            ("concurrency_share", "0.8 for 80 %"),
+        ):
+            _checks.number(
+                getattr(self, name), prefix + name, minimum=0, hint=f"use {example}"
+            )
         if self.concurrency_share == 0:
             raise InvalidArgumentError(
-                "HealthThresholds.concurrency_share must be above 0, not 0 "
-                "(use 0.8 to warn above 80 % of a pool's max_size)"
+                "HealthThresholds.concurrency_share must be above 0, not 0; "
+                "use 0.8 to warn above 80 % of a pool's max_size"
             )
         for name in ("memory_warn_bytes", "memory_fail_bytes"):
             value = getattr(self, name)
-            if value is None:
-                continue
-            if not _is_int(value):
-                raise ArgumentTypeError(
-                    f"HealthThresholds.{name} must be an int number of bytes or "
-                    f"None, not {value!r} (use 2 * 1024**3 for 2 GiB)"
-                )
-            if value <= 0:
-                raise InvalidArgumentError(
-                    f"HealthThresholds.{name} must be a number of bytes above 0, "
-                    f"not {value!r} (or None to scale it to the machine)"
+            if value is not None:
+                _checks.count(
+                    value,
+                    prefix + name,
+                    minimum=1,
+                    hint="use 2 * 1024**3 for 2 GiB, or None to scale it to the "
+                    "machine",
                 )
         warn, fail = self.memory_warn_bytes, self.memory_fail_bytes
         if warn is not None and fail is not None and warn > fail:
@@ -219,11 +227,9 @@ def memory_limits(
     """
     chosen = _thresholds(thresholds)
     if total_bytes is not None:
-        _count_arg("total_bytes", total_bytes)
-        if total_bytes == 0:
-            raise InvalidArgumentError(
-                "total_bytes must be above 0, not 0 (pass None if unknown)"
-            )
+        _checks.count(
+            total_bytes, "total_bytes", minimum=1, hint="pass None if unknown"
+        )
         scaled_warn = min(MEMORY_WARN_CAP, int(total_bytes * MEMORY_WARN_SHARE))
         scaled_fail = min(MEMORY_FAIL_CAP, int(total_bytes * MEMORY_FAIL_SHARE))
     else:
@@ -267,10 +273,7 @@ class HealthCheck:
     def __post_init__(self) -> None:
         for field in dataclasses.fields(self):
             value = getattr(self, field.name)
-            if not isinstance(value, str):
-                raise ArgumentTypeError(
-                    f"HealthCheck.{field.name} must be a str, not {value!r}"
-                )
+            _checks.text(value, f"HealthCheck.{field.name}")
         if self.status not in _STATUSES:
             raise InvalidArgumentError(
                 f"HealthCheck.status must be 'ok', 'warn' or 'fail', not "
@@ -375,10 +378,7 @@ class HealthReport:
             InvalidArgumentError: *width* is below 40.
             ArgumentTypeError: *width* is not an int.
         """
-        if not isinstance(width, int) or isinstance(width, bool):
-            raise ArgumentTypeError(f"width must be an int, not {width!r}")
-        if width < 40:
-            raise InvalidArgumentError(f"width must be at least 40, not {width!r}")
+        _checks.count(width, "width", minimum=40)
         entries: list[tuple[str, HealthCheck | str]] = [
             (check.name, check) for check in self.checks
         ]
@@ -495,12 +495,11 @@ def check_health(
         raise ArgumentTypeError(f"report must be a RunReport, not {report!r}")
     if live is not None and not isinstance(live, LiveFigures):
         raise ArgumentTypeError(f"live must be LiveFigures or None, not {live!r}")
+    _checks.flag(strict, "strict", allow_none=True)
     if strict is None:
         from mockpool._pools.recovery import is_strict
 
         strict = is_strict()
-    elif not isinstance(strict, bool):
-        raise ArgumentTypeError(f"strict must be True, False or None, not {strict!r}")
     limits = _thresholds(thresholds)
     data = report.to_dict()  # one snapshot: every figure agrees
     specs = {
@@ -864,51 +863,3 @@ def _thresholds(thresholds: object) -> HealthThresholds:
             f"thresholds must be HealthThresholds or None, not {thresholds!r}"
         )
     return thresholds
-
-
-def _is_int(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _count_arg(name: str, value: object) -> None:
-    if not _is_int(value):
-        raise ArgumentTypeError(f"{name} must be an int, not {value!r}")
-    assert isinstance(value, int)
-    if value < 0:
-        raise InvalidArgumentError(f"{name} must be 0 or more, not {value!r}")
-
-
-def _count_field(name: str, value: object) -> None:
-    if not _is_int(value):
-        raise ArgumentTypeError(
-            f"HealthThresholds.{name} must be an int, not {value!r} (use a count "
-            "such as 0 or 20)"
-        )
-    assert isinstance(value, int)
-    if value < 0:
-        raise InvalidArgumentError(
-            f"HealthThresholds.{name} must be 0 or more, not {value!r} (use a count "
-            "such as 0 or 20)"
-        )
-
-
-def _number_field(name: str, value: object, example: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ArgumentTypeError(
-            f"HealthThresholds.{name} must be a number, not {value!r} (use {example})"
-        )
-    if not math.isfinite(value) or value < 0:
-        raise InvalidArgumentError(
-            f"HealthThresholds.{name} must be a finite number >= 0, not {value!r} "
-            f"(use {example})"
-        )
-
-
-def _fraction_field(name: str, value: object, example: str) -> None:
-    _number_field(name, value, example)
-    assert isinstance(value, (int, float))
-    if value > 1:
-        raise InvalidArgumentError(
-            f"HealthThresholds.{name} is a fraction from 0 to 1, not {value!r} "
-            f"(use {example})"
-        )

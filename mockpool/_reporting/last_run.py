@@ -23,10 +23,12 @@ from __future__ import annotations
 import json
 import os
 
+from mockpool._base.files import write_atomic
+from mockpool._base.json_fields import FieldReader
 from mockpool._learning import history as _history
 from mockpool._reporting import worker_files as _worker_files
 from mockpool._reporting.live import LiveFigures
-from mockpool._reporting.run_report import ReportError, RunReport
+from mockpool._reporting.run_report import RunReport
 
 __all__ = ["LAST_RUN_FILE", "LIVE_KEY", "last_run_path", "read_run", "write_last_run"]
 
@@ -87,7 +89,7 @@ def write_last_run(
     data[LIVE_KEY] = (LiveFigures.capture() if live is None else live).to_dict()
     try:
         os.makedirs(folder, exist_ok=True)
-        _worker_files.write_atomic(path, json.dumps(data, indent=1) + "\n")
+        write_atomic(path, json.dumps(data, indent=1) + "\n")
     except OSError as exc:
         # Keyed by the directory, as the history's own warnings are: one
         # warning per process for an unwritable history directory.
@@ -110,6 +112,9 @@ def read_run(path: str | os.PathLike[str]) -> tuple[RunReport, LiveFigures | Non
     """Read a run report file: the last-run file, or one written by
     ``run --report-json`` or ``combine --json``.
 
+    Read by :func:`~mockpool._reporting.worker_files.read_report_file`, the
+    one reader of report files.
+
     Returns:
         The report, and its live figures (None when the file has none).
 
@@ -119,15 +124,9 @@ def read_run(path: str | os.PathLike[str]) -> tuple[RunReport, LiveFigures | Non
 
     .. versionadded:: 0.1
     """
-    target = os.fspath(path)
-    try:
-        with open(target, encoding="utf-8") as stream:
-            data = json.load(stream)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ReportError(f"{target!r} is not UTF-8 JSON ({exc})") from None
-    try:
-        report = RunReport.from_dict(data)
-        live = data.get(LIVE_KEY)
-        return report, None if live is None else LiveFigures.from_dict(live)
-    except ReportError as exc:
-        raise ReportError(f"{target!r} is not a mockpool run report: {exc}") from None
+    return _worker_files.read_report_file(path, _live)
+
+
+def _live(top: FieldReader) -> LiveFigures | None:
+    live = top.data.get(LIVE_KEY)
+    return None if live is None else LiveFigures.from_dict(live)

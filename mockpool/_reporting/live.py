@@ -17,7 +17,12 @@ import types
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from mockpool._base import checks
+from mockpool._learning import usage as _usage
+from mockpool._pools import pool as _pool
+from mockpool._pools import spec_pools
 from mockpool._reporting.run_report import ReportError
+from mockpool._services import registry as _registry
 from mockpool.errors import ArgumentTypeError, InvalidArgumentError
 
 if TYPE_CHECKING:
@@ -51,12 +56,9 @@ class PoolFigures:
     max_size: int
 
     def __post_init__(self) -> None:
-        if not isinstance(self.name, str):
-            raise ArgumentTypeError(
-                f"PoolFigures.name must be a str, not {self.name!r}"
-            )
+        checks.text(self.name, "PoolFigures.name")
         for name in ("acquired", "hits", "peak_leased", "max_size"):
-            _count_arg(f"PoolFigures.{name}", getattr(self, name))
+            checks.count(getattr(self, name), f"PoolFigures.{name}")
         if self.hits > self.acquired:
             raise InvalidArgumentError(
                 f"PoolFigures {self.name!r}: hits ({self.hits!r}) exceed acquired "
@@ -119,7 +121,7 @@ class LiveFigures:
         for name in ("rss_bytes", "total_memory_bytes"):
             value = getattr(self, name)
             if value is not None:
-                _count_arg(f"LiveFigures.{name}", value)
+                checks.count(value, f"LiveFigures.{name}")
 
     @classmethod
     def capture(
@@ -145,8 +147,6 @@ class LiveFigures:
 
         .. versionadded:: 0.1
         """
-        from mockpool._services import registry as _registry
-
         chosen = _registry.default_registry if registry is None else registry
         services = {}
         for name in chosen.names():
@@ -207,9 +207,6 @@ def _spec_name(spec: type | str) -> str:
 
 
 def _recorded_pools() -> tuple[PoolFigures, ...]:
-    from mockpool._learning import usage as _usage
-    from mockpool._pools import pool as _pool
-
     sizes: dict[str, int] = {}
     for pool in _all_pools():
         sizes[pool.name] = max(sizes.get(pool.name, 0), pool.max_size)
@@ -227,17 +224,8 @@ def _recorded_pools() -> tuple[PoolFigures, ...]:
 
 
 def _all_pools() -> list[Pool]:
-    import cachetools
-
-    from mockpool._integration import dropin as _dropin
-    from mockpool._pools import pool as _pool
-
     found: list[Pool] = list(_pool.default_pools.pools())
-    with _dropin._lock:
-        cache = _dropin._spec_pools
-        # Cache.__getitem__, not cache[key]: a read through PriorityCache
-        # marks the pool recently used, which would change what is evicted.
-        found.extend(cachetools.Cache.__getitem__(cache, key) for key in list(cache))
+    found.extend(spec_pools.all_pools())
     return found
 
 
@@ -253,10 +241,3 @@ def _memory_now() -> tuple[int | None, int | None]:
     except (psutil.Error, OSError):
         total = None
     return rss, total or None
-
-
-def _count_arg(name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ArgumentTypeError(f"{name} must be an int, not {value!r}")
-    if value < 0:
-        raise InvalidArgumentError(f"{name} must be 0 or more, not {value!r}")

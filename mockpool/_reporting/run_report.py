@@ -31,14 +31,27 @@ from collections.abc import Iterable
 from typing import Any
 
 from mockpool._autospec.variants import Variant
-from mockpool._base.json_fields import FieldReader
-from mockpool.errors import MockPoolError
+from mockpool._base import checks
+from mockpool._base import process as _process
+from mockpool._base.json_fields import FieldReader, count_value, typed_value
+from mockpool._base.json_files import check_format
+from mockpool.errors import InvalidArgumentError, MockPoolError
 
-__all__ = ["FORMAT", "Adaptation", "Leak", "ReportError", "RunReport", "SpecStats"]
+__all__ = [
+    "FORMAT",
+    "FORMAT_HINT",
+    "Adaptation",
+    "Leak",
+    "ReportError",
+    "RunReport",
+    "SpecStats",
+]
 
 #: The version of the dictionary (and JSON) form; :meth:`RunReport.from_dict`
 #: reads this version only.
 FORMAT = 1
+#: Follows the message of a report of another format.
+FORMAT_HINT = " (combine reports with the mockpool that wrote them)"
 
 #: The worker name of a report made by :meth:`RunReport.merged`.
 COMBINED = "combined"
@@ -171,17 +184,15 @@ class RunReport:
 
     Args:
         worker: The id of the process the report belongs to (a file-name-safe
-            string); by default :func:`mockpool._reporting.worker_files.worker_id`.
+            string); by default :func:`mockpool._base.process.worker_id`.
 
     .. versionadded:: 0.1
     """
 
     def __init__(self, worker: str | None = None) -> None:
         if worker is None:
-            from mockpool._reporting.worker_files import worker_id
-
-            worker = worker_id()
-        _check_str("worker", worker)
+            worker = _process.worker_id()
+        checks.text(worker, "worker")
         #: The id of the process the report belongs to; :data:`COMBINED` for
         #: a report made by :meth:`merged`.
         self.worker = worker
@@ -220,17 +231,19 @@ class RunReport:
                 None if it was not measured. Must be None when *hit* is True.
 
         Raises:
-            ValueError: *build_seconds* is negative or not finite, or given
-                for a hit.
+            ArgumentTypeError: *spec* is not a str or *build_seconds* not a
+                number.
+            InvalidArgumentError: *build_seconds* is negative or not finite,
+                or given for a hit (a ValueError).
         """
-        _check_str("spec", spec)
+        checks.text(spec, "spec")
         if build_seconds is not None:
             if hit:
-                raise ValueError(
+                raise InvalidArgumentError(
                     f"a hit builds nothing; pass build_seconds=None for {spec!r}, "
                     f"not {build_seconds!r}"
                 )
-            _check_seconds("build_seconds", build_seconds)
+            checks.number(build_seconds, "build_seconds", minimum=0)
         with self._lock:
             record = self._specs.get(spec)
             if record is None:
@@ -251,10 +264,11 @@ class RunReport:
             count: How many (0 records nothing).
 
         Raises:
-            ValueError: *count* is negative.
+            ArgumentTypeError: *reason* is not a str or *count* not an int.
+            InvalidArgumentError: *count* is negative (a ValueError).
         """
-        _check_str("reason", reason)
-        _check_count("count", count)
+        checks.text(reason, "reason")
+        checks.count(count, "count")
         if count:
             with self._lock:
                 self._discards[reason] += count
@@ -270,7 +284,7 @@ class RunReport:
             InvalidVariantError: *variant* names no variant.
             ValueError: *variant* is not degraded.
         """
-        _check_str("spec", spec)
+        checks.text(spec, "spec")
         chosen = _degraded_variant(variant)
         with self._lock:
             self._degraded[spec, chosen] += 1
@@ -285,7 +299,7 @@ class RunReport:
         """
         leak = Leak(test_id, kind, detail)
         for field in dataclasses.fields(leak):
-            _check_str(field.name, getattr(leak, field.name))
+            checks.text(getattr(leak, field.name), field.name)
         with self._lock:
             self._leaks.append(leak)
 
@@ -299,7 +313,7 @@ class RunReport:
         """
         adaptation = Adaptation(trigger, service, action)
         for field in dataclasses.fields(adaptation):
-            _check_str(field.name, getattr(adaptation, field.name))
+            checks.text(getattr(adaptation, field.name), field.name)
         with self._lock:
             self._adaptations.append(adaptation)
 
@@ -366,7 +380,7 @@ class RunReport:
 
         Specs never measured are left out; ties go by spec name.
         """
-        _check_count("n", n)
+        checks.count(n, "n")
         return _slowest(self._snapshot().specs.values(), n)
 
     @property
@@ -497,16 +511,24 @@ class RunReport:
                 :class:`ValueError`.
         """
         top = _reader(data, "report")
-        version = top.get("format", object)
-        if type(version) is not int or version != FORMAT:
-            raise ReportError(
-                f"report 'format' is {version!r}; this mockpool reads format "
-                f"{FORMAT!r} (combine reports with the mockpool that wrote them)"
-            )
+        check_format(top, FORMAT, FORMAT_HINT)
+        return cls.from_fields(top)
+
+    @classmethod
+    def from_fields(cls, top: FieldReader) -> RunReport:
+        """Rebuild a report from the fields of :meth:`to_dict`'s form.
+
+        For a reader that checked the format already, as
+        :func:`~mockpool._base.json_files.read_json_file` does; see
+        :meth:`from_dict`.
+
+        Raises:
+            ReportError: A field is missing or malformed.
+        """
         report = cls(worker=top.string("worker"))
         report._tests = top.count("tests")
         report._workers = [
-            _require_str(item, f"report 'workers'[{index}]")
+            typed_value(item, str, f"report 'workers'[{index}]", ReportError)
             for index, item in enumerate(top.get("workers", list))
         ]
         for spec, value in top.get("specs", dict).items():
@@ -522,8 +544,8 @@ class RunReport:
                     f"{record.timed_builds!r} > builds {record.builds!r}"
                 )
         for reason, count in top.get("discards", dict).items():
-            report._discards[reason] = _require_count(
-                count, f"report 'discards'[{reason!r}]"
+            report._discards[reason] = count_value(
+                count, f"report 'discards'[{reason!r}]", ReportError
             )
         for index, item in enumerate(top.get("degraded", list)):
             fields = _reader(item, f"report 'degraded'[{index}]")
@@ -570,8 +592,7 @@ class RunReport:
         Returns:
             The lines, joined by newlines, without a final newline.
         """
-        if not isinstance(width, int) or isinstance(width, bool) or width < 40:
-            raise ValueError(f"width must be an int of at least 40, not {width!r}")
+        checks.count(width, "width", minimum=40)
         part = self._snapshot()
         specs = part.specs.values()
         hits = sum(s.hits for s in specs)
@@ -730,38 +751,6 @@ def _degraded_variant(variant: Variant | str) -> str:
             f"variant {chosen.value!r} is not degraded; record only {degraded}"
         )
     return chosen.value
-
-
-def _check_str(name: str, value: object) -> None:
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a str, not {value!r}")
-
-
-def _check_count(name: str, value: object) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ValueError(f"{name} must be a non-negative int, not {value!r}")
-
-
-def _check_seconds(name: str, value: object) -> None:
-    if (
-        not isinstance(value, (int, float))
-        or isinstance(value, bool)
-        or not math.isfinite(value)
-        or value < 0
-    ):
-        raise ValueError(f"{name} must be a finite number >= 0, not {value!r}")
-
-
-def _require_str(value: object, where: str) -> str:
-    if not isinstance(value, str):
-        raise ReportError(f"{where} must be a string, not {value!r}")
-    return value
-
-
-def _require_count(value: object, where: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ReportError(f"{where} must be a non-negative integer, not {value!r}")
-    return value
 
 
 def _reader(data: object, where: str) -> FieldReader:

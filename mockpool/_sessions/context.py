@@ -6,8 +6,9 @@ session, and a task starts with a copy of its creator's context (it sees the
 session that was current where it was created, and a session it opens is
 invisible to its creator).
 
-The patch engine (:mod:`mockpool._sessions.patching`) reads the current session to
-decide which patched value a routed target hands to the code that uses it.
+The routing table (:mod:`mockpool._sessions.routing`) reads the current
+session to decide which patched value a routed target hands to the code that
+uses it.
 """
 
 from __future__ import annotations

@@ -22,12 +22,13 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import Any
 
-from mockpool._learning import lifecycle as _learning
+from mockpool._base import events
 from mockpool._pools import pool as _pool
 from mockpool._pools.pool import Lease, PoolManager
-from mockpool._services.registry import Registry, ServiceDefinition, default_registry
+from mockpool._services.definition import ServiceDefinition
+from mockpool._services.registry import Registry, default_registry
 from mockpool._sessions import context as _context
-from mockpool._sessions.patching import SessionPatcher
+from mockpool._sessions.patcher import SessionPatcher
 from mockpool.errors import (
     ArgumentTypeError,
     SessionStateError,
@@ -135,8 +136,7 @@ class MockSession:
                     "session with mockpool.mock_session()"
                 )
             self.registry.validate()
-            _learning.begin_run()
-            _learning.before_first_test()
+            events.session_opened.emit(self)
             self.parent = current_session()
             self.thread_id = threading.get_ident()
             self._token = _context.activate(self)
@@ -177,7 +177,7 @@ class MockSession:
             self._release_all()
         except BaseException as exc:
             errors.append(exc)
-        _learning.note_session_end()
+        events.session_closed.emit(self)
         if token is not None:
             # Closed from another thread or task, the opening context keeps
             # pointing here (ValueError); current_session() skips closed ones.

@@ -20,7 +20,6 @@ Errors defined here (to move to :mod:`mockpool.errors`)::
 from __future__ import annotations
 
 import dataclasses
-import operator
 import types
 from collections.abc import Iterable, Mapping
 
@@ -29,6 +28,7 @@ from collections.abc import Iterable, Mapping
 from time import perf_counter as _perf_counter
 from typing import Any
 
+from mockpool._base import checks, events
 from mockpool._pools import pool as _pool
 from mockpool._pools.pool import PoolManager
 from mockpool._services.registry import Registry, default_registry
@@ -177,6 +177,7 @@ class MockSystem:
         start = _perf_counter()
         targets = self._warm_targets(warm)
         self.registry.validate()
+        events.run_begun.emit()
         services = tuple(self.registry.names())
         pools = {name: self.pools.pool_for(self.registry, name) for name in services}
         chosen = services if targets is None else targets
@@ -321,34 +322,14 @@ class MockSystem:
 
         .. versionadded:: 0.1
         """
-        count = _positive_int(n, "setup_parallel_test_environments()")
+        count = checks.count(
+            n, "n", minimum=1, hint="pass the number of sessions, such as 4"
+        )
         self.registry.validate()
         return [
             mock_session(self.registry, pools=self._pools, name=f"parallel-{index}")
             for index in range(count)
         ]
-
-
-def _positive_int(value: object, where: str) -> int:
-    """Return *value* as an ``int`` if it is a positive integer, else raise."""
-    if isinstance(value, bool):
-        number = None
-    else:
-        try:
-            number = operator.index(value)  # type: ignore[arg-type]
-        except TypeError:
-            number = None
-    if number is None:
-        raise ArgumentTypeError(
-            f"{where} takes the number of sessions as an int, not {value!r}; "
-            f"pass a positive int such as 4"
-        )
-    if number < 1:
-        raise InvalidArgumentError(
-            f"{where} needs at least one session, not {value!r}; pass a positive "
-            f"int such as 4"
-        )
-    return number
 
 
 # -- the default system and its functions ---------------------------------------

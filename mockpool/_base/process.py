@@ -1,0 +1,263 @@
+"""Process and run identity: which run, which worker, which process.
+
+The contract:
+
+* **The run id** names one run of a suite, across all its processes. It is
+  ``MOCKPOOL_RUN_ID`` when set and not empty, else one generated once per
+  process (``<UTC time>_<8 hex digits>``); a parallel runner's parent calls
+  :func:`ensure_run_id` so that its workers inherit one id. A forked child
+  keeps its parent's: it is part of the same run. What :func:`current_run_id`
+  returns is safe in a file name, before a worker id: letters, digits,
+  ``.`` and ``_`` only (never ``-``), no leading dot, at most 64 characters.
+* **The worker id** names one process of a run in file names. It is the
+  first non-empty variable of :data:`WORKER_ENV_VARS`, else
+  ``<hostname>-<pid>``, with letters, digits, ``.``, ``_`` and ``-`` kept,
+  no leading dot, at most 100 characters. :func:`process_worker` is the name
+  a process writes its own files under: in a forked child, the parent's id
+  from the environment plus the child's pid, so that a child's file never
+  replaces its parent's.
+* **Liveness**: a process is identified by host, pid and start time
+  (:func:`identity`), so that a pid reused by a later process is not taken
+  for the one that wrote a file. :func:`is_running` tells whether it still
+  runs; when it cannot tell, it says it does, so that callers keep what
+  they cannot prove abandoned.
+
+The worker id is looked up at every test's end, while the patches a test
+class or module started are in place: what it calls of the standard library
+(``os.getpid``, ``socket.gethostname``) is bound at import, so that a test
+that patches one of those never sees a call of mockpool's. psutil, which
+finds a start time, is imported on first use (it costs ~10 ms) and its
+answer for this process kept: ask :func:`identity` once before the first
+test, as a run's beginning does.
+
+A forked child forgets the cached start time and takes a worker name of its
+own; it keeps the run id.
+
+Imports nothing of mockpool but :mod:`mockpool._base`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import threading
+import time
+
+# Bound at import, before any test can patch them (see the module's notes).
+from os import getpid as _getpid
+from socket import gethostname as _gethostname
+
+__all__ = [
+    "RUN_ID_ENV",
+    "WORKER_ENV_VARS",
+    "current_run_id",
+    "ensure_run_id",
+    "identity",
+    "is_running",
+    "process_start_time",
+    "process_worker",
+    "sanitise_run_id",
+    "sanitise_worker",
+    "worker_id",
+]
+
+#: The environment variable holding the run id shared by a run's processes.
+RUN_ID_ENV = "MOCKPOOL_RUN_ID"
+#: The environment variables naming this worker, first set one wins.
+WORKER_ENV_VARS = ("PYTEST_XDIST_WORKER", "TEST_WORKER_ID", "MOCKPOOL_WORKER")
+
+# A run id goes into file names before the worker id, which may hold "-":
+# so the run id may not, and the first "-" after the prefix ends it.
+_RUN_UNSAFE = re.compile(r"[^A-Za-z0-9._]")
+_MAX_RUN_ID_LENGTH = 64
+_WORKER_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+_MAX_WORKER_LENGTH = 100
+# Start times read twice for one process differ by rounding only; a reused
+# pid belongs to a process started at least this much later.
+_START_TOLERANCE_SECONDS = 1.0
+
+# -- per-process state --------------------------------------------------------
+
+_state_lock = threading.Lock()
+_generated_run_id: str | None = None
+# True in a process forked from one that imported this module.
+_forked = False
+# (pid, start time) of this process, once psutil was asked.
+_own_start: tuple[int, float | None] | None = None
+
+
+def _after_fork_in_child() -> None:
+    # The child keeps the run id -- it is part of the same run -- but not a
+    # lock a parent's thread may hold, nor the parent's start time; and it
+    # writes under a worker name of its own.
+    global _state_lock, _forked, _own_start
+    _state_lock = threading.Lock()
+    _forked = True
+    _own_start = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+# -- the run id ---------------------------------------------------------------
+
+
+def sanitise_run_id(raw: str) -> str:
+    """*raw* made safe as a run id in a file name (see the module's notes)."""
+    cleaned = _RUN_UNSAFE.sub("_", raw)[:_MAX_RUN_ID_LENGTH]
+    if cleaned.startswith("."):
+        cleaned = "_" + cleaned[1:]
+    return cleaned or "_"
+
+
+def _generated() -> str:
+    global _generated_run_id
+    with _state_lock:
+        if _generated_run_id is None:
+            stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+            _generated_run_id = f"{stamp}_{secrets.token_hex(4)}"
+        return _generated_run_id
+
+
+def current_run_id() -> str:
+    """The id of the current run, safe to put in a file name.
+
+    Returns:
+        ``MOCKPOOL_RUN_ID`` if set and not empty, else an id generated once
+        per process (a forked child keeps its parent's); with every
+        character other than letters, digits, ``.`` and ``_`` replaced by
+        ``_`` and at most 64 characters kept.
+
+    .. versionadded:: 0.1
+    """
+    value = os.environ.get(RUN_ID_ENV)
+    return sanitise_run_id(value) if value else _generated()
+
+
+def ensure_run_id() -> str:
+    """Set ``MOCKPOOL_RUN_ID`` in :data:`os.environ` if missing; return the id.
+
+    A parallel runner's parent calls this before starting its workers, so
+    that they inherit the variable and record one run.
+
+    Returns:
+        :func:`current_run_id`.
+
+    .. versionadded:: 0.1
+    """
+    if not os.environ.get(RUN_ID_ENV):
+        os.environ[RUN_ID_ENV] = _generated()
+    return current_run_id()
+
+
+# -- the worker id ------------------------------------------------------------
+
+
+def sanitise_worker(raw: str) -> str:
+    """*raw* made safe as a worker id in a file name (see :func:`worker_id`)."""
+    cleaned = _WORKER_UNSAFE.sub("_", raw)[:_MAX_WORKER_LENGTH]
+    if cleaned.startswith("."):
+        cleaned = "_" + cleaned[1:]
+    return cleaned or "_"
+
+
+def _worker_source() -> tuple[str, bool]:
+    """The raw worker id, and whether it came from the environment."""
+    for name in WORKER_ENV_VARS:
+        value = os.environ.get(name)
+        if value:
+            return value, True
+    return f"{_gethostname()}-{_getpid()}", False
+
+
+def worker_id() -> str:
+    """The id of this worker, safe to put in a file name.
+
+    Returns:
+        The value of the first non-empty variable of
+        :data:`WORKER_ENV_VARS` (``PYTEST_XDIST_WORKER``, ``TEST_WORKER_ID``,
+        ``MOCKPOOL_WORKER``), else ``"<hostname>-<pid>"``; with every
+        character other than letters, digits, ``.``, ``_`` and ``-``
+        replaced by ``_``, a leading dot replaced by ``_`` and at most 100
+        characters kept.
+
+    .. versionadded:: 0.1
+    """
+    return sanitise_worker(_worker_source()[0])
+
+
+def process_worker() -> str:
+    """The name this process writes its own files under.
+
+    :func:`worker_id`, except in a process forked from one that imported
+    this module: there an id from the environment, which the child shares
+    with its parent, gets the child's pid appended.
+    """
+    raw, from_env = _worker_source()
+    if _forked and from_env:
+        raw = f"{raw}-{_getpid()}"
+    return sanitise_worker(raw)
+
+
+# -- liveness -----------------------------------------------------------------
+
+
+def identity() -> tuple[str, int, float | None]:
+    """This process's host name, pid and start time (None if unknown).
+
+    What a file records of its writer, for :func:`is_running` to check
+    later. The start time is asked of psutil once per process.
+    """
+    global _own_start
+    pid = _getpid()
+    cached = _own_start
+    if cached is None or cached[0] != pid:
+        cached = _own_start = (pid, process_start_time(pid))
+    return _gethostname(), pid, cached[1]
+
+
+def process_start_time(pid: int) -> float | None:
+    """When process *pid* of this host started, in seconds since the epoch.
+
+    Returns:
+        The time, or None when it cannot be told (no such process, no
+        permission).
+    """
+    # psutil is imported on first use: it costs ~10 ms, and most processes
+    # need it once.
+    import psutil
+
+    try:
+        return float(psutil.Process(pid).create_time())
+    except (psutil.Error, OSError):
+        return None
+
+
+def is_running(pid: int, started: float | None) -> bool:
+    """Whether process *pid* of this host, started at *started*, still runs.
+
+    Args:
+        pid: The process's id.
+        started: Its start time as :func:`identity` gave it; None when it
+            was not known, and then any process *pid* counts.
+
+    Returns:
+        False when no process *pid* exists, when *pid* now belongs to a
+        process started later, or when it is a zombie; True when it runs,
+        and when that cannot be told (permission denied).
+    """
+    import psutil
+
+    try:
+        process = psutil.Process(pid)
+        if started is not None and (
+            abs(process.create_time() - started) > _START_TOLERANCE_SECONDS
+        ):
+            return False  # the pid now belongs to another process
+        return bool(process.status() != psutil.STATUS_ZOMBIE)
+    except psutil.NoSuchProcess:
+        return False
+    except (psutil.Error, OSError):
+        return True
