@@ -65,59 +65,35 @@ __all__ = [
 
 
 class MockPoolError(Exception):
-    """Base class for all mockpool errors.
-
-    .. versionadded:: 0.1
-    """
+    """Base class for all mockpool errors."""
 
 
 class RegistrationError(MockPoolError, ValueError):
-    """A service registration was refused; the registry is unchanged.
-
-    .. versionadded:: 0.1
-    """
+    """A service registration was refused; the registry is unchanged."""
 
 
 class DuplicateServiceError(RegistrationError):
-    """A service of that name is already registered (pass ``replace=True``).
-
-    .. versionadded:: 0.1
-    """
+    """A service of that name is already registered (pass ``replace=True``)."""
 
 
 class SpecResolutionError(RegistrationError, ImportError):
-    """A lazy ``"package.module:Class"`` spec path did not resolve.
-
-    .. versionadded:: 0.1
-    """
+    """A lazy ``"package.module:Class"`` spec path did not resolve."""
 
 
 class InvalidServiceSpecError(RegistrationError, TypeError):
-    """The spec is not a class (or not a ``"package.module:Class"`` string).
-
-    .. versionadded:: 0.1
-    """
+    """The spec is not a class (or not a ``"package.module:Class"`` string)."""
 
 
 class InvalidDependencyError(RegistrationError, AttributeError):
-    """A ``depends_on`` attribute cannot be held by the service's mock.
-
-    .. versionadded:: 0.1
-    """
+    """A ``depends_on`` attribute cannot be held by the service's mock."""
 
 
 class InvalidDefaultsError(RegistrationError, AttributeError):
-    """``defaults`` name an attribute or method that the spec lacks.
-
-    .. versionadded:: 0.1
-    """
+    """``defaults`` name an attribute or method that the spec lacks."""
 
 
 class InvalidPolicyError(RegistrationError):
-    """A policy names a level that does not exist.
-
-    .. versionadded:: 0.1
-    """
+    """A policy names a level that does not exist."""
 
 
 class RegistrationTypeError(RegistrationError, TypeError):
@@ -129,60 +105,39 @@ class RegistrationTypeError(RegistrationError, TypeError):
     kind. A well-typed argument with a bad value raises the more specific
     :class:`RegistrationError` subclass instead; a spec that is not a class
     raises :class:`InvalidServiceSpecError`, which is a ``TypeError`` too.
-
-    .. versionadded:: 0.1
     """
 
 
 class UnknownServiceError(MockPoolError, LookupError):
-    """No service of that name is registered.
-
-    .. versionadded:: 0.1
-    """
+    """No service of that name is registered."""
 
 
 class InvalidVariantError(MockPoolError, ValueError):
     """A mock variant name is not one of ``autospec``, ``lazy``, ``minimal``
     or ``stub``.
-
-    .. versionadded:: 0.1
     """
 
 
 class SessionStateError(MockPoolError, RuntimeError):
     """A session was used in a state that does not allow it (closed, or
     opened twice).
-
-    .. versionadded:: 0.1
     """
 
 
 class NoActiveSessionError(SessionStateError):
-    """No mock session is open in this thread or asyncio task.
-
-    .. versionadded:: 0.1
-    """
+    """No mock session is open in this thread or asyncio task."""
 
 
 class InvalidArgumentError(MockPoolError, ValueError):
-    """An argument has the right type but a value mockpool cannot use.
-
-    .. versionadded:: 0.1
-    """
+    """An argument has the right type but a value mockpool cannot use."""
 
 
 class ArgumentTypeError(MockPoolError, TypeError):
-    """An argument is not of a type the function accepts.
-
-    .. versionadded:: 0.1
-    """
+    """An argument is not of a type the function accepts."""
 
 
 class MockPoolWarning(UserWarning):
-    """Base class for warnings issued by mockpool.
-
-    .. versionadded:: 0.1
-    """
+    """Base class for warnings issued by mockpool."""
 
 
 class LeakWarning(MockPoolWarning):
@@ -191,8 +146,6 @@ class LeakWarning(MockPoolWarning):
     Issued by the per-test sessions of :func:`mockpool.install` and
     ``python -m mockpool run`` when a test ends; the message names the test
     and the target. In strict mode the test fails instead.
-
-    .. versionadded:: 0.1
     """
 
 
@@ -203,16 +156,12 @@ class HistoryWarning(MockPoolWarning):
     most once per path in a process; history then starts afresh, or is off
     for the rest of the process when its directory cannot be written. It
     never fails a test run.
-
-    .. versionadded:: 0.1
     """
 
 
 class RecoveryFailedError(MockPoolError, RuntimeError):
     """Building a service's mock failed, and so did every recovery stage its
     policy allows; the message lists what each stage raised.
-
-    .. versionadded:: 0.1
     """
 
 
@@ -220,13 +169,8 @@ class DegradedMockError(MockPoolError, RuntimeError):
     """Strict mode refused a mock from a degraded recovery stage (``minimal``
     or ``stub``); the message names the service, the stage and the root
     cause.
-
-    .. versionadded:: 0.1
     """
 
 
 class DegradedMockWarning(MockPoolWarning):
-    """A service is served by a degraded recovery stage (outside strict mode).
-
-    .. versionadded:: 0.1
-    """
+    """A service is served by a degraded recovery stage (outside strict mode)."""

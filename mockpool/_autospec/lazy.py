@@ -85,8 +85,6 @@ def create_autospec(
 
     Raises:
         TypeError: As the stdlib raises for an unsupported *spec*.
-
-    .. versionadded:: 0.1
     """
     if (
         kwargs

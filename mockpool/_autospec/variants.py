@@ -21,10 +21,7 @@ __all__ = ["Variant", "build_mock"]
 
 
 class Variant(str, enum.Enum):
-    """How a mock is built.
-
-    .. versionadded:: 0.1
-    """
+    """How a mock is built."""
 
     #: :func:`unittest.mock.create_autospec` itself: eager, the reference.
     AUTOSPEC = "autospec"
@@ -82,8 +79,6 @@ def build_mock(
     Raises:
         InvalidVariantError: *variant* names no variant.
         ArgumentTypeError: *instance* or *spec_set* is not a bool.
-
-    .. versionadded:: 0.1
     """
     checks.flag(instance, "instance")
     checks.flag(spec_set, "spec_set")

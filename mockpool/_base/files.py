@@ -62,8 +62,6 @@ def write_atomic(
 
     Raises:
         OSError: The file could not be written; *path* is unchanged.
-
-    .. versionadded:: 0.1
     """
     target = os.fspath(path)
     directory, name = os.path.split(os.path.abspath(target))

@@ -80,8 +80,6 @@ class PriorityCache(cachetools.Cache[_KT, _VT]):
         ArgumentTypeError: *maxsize* is not a real number, or *getsizeof*
             or *priority* is neither callable nor ``None``.
         InvalidArgumentError: *maxsize* is negative or NaN.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(
@@ -135,10 +133,7 @@ class PriorityCache(cachetools.Cache[_KT, _VT]):
         del self._order[key]
 
     def clear(self) -> None:
-        """Remove every entry; priorities set by :meth:`set_priority` stay.
-
-        .. versionadded:: 0.1
-        """
+        """Remove every entry; priorities set by :meth:`set_priority` stay."""
         # Older cachetools (6.2 included) have no Cache.clear, and
         # MutableMapping.clear would call popitem -- a full priority scan --
         # once per entry.
@@ -157,8 +152,6 @@ class PriorityCache(cachetools.Cache[_KT, _VT]):
 
         Raises:
             KeyError: The cache is empty.
-
-        .. versionadded:: 0.1
         """
         keys = iter(self._order)
         try:
@@ -215,8 +208,6 @@ class PriorityCache(cachetools.Cache[_KT, _VT]):
         Raises:
             ArgumentTypeError: *value* is not a real number or ``None``.
             InvalidArgumentError: *value* is NaN.
-
-        .. versionadded:: 0.1
         """
         if value is None:
             self._overrides.pop(key, None)
@@ -237,8 +228,6 @@ class PriorityCache(cachetools.Cache[_KT, _VT]):
             ArgumentTypeError: The *priority* function returned something
                 that is not a real number.
             InvalidArgumentError: The *priority* function returned NaN.
-
-        .. versionadded:: 0.1
         """
         try:
             return self._overrides[key]

@@ -129,8 +129,6 @@ def current_run_id() -> str:
         per process (a forked child keeps its parent's); with every
         character other than letters, digits, ``.`` and ``_`` replaced by
         ``_`` and at most 64 characters kept.
-
-    .. versionadded:: 0.1
     """
     value = os.environ.get(RUN_ID_ENV)
     return sanitise_run_id(value) if value else _generated()
@@ -144,8 +142,6 @@ def ensure_run_id() -> str:
 
     Returns:
         :func:`current_run_id`.
-
-    .. versionadded:: 0.1
     """
     if not os.environ.get(RUN_ID_ENV):
         os.environ[RUN_ID_ENV] = _generated()
@@ -182,8 +178,6 @@ def worker_id() -> str:
         character other than letters, digits, ``.``, ``_`` and ``-``
         replaced by ``_``, a leading dot replaced by ``_`` and at most 100
         characters kept.
-
-    .. versionadded:: 0.1
     """
     return sanitise_worker(_worker_source()[0])
 

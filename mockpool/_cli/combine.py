@@ -28,8 +28,6 @@ def combine_command(argv: Sequence[str]) -> int:
 
     Returns:
         0, or 2 when the arguments, the files or the output are unusable.
-
-    .. versionadded:: 0.1
     """
     parser = argparse.ArgumentParser(
         prog=_PROG,

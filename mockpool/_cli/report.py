@@ -44,8 +44,6 @@ def report_command(argv: Sequence[str]) -> int:
     Returns:
         0 when no health check failed, 1 when one did, 2 when the arguments
         or the file are unusable.
-
-    .. versionadded:: 0.1
     """
     parser = argparse.ArgumentParser(
         prog=_PROG,

@@ -65,10 +65,7 @@ _accelerating = contextvars.ContextVar("mockpool_accelerating", default=False)
 
 
 class Installation:
-    """What :func:`install` returns; leaving it as a context manager undoes it.
-
-    .. versionadded:: 0.1
-    """
+    """What :func:`install` returns; leaving it as a context manager undoes it."""
 
     def __init__(self) -> None:
         self._active = True
@@ -115,8 +112,6 @@ def install(*, strict: bool = False) -> Installation:
 
     Raises:
         ArgumentTypeError: *strict* is not a bool.
-
-    .. versionadded:: 0.1
     """
     global _depth
     checks.flag(strict, "strict")
@@ -133,8 +128,6 @@ def uninstall() -> None:
 
     Raises:
         RuntimeError: mockpool is not installed.
-
-    .. versionadded:: 0.1
     """
     global _depth
     with _lock:
@@ -149,10 +142,7 @@ def uninstall() -> None:
 
 
 def installed() -> bool:
-    """Whether :func:`install` is in effect.
-
-    .. versionadded:: 0.1
-    """
+    """Whether :func:`install` is in effect."""
     return _depth > 0
 
 

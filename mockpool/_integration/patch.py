@@ -139,25 +139,17 @@ def _patch_function(*args: Any, **kwargs: Any) -> Any:
     Raises:
         TypeError: As the stdlib raises, for a target that is not a dotted
             name.
-
-    .. versionadded:: 0.1
     """
     return _accelerated(_stdlib_patch(*args, **kwargs))
 
 
 def _patch_object(*args: Any, **kwargs: Any) -> Any:
-    """:func:`unittest.mock.patch.object`, with autospecs served by mockpool.
-
-    .. versionadded:: 0.1
-    """
+    """:func:`unittest.mock.patch.object`, with autospecs served by mockpool."""
     return _accelerated(_stdlib_patch_object(*args, **kwargs))
 
 
 def _patch_multiple(*args: Any, **kwargs: Any) -> Any:
-    """:func:`unittest.mock.patch.multiple`, with autospecs served by mockpool.
-
-    .. versionadded:: 0.1
-    """
+    """:func:`unittest.mock.patch.multiple`, with autospecs served by mockpool."""
     return _accelerated(_stdlib_patch_multiple(*args, **kwargs))
 
 

@@ -492,8 +492,6 @@ def mock_services(
             is decorated twice (from the decorator).
         UnknownServiceError: (from the decorator) a name is not registered;
             the message names the class and the service.
-
-    .. versionadded:: 0.1
     """
     checked = _check_names(names, "@mock_services", call="mock_services")
     chosen = _check_registry(registry, "@mock_services")
@@ -563,8 +561,6 @@ class MockSessionMixin(_MixinBase):
             names, or :attr:`mock_registry` is not a registry.
         UnknownServiceError: (at class creation) a name in
             :attr:`mock_services` is not registered.
-
-    .. versionadded:: 0.1
     """
 
     #: Services to acquire when each test's session opens.
@@ -789,8 +785,6 @@ def with_mock_session(
             a session from this decorator.
         UnknownServiceError: (from the decorator) a name is not registered;
             the message names the method and the service.
-
-    .. versionadded:: 0.1
     """
     checked = _check_names(names, "@with_mock_session", call="with_mock_session")
     chosen = _check_registry(registry, "@with_mock_session")
@@ -870,8 +864,6 @@ def session_for(
             ``str``, or *registry* is not a registry.
         UnknownServiceError: A name is not registered (checked before the
             session opens).
-
-    .. versionadded:: 0.1
     """
     if not isinstance(testcase, unittest.TestCase):
         raise ArgumentTypeError(

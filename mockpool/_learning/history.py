@@ -182,18 +182,13 @@ def set_history_enabled(enabled: bool) -> None:
 
     Raises:
         ArgumentTypeError: *enabled* is not a bool.
-
-    .. versionadded:: 0.1
     """
     global _enabled
     _enabled = checks.flag(enabled, "enabled")
 
 
 def history_enabled() -> bool:
-    """Whether usage history is on (see :func:`set_history_enabled`).
-
-    .. versionadded:: 0.1
-    """
+    """Whether usage history is on (see :func:`set_history_enabled`)."""
     if not _enabled:
         return False
     return os.environ.get(HISTORY_ENV, "").strip().lower() not in _OFF_VALUES
@@ -204,10 +199,7 @@ def history_enabled() -> bool:
 
 @dataclasses.dataclass(frozen=True)
 class RunUsage:
-    """The usage of every service in one past run, all processes merged.
-
-    .. versionadded:: 0.1
-    """
+    """The usage of every service in one past run, all processes merged."""
 
     #: The run's id.
     run_id: str
@@ -236,8 +228,6 @@ class History:
 
     Args:
         runs: The runs, in any order.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(self, runs: Iterable[RunUsage] = ()) -> None:
@@ -269,8 +259,6 @@ class History:
         Raises:
             InvalidArgumentError: *field* is not a :class:`ServiceUsage`
                 field.
-
-        .. versionadded:: 0.1
         """
         checks.text(service, "service", allow_empty=False)
         if field not in SERIES_FIELDS:
@@ -324,8 +312,6 @@ class HistoryStore:
         ArgumentTypeError: An argument is of the wrong type.
         InvalidArgumentError: *max_runs* is below 1, *lock_timeout* is
             negative or not finite, or *run_id* is empty.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(
@@ -401,10 +387,7 @@ class HistoryStore:
         return _process.current_run_id()
 
     def process_path(self) -> str:
-        """The path of this process's file for the current run.
-
-        .. versionadded:: 0.1
-        """
+        """The path of this process's file for the current run."""
         # process_worker, not worker_id: a forked child's name must differ
         # from its parent's, exactly as its report file's does.
         worker = _process.process_worker()
@@ -423,8 +406,6 @@ class HistoryStore:
             recorded, or the file could not be written (then with one
             :class:`~mockpool.HistoryWarning`, and history stays off in
             this process for the directory).
-
-        .. versionadded:: 0.1
         """
         problems: list[tuple[str, str]] = []
         try:
@@ -496,8 +477,6 @@ class HistoryStore:
         Returns:
             The last :attr:`max_runs` runs, oldest first; empty when history
             is off.
-
-        .. versionadded:: 0.1
         """
         problems: list[tuple[str, str]] = []
         try:

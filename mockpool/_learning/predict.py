@@ -53,8 +53,6 @@ class Trend:
 
     ``x`` counts runs: 0 for the first value of the series, ``n - 1`` for the
     last, so ``at(n)`` extrapolates to the next run.
-
-    .. versionadded:: 0.1
     """
 
     #: Change per run.
@@ -74,18 +72,13 @@ class Trend:
 
         Returns:
             ``intercept + slope * x``.
-
-        .. versionadded:: 0.1
         """
         return self.intercept + self.slope * x
 
 
 @dataclasses.dataclass(frozen=True)
 class Seasonality:
-    """A period found in a series, or none.
-
-    .. versionadded:: 0.1
-    """
+    """A period found in a series, or none."""
 
     #: The number of runs after which the series repeats, or ``None``.
     period: int | None
@@ -97,10 +90,7 @@ class Seasonality:
 
 @dataclasses.dataclass(frozen=True)
 class Prediction:
-    """The forecast of a series' next value and how far to trust it.
-
-    .. versionadded:: 0.1
-    """
+    """The forecast of a series' next value and how far to trust it."""
 
     #: The forecast for the next run; never negative.
     expected: float
@@ -287,8 +277,6 @@ def fit_trend(series: Sequence[float]) -> Trend:
             ``TypeError``.
         InvalidArgumentError: A value is NaN or infinite; also a
             ``ValueError``.
-
-    .. versionadded:: 0.1
     """
     return _fit(_as_series(series, "series"))
 
@@ -333,8 +321,6 @@ def detect_period(
             *max_lag* is not an ``int`` or *min_strength* not a real number.
         InvalidArgumentError: A value is not finite, *max_lag* is below 2
             or *min_strength* is outside ``[0, 1]``.
-
-    .. versionadded:: 0.1
     """
     values = _as_series(series, "series")
     if max_lag is None:
@@ -387,8 +373,6 @@ def forecast(series: Sequence[float]) -> Prediction:
     Raises:
         ArgumentTypeError: *series* or a value in it is not numeric.
         InvalidArgumentError: A value is NaN or infinite.
-
-    .. versionadded:: 0.1
     """
     return _forecast(_as_series(series, "series"))
 
@@ -442,8 +426,6 @@ def priorities(history: Mapping[str, Sequence[float]]) -> dict[str, float]:
         ArgumentTypeError: *history* is not a mapping, a key is not a
             ``str``, or a series or value is not numeric.
         InvalidArgumentError: A value is NaN or infinite.
-
-    .. versionadded:: 0.1
     """
     if not isinstance(history, Mapping):
         raise ArgumentTypeError(

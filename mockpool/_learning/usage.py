@@ -40,10 +40,7 @@ class CorruptFileError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class ServiceUsage:
-    """The usage of one service during one run (one process, or merged).
-
-    .. versionadded:: 0.1
-    """
+    """The usage of one service during one run (one process, or merged)."""
 
     #: Mocks handed out: :attr:`hits` plus :attr:`builds`.
     acquisitions: int = 0
@@ -177,8 +174,6 @@ class UsageRecorder:
 
     Use :func:`process_recorder` for the process's own; separate instances
     serve tests.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(self) -> None:
@@ -224,8 +219,6 @@ class UsageRecorder:
             ArgumentTypeError: An argument is of the wrong type.
             InvalidArgumentError: *build_seconds* is negative, not finite or
                 given for a hit; or *leased_now* is negative.
-
-        .. versionadded:: 0.1
         """
         checks.text(service, "service", allow_empty=False)
         checks.flag(hit, "hit")
@@ -256,8 +249,6 @@ class UsageRecorder:
         Raises:
             ArgumentTypeError: *service* is not a str or *count* not an int.
             InvalidArgumentError: *count* is negative.
-
-        .. versionadded:: 0.1
         """
         checks.text(service, "service", allow_empty=False)
         checks.count(count, "count")
@@ -271,8 +262,6 @@ class UsageRecorder:
 
         Raises:
             ArgumentTypeError: *service* is not a str.
-
-        .. versionadded:: 0.1
         """
         checks.text(service, "service", allow_empty=False)
         with self._lock:
@@ -280,10 +269,7 @@ class UsageRecorder:
             self._changes += 1
 
     def snapshot(self) -> dict[str, ServiceUsage]:
-        """The usage recorded so far, by service.
-
-        .. versionadded:: 0.1
-        """
+        """The usage recorded so far, by service."""
         return self._state()[0]
 
     def _state(self) -> tuple[dict[str, ServiceUsage], int]:
@@ -313,8 +299,6 @@ def process_recorder() -> UsageRecorder:
     """The recorder of this process, created on first use.
 
     A forked child starts with a new, empty recorder.
-
-    .. versionadded:: 0.1
     """
     global _recorder
     recorder = _recorder

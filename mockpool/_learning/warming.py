@@ -74,8 +74,6 @@ class Warmer:
             without introspecting (``None`` if there is none); used by the
             thread.
         stock: Idle mocks to keep of each class.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(

@@ -116,8 +116,6 @@ class Thresholds:
         ArgumentTypeError: A threshold is not a number (a bool neither).
         InvalidArgumentError: A threshold is negative, not finite, or (for
             ``error_rate``) above 1.
-
-    .. versionadded:: 0.1
     """
 
     build_seconds: float = 0.100
@@ -137,10 +135,7 @@ class Thresholds:
 
 @dataclasses.dataclass(frozen=True)
 class Decision:
-    """One adaptation: what was read, against what, and what was done.
-
-    .. versionadded:: 0.1
-    """
+    """One adaptation: what was read, against what, and what was done."""
 
     #: Which monitor fired: ``"build time"``, ``"memory"``, ``"error rate"``
     #: or ``"concurrency"``.
@@ -190,8 +185,6 @@ class Adapter:
         memory: Reads the process's memory in bytes (default: its resident
             set size, see the module's notes). A reading that raises is
             skipped, as an unknown one.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(
@@ -541,8 +534,6 @@ def current_adapter() -> Adapter:
 
     The first call reads ``MOCKPOOL_ADAPTATION`` (unless :func:`set_adapter`
     came first); later calls return the same adapter.
-
-    .. versionadded:: 0.1
     """
     adapter = _current
     if adapter is None:
@@ -593,8 +584,6 @@ def set_adapter(adapter: Adapter) -> Adapter:
     """Make *adapter* the process's adapter; return the previous one.
 
     Pools met by the previous adapter keep what it changed.
-
-    .. versionadded:: 0.1
     """
     global _current
     if not isinstance(adapter, Adapter):

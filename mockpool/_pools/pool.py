@@ -62,10 +62,7 @@ DEFAULT_MAX_SIZE = 25
 
 @dataclasses.dataclass(frozen=True)
 class PoolStats:
-    """Counters of one pool.
-
-    .. versionadded:: 0.1
-    """
+    """Counters of one pool."""
 
     #: The service the pool serves.
     service: str
@@ -163,8 +160,6 @@ class Pool:
         min_size: How many mocks :meth:`warm` builds by default.
         max_size: How many idle mocks the pool keeps at most.
         variant: How mocks are built (see :class:`~mockpool.Variant`).
-
-    .. versionadded:: 0.1
     """
 
     def __init__(
@@ -480,8 +475,6 @@ class PoolManager:
     Args:
         min_size: ``min_size`` of the pools it creates.
         max_size: ``max_size`` of the pools it creates.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(

@@ -101,8 +101,6 @@ def is_strict() -> bool:
     environment is read at the first call and kept (see
     :func:`reload_settings`); a ``MOCKPOOL_STRICT`` that is neither warns
     (:class:`~mockpool.MockPoolWarning`) and ``CI`` decides.
-
-    .. versionadded:: 0.1
     """
     if _strict is not None:
         return _strict
@@ -166,8 +164,6 @@ def set_strict(enabled: bool | None) -> None:
 
     The environment is read once, at the first :func:`is_strict` that
     consults it (see :func:`reload_settings`).
-
-    .. versionadded:: 0.1
     """
     global _strict
     if enabled is not None and not isinstance(enabled, bool):
@@ -180,10 +176,7 @@ def set_strict(enabled: bool | None) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class RecoveryRecord:
-    """One stage tried for one service.
-
-    .. versionadded:: 0.1
-    """
+    """One stage tried for one service."""
 
     #: The service.
     service: str

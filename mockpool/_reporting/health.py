@@ -127,8 +127,6 @@ class HealthThresholds:
             number here).
         InvalidArgumentError: A field is out of its range, or
             *memory_warn_bytes* exceeds *memory_fail_bytes*.
-
-    .. versionadded:: 0.1
     """
 
     #: Registered services allowed to go unused before the registry check
@@ -222,8 +220,6 @@ def memory_limits(
         ArgumentTypeError: *total_bytes* is not an int or None, or
             *thresholds* not a :class:`HealthThresholds`.
         InvalidArgumentError: *total_bytes* is not above 0.
-
-    .. versionadded:: 0.1
     """
     chosen = _thresholds(thresholds)
     if total_bytes is not None:
@@ -255,8 +251,6 @@ class HealthCheck:
         ArgumentTypeError: A field is not a str.
         InvalidArgumentError: *status* is not ``"ok"``, ``"warn"`` or
             ``"fail"``.
-
-    .. versionadded:: 0.1
     """
 
     #: The check, e.g. ``"leaks"``.
@@ -297,8 +291,6 @@ class HealthReport:
             :class:`HealthCheck`, or *skipped* other than ``(name, reason)``
             pairs of str.
         InvalidArgumentError: *overall* is not the worst status of *checks*.
-
-    .. versionadded:: 0.1
     """
 
     #: The checks made.
@@ -488,8 +480,6 @@ def check_health(
 
     Raises:
         ArgumentTypeError: An argument is of the wrong type.
-
-    .. versionadded:: 0.1
     """
     if not isinstance(report, RunReport):
         raise ArgumentTypeError(f"report must be a RunReport, not {report!r}")

@@ -46,8 +46,6 @@ def last_run_path(directory: str | os.PathLike[str] | None = None) -> str:
             process's usage history once a run has begun (fixed then, so a
             test's :func:`os.chdir` does not move it), else ``MOCKPOOL_DIR``
             or ``.mockpool`` in the current working directory.
-
-    .. versionadded:: 0.1
     """
     if directory is None:
         from mockpool._learning import lifecycle as _learning
@@ -77,8 +75,6 @@ def write_last_run(
         The path written, or None when history is off or the directory
         cannot be written (then with one
         :class:`~mockpool.HistoryWarning`).
-
-    .. versionadded:: 0.1
     """
     if not _history.history_enabled():
         return None
@@ -121,8 +117,6 @@ def read_run(path: str | os.PathLike[str]) -> tuple[RunReport, LiveFigures | Non
     Raises:
         ReportError: The file is not a valid report; the message names it.
         OSError: The file could not be read (FileNotFoundError if missing).
-
-    .. versionadded:: 0.1
     """
     return _worker_files.read_report_file(path, _live)
 

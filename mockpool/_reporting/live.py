@@ -40,8 +40,6 @@ class PoolFigures:
         ArgumentTypeError: A field is of the wrong type.
         InvalidArgumentError: A count is negative, or *hits* exceeds
             *acquired*.
-
-    .. versionadded:: 0.1
     """
 
     #: The pool's service, or the qualified name of its spec class.
@@ -84,8 +82,6 @@ class LiveFigures:
 
     Build it with :meth:`capture` at the end of a run; the last-run file
     stores it (:meth:`to_dict`) beside the run report.
-
-    .. versionadded:: 0.1
     """
 
     #: Each registered service, by name, with the qualified name of its
@@ -144,8 +140,6 @@ class LiveFigures:
                 since (a class whose methods a test patched gets a new pool).
             memory: Also read the process's RSS and the machine's total
                 memory (psutil).
-
-        .. versionadded:: 0.1
         """
         chosen = _registry.default_registry if registry is None else registry
         services = {}

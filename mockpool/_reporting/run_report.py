@@ -69,17 +69,12 @@ class ReportError(MockPoolError, ValueError):
     """A report, or a report file, is malformed.
 
     The message names the file (when there is one) and the offending field.
-
-    .. versionadded:: 0.1
     """
 
 
 @dataclasses.dataclass(frozen=True)
 class Adaptation:
-    """A decision of the adapter (see :mod:`mockpool._pools.adapt`), as reported.
-
-    .. versionadded:: 0.1
-    """
+    """A decision of the adapter (see :mod:`mockpool._pools.adapt`), as reported."""
 
     #: Which monitor fired, e.g. ``"build time"``.
     trigger: str
@@ -91,10 +86,7 @@ class Adaptation:
 
 @dataclasses.dataclass(frozen=True)
 class Leak:
-    """A leak found at the end of a test.
-
-    .. versionadded:: 0.1
-    """
+    """A leak found at the end of a test."""
 
     #: The id of the test that leaked, as ``unittest.TestCase.id()`` gives it.
     test_id: str
@@ -106,10 +98,7 @@ class Leak:
 
 @dataclasses.dataclass(frozen=True)
 class SpecStats:
-    """The requests of one spec.
-
-    .. versionadded:: 0.1
-    """
+    """The requests of one spec."""
 
     #: The spec's qualified name, e.g. ``"pkg.mod.Class"``.
     spec: str
@@ -185,8 +174,6 @@ class RunReport:
     Args:
         worker: The id of the process the report belongs to (a file-name-safe
             string); by default :func:`mockpool._base.process.worker_id`.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(self, worker: str | None = None) -> None:

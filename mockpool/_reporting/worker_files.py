@@ -80,8 +80,6 @@ def report_path(directory: str | os.PathLike[str], worker: str | None = None) ->
 
     Returns:
         ``<directory>/mockpool-report-<worker>.json``.
-
-    .. versionadded:: 0.1
     """
     name = _process.worker_id() if worker is None else _process.sanitise_worker(worker)
     return os.path.join(os.fspath(directory), f"{_PREFIX}{name}{_SUFFIX}")
@@ -102,8 +100,6 @@ def process_report() -> RunReport:
     A forked child starts with a new, empty report and a worker id of its
     own (the parent's id from the environment plus the child's pid), so
     that its file never replaces its parent's.
-
-    .. versionadded:: 0.1
     """
     global _report
     report = _report
@@ -145,8 +141,6 @@ def flush(directory: str | os.PathLike[str] | None = None) -> str | None:
 
     Raises:
         OSError: The file could not be written.
-
-    .. versionadded:: 0.1
     """
     if directory is None:
         directory = os.environ.get(REPORT_DIR_ENV) or None
@@ -202,8 +196,6 @@ def read_report_file(
     Raises:
         ReportError: The file is not a valid report; the message names it.
         OSError: The file could not be read (FileNotFoundError if missing).
-
-    .. versionadded:: 0.1
     """
     target = os.fspath(path)
     try:
@@ -221,8 +213,6 @@ def load(path: str | os.PathLike[str]) -> RunReport:
         ReportError: The file is not a valid report; the message names it
             and how to mend it.
         OSError: The file could not be read.
-
-    .. versionadded:: 0.1
     """
     return read_report_file(path, _nothing, fix=_FIX_WORKER_FILE)[0]
 
@@ -242,8 +232,6 @@ def report_files(
 
     Raises:
         FileNotFoundError: A path does not exist.
-
-    .. versionadded:: 0.1
     """
     if isinstance(paths_or_directory, (str, os.PathLike)):
         paths: list[str | os.PathLike[str]] = [paths_or_directory]
@@ -282,8 +270,6 @@ def combine(
         ReportError: No report file was found, or one is corrupt (the
             message names it).
         FileNotFoundError: A path does not exist.
-
-    .. versionadded:: 0.1
     """
     if isinstance(paths_or_directory, (str, os.PathLike)):
         paths: list[str | os.PathLike[str]] = [paths_or_directory]

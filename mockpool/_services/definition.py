@@ -57,8 +57,6 @@ class ServiceDefinition:
         depends_on: Read-only mapping of attribute name to the name of the
             service that sessions wire into that attribute.
         policy: The service's :class:`~mockpool.Policy`.
-
-    .. versionadded:: 0.1
     """
 
     name: str
@@ -94,8 +92,6 @@ class ServiceDefinition:
         Raises:
             SpecResolutionError: The lazy path no longer resolves.
             InvalidServiceSpecError: The lazy path no longer names a class.
-
-        .. versionadded:: 0.1
         """
         if isinstance(self.spec, str):
             return resolve_path(self.name, self.spec)
@@ -118,8 +114,6 @@ class ServiceDefinition:
                 have or refuses to set, or a configurator raised; the
                 message names the path or the configurator, and the original
                 exception is chained.
-
-        .. versionadded:: 0.1
         """
         for path, value in sorted(self.defaults.items(), key=lambda e: e[0].count(".")):
             self._apply_path(target, path, value)

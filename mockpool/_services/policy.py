@@ -45,7 +45,7 @@ for _alias, _doc in (
     (CachingLevel, "How the introspection cache decides what to keep."),
     (RecoveryLevel, "The deepest recovery stage a service may fall back to."),
 ):
-    _alias.__doc__ = _doc + "\n\n.. versionadded:: 0.1\n"
+    _alias.__doc__ = _doc
 del _alias, _doc
 
 #: The allowed levels of each field, in the order of the field's Literal.
@@ -114,8 +114,6 @@ class Policy:
 
     Raises:
         InvalidPolicyError: A field is not one of its allowed levels.
-
-    .. versionadded:: 0.1
     """
 
     warming: WarmingLevel = "medium"
@@ -141,8 +139,6 @@ class Policy:
 
         Returns:
             ``("warming", "sharing", "adaptation", "caching", "recovery")``.
-
-        .. versionadded:: 0.1
         """
         return tuple(_LEVELS)
 
@@ -158,8 +154,6 @@ class Policy:
 
         Raises:
             InvalidPolicyError: *field* is not a policy field.
-
-        .. versionadded:: 0.1
         """
         try:
             return _LEVELS[field]
@@ -182,8 +176,6 @@ class Policy:
             InvalidPolicyError: The mapping has a key that is not a field, or
                 a level that the field does not allow.
             RegistrationTypeError: *value* is none of the accepted types.
-
-        .. versionadded:: 0.1
         """
         if value is None:
             return cls()

@@ -70,8 +70,6 @@ class Registry:
 
     Iteration yields the service names in registration order; a service
     replaced with ``replace=True`` keeps its place.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(self) -> None:
@@ -100,8 +98,6 @@ class Registry:
 
         Returns:
             A new list; changing it does not change the registry.
-
-        .. versionadded:: 0.1
         """
         with self._lock:
             return list(self._services)
@@ -164,8 +160,6 @@ class Registry:
             InvalidDependencyError: A ``depends_on`` attribute cannot hold a
                 dependency, or a target is not a service name.
             InvalidPolicyError: *policy* names an unknown field or level.
-
-        .. versionadded:: 0.1
         """
         check_name(name)
         for flag, value in (
@@ -225,8 +219,6 @@ class Registry:
                 is not callable.
             InvalidDefaultsError: (from the decorator) the configurator
                 raised on a fresh mock.
-
-        .. versionadded:: 0.1
         """
         check_lookup_name(name)
 
@@ -263,8 +255,6 @@ class Registry:
         Raises:
             ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: *name* is not registered.
-
-        .. versionadded:: 0.1
         """
         check_lookup_name(name)
         with self._lock:
@@ -287,8 +277,6 @@ class Registry:
             ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: *name* is not registered; the message
                 suggests a close match.
-
-        .. versionadded:: 0.1
         """
         check_lookup_name(name)
         with self._lock:
@@ -310,8 +298,6 @@ class Registry:
         Raises:
             ArgumentTypeError: *name* is not a ``str``.
             UnknownServiceError: *name* is not registered.
-
-        .. versionadded:: 0.1
         """
         return self.get(name).depends_on
 
@@ -335,8 +321,6 @@ class Registry:
             SpecResolutionError: The lazy path no longer resolves.
             InvalidDefaultsError: A default no longer applies (the class
                 changed since registration).
-
-        .. versionadded:: 0.1
         """
         chosen = Variant.coerce(variant)
         definition = self.get(name)
@@ -359,8 +343,6 @@ class Registry:
         Raises:
             UnknownServiceError: Some targets are missing; the message names
                 each dependent service, attribute and missing target.
-
-        .. versionadded:: 0.1
         """
         with self._lock:
             definitions = list(self._services.values())
@@ -453,8 +435,6 @@ def register(
 
     Returns:
         The stored definition.
-
-    .. versionadded:: 0.1
     """
     return default_registry.register(
         name,
@@ -477,8 +457,6 @@ def unregister(name: str) -> None:
     Raises:
         ArgumentTypeError: *name* is not a ``str``.
         UnknownServiceError: *name* is not registered.
-
-    .. versionadded:: 0.1
     """
     default_registry.unregister(name)
 
@@ -498,7 +476,5 @@ def service_definition(name: str) -> ServiceDefinition:
     Raises:
         ArgumentTypeError: *name* is not a ``str``.
         UnknownServiceError: *name* is not registered.
-
-    .. versionadded:: 0.1
     """
     return default_registry.get(name)

@@ -27,8 +27,6 @@ def current_session() -> Any:
     Returns:
         The session most recently activated (and not yet deactivated) in the
         running thread or asyncio task, or ``None`` when there is none.
-
-    .. versionadded:: 0.1
     """
     return _current.get()
 
@@ -42,8 +40,6 @@ def activate(session: Any) -> Token[Any]:
     Returns:
         The token that :func:`deactivate` takes to make the previous session
         current again.
-
-    .. versionadded:: 0.1
     """
     return _current.set(session)
 
@@ -58,7 +54,5 @@ def deactivate(token: Token[Any]) -> None:
         ValueError: If *token* was made in another context (a session must be
             closed in the thread or task that opened it).
         RuntimeError: If *token* has already been used.
-
-    .. versionadded:: 0.1
     """
     _current.reset(token)

@@ -52,10 +52,7 @@ _InvalidSpecError: type[Exception] = getattr(mock, "InvalidSpecError", Exception
 
 
 class PatchOwner(_routing.RouteOwner, Protocol):
-    """What the patch engine needs of a session.
-
-    .. versionadded:: 0.1
-    """
+    """What the patch engine needs of a session."""
 
     @property
     def name(self) -> str:
@@ -288,8 +285,6 @@ class SessionPatcher:
 
     Args:
         owner: The session that owns the patches.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(self, owner: PatchOwner) -> None:
@@ -306,10 +301,7 @@ class SessionPatcher:
 
     @property
     def active(self) -> list[str]:
-        """Descriptions of the active patches, oldest first.
-
-        .. versionadded:: 0.1
-        """
+        """Descriptions of the active patches, oldest first."""
         with self._lock:
             return [record.description for record in self._active]
 
@@ -358,8 +350,6 @@ class SessionPatcher:
             AttributeError: The attribute is missing and *create* is false.
             ImportError: The module part of *target* does not import.
             SessionStateError: The session is closed.
-
-        .. versionadded:: 0.1
         """
         self._refuse_if_closed()
         if not isinstance(target, str) or "." not in target:
@@ -416,8 +406,6 @@ class SessionPatcher:
                 *spec* or *spec_set*.
             AttributeError: The attribute is missing and *create* is false.
             SessionStateError: The session is closed.
-
-        .. versionadded:: 0.1
         """
         self._refuse_if_closed()
         if type(target) is str:
@@ -473,8 +461,6 @@ class SessionPatcher:
             ValueError: No attribute was given.
             AttributeError: An attribute is missing and *create* is false.
             SessionStateError: The session is closed.
-
-        .. versionadded:: 0.1
         """
         self._refuse_if_closed()
         first = mock.patch.multiple(
@@ -529,8 +515,6 @@ class SessionPatcher:
         Raises:
             ImportError: A dotted name did not import.
             SessionStateError: The session is closed.
-
-        .. versionadded:: 0.1
         """
         self._refuse_if_closed()
         patcher: Any = mock.patch.dict(in_dict, values, clear, **kwargs)
@@ -559,8 +543,6 @@ class SessionPatcher:
 
         Raises:
             Exception: The first error raised while undoing a patch.
-
-        .. versionadded:: 0.1
         """
         errors: list[tuple[BaseException, str]] = []
         while True:

@@ -58,8 +58,6 @@ class MockSession:
         ArgumentTypeError: *registry* is not a :class:`~mockpool.Registry`,
             *pools* is not a :class:`~mockpool.PoolManager`, or *name* is not
             a ``str`` (``None`` is accepted for each).
-
-    .. versionadded:: 0.1
     """
 
     def __init__(
@@ -348,8 +346,6 @@ class MockNamespace:
 
     Raises:
         ArgumentTypeError: *session* is not a :class:`MockSession`.
-
-    .. versionadded:: 0.1
     """
 
     __slots__ = ("_session",)
@@ -387,10 +383,7 @@ class MockNamespace:
 
 
 def current_session() -> MockSession | None:
-    """The innermost open session of this thread or asyncio task, or ``None``.
-
-    .. versionadded:: 0.1
-    """
+    """The innermost open session of this thread or asyncio task, or ``None``."""
     session: MockSession | None = _context.current_session()
     while session is not None and session.closed:
         session = session.parent
@@ -417,7 +410,5 @@ def mock_session(
     Raises:
         ArgumentTypeError: An argument is of the wrong type (see
             :class:`MockSession`).
-
-    .. versionadded:: 0.1
     """
     return MockSession(registry, pools=pools, name=name)

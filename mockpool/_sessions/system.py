@@ -70,8 +70,6 @@ class SystemReport:
         warmed: How many mocks were built ahead of time, by service (only
             the services that were warmed appear).
         seconds: Wall-clock time the whole call took.
-
-    .. versionadded:: 0.1
     """
 
     services: tuple[str, ...]
@@ -120,8 +118,6 @@ class MockSystem:
     Raises:
         ArgumentTypeError: *registry* is not a :class:`~mockpool.Registry`,
             or *pools* is not a pool manager.
-
-    .. versionadded:: 0.1
     """
 
     def __init__(
@@ -171,8 +167,6 @@ class MockSystem:
                 service, or *warm* names one.
             ArgumentTypeError: *warm* is neither a ``bool`` nor an iterable
                 of names (a single ``str`` is refused: pass ``[name]``).
-
-        .. versionadded:: 0.1
         """
         start = _perf_counter()
         targets = self._warm_targets(warm)
@@ -228,8 +222,6 @@ class MockSystem:
         Raises:
             ArgumentTypeError: *name* is neither a ``str`` nor ``None``.
             UnknownServiceError: A dependency names an unregistered service.
-
-        .. versionadded:: 0.1
         """
         if name is not None and not isinstance(name, str):
             raise ArgumentTypeError(
@@ -248,8 +240,6 @@ class MockSystem:
 
         Raises:
             ArgumentTypeError: *session* is not a session.
-
-        .. versionadded:: 0.1
         """
         if not isinstance(session, MockSession):
             raise ArgumentTypeError(
@@ -277,8 +267,6 @@ class MockSystem:
                 a session.
             UnknownServiceError: *name* is not registered.
             SessionStateError: *session* is closed.
-
-        .. versionadded:: 0.1
         """
         if not isinstance(name, str):
             raise ArgumentTypeError(
@@ -319,8 +307,6 @@ class MockSystem:
             ArgumentTypeError: *n* is not an ``int`` (a ``bool`` neither).
             InvalidArgumentError: *n* is less than 1.
             UnknownServiceError: A dependency names an unregistered service.
-
-        .. versionadded:: 0.1
         """
         count = checks.count(
             n, "n", minimum=1, hint="pass the number of sessions, such as 4"
@@ -353,8 +339,6 @@ def initialize_system(*, warm: bool | Iterable[str] = False) -> SystemReport:
     Raises:
         UnknownServiceError: A dependency or a *warm* name is unregistered.
         ArgumentTypeError: *warm* is of no accepted type.
-
-    .. versionadded:: 0.1
     """
     return default_system.initialize_system(warm=warm)
 
@@ -369,8 +353,6 @@ def create_test_session(name: str | None = None) -> MockSession:
 
     Returns:
         The open session.
-
-    .. versionadded:: 0.1
     """
     return default_system.create_test_session(name)
 
@@ -385,8 +367,6 @@ def cleanup_test_session(session: MockSession) -> None:
 
     Raises:
         ArgumentTypeError: *session* is not a session.
-
-    .. versionadded:: 0.1
     """
     default_system.cleanup_test_session(session)
 
@@ -407,8 +387,6 @@ def get_service_mock(name: str, session: MockSession | None = None) -> Any:
         NoActiveSessionError: No session is given and none is open here.
         ArgumentTypeError: *name* or *session* is of the wrong type.
         UnknownServiceError: *name* is not registered.
-
-    .. versionadded:: 0.1
     """
     return default_system.get_service_mock(name, session)
 
@@ -428,7 +406,5 @@ def setup_parallel_test_environments(n: int) -> list[MockSession]:
     Raises:
         ArgumentTypeError: *n* is not an ``int``.
         InvalidArgumentError: *n* is less than 1.
-
-    .. versionadded:: 0.1
     """
     return default_system.setup_parallel_test_environments(n)
