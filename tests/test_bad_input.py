@@ -1987,11 +1987,28 @@ CASES: list[Case] = [
             kind=PYTHON,
         ),
         py(
+            'install(fail_on_leak="yes")',
+            "install",
+            lambda w: mp.install(fail_on_leak="yes"),
+            ArgumentTypeError,
+            "fail_on_leak must be True or False, not 'yes'",
+        ),
+        py(
             'install(strict="yes")',
             "install",
             lambda w: mp.install(strict="yes"),
             ArgumentTypeError,
             "strict must be True or False, not 'yes'",
+            "strict is the deprecated name of fail_on_leak",
+            "pass fail_on_leak=True or False",
+        ),
+        py(
+            "install(fail_on_leak=False, strict=True)",
+            "install",
+            lambda w: mp.install(fail_on_leak=False, strict=True),
+            ArgumentTypeError,
+            "strict=True and fail_on_leak=False given together",
+            "pass fail_on_leak only (strict is its deprecated name)",
         ),
         py(
             'set_strict("yes")',

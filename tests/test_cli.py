@@ -21,6 +21,7 @@ from unittest import mock
 from mockpool._cli import demo as _demo_command
 from mockpool._cli import main as _cli
 from mockpool._demo.tests_outcomes import EXPECTED_OUTCOMES
+from tests._leaky import LEAKING as _LEAKING
 
 if TYPE_CHECKING:
     from mockpool._cli.progress import Progress
@@ -58,7 +59,7 @@ class RunHelpTests(unittest.TestCase):
                 self.assertIn("-k TESTNAMEPATTERNS", out)  # unittest's
                 for option, words in (
                     ("--report-json PATH", "JSON"),
-                    ("--strict", "leak"),
+                    ("--fail-on-leak", "leak"),
                     ("--no-report", "report"),
                 ):
                     [line] = [
@@ -67,6 +68,7 @@ class RunHelpTests(unittest.TestCase):
                         if line.strip().startswith(f"{option} ")
                     ]
                     self.assertIn(words, line)
+                self.assertIn("--strict is a deprecated alias", out)
 
     def test_run_help_runs_nothing_and_keeps_the_last_run(self) -> None:
         """run --help prints no run report and writes no last-run file."""
@@ -90,17 +92,72 @@ class RunHelpTests(unittest.TestCase):
             "--report-json=r.json",
             "-k",
             "x",
-            "--strict",
+            "--fail-on-leak",
             "discover",
             "-s",
             "t",
         ]
-        with mock.patch.object(_cli, "_report_path", side_effect=lambda path: path):
+        err = io.StringIO()
+        with (
+            mock.patch.object(_cli, "_report_path", side_effect=lambda path: path),
+            contextlib.redirect_stderr(err),
+        ):
             options, rest = _cli._run_options(argv)
         self.assertEqual(rest, ["-v", "-k", "x", "discover", "-s", "t"])
         self.assertEqual(
-            options, {"report_json": "r.json", "strict": True, "report": True}
+            options, {"report_json": "r.json", "fail_on_leak": True, "report": True}
         )
+        self.assertEqual(err.getvalue(), "")
+
+    def test_strict_is_a_deprecated_alias_of_fail_on_leak(self) -> None:
+        """run --strict still fails on leaks, after one line saying what to use."""
+        for argv in (["--strict"], ["--strict", "-v", "--strict"]):
+            with self.subTest(argv=argv):
+                err = io.StringIO()
+                with contextlib.redirect_stderr(err):
+                    options, rest = _cli._run_options(argv)
+                self.assertIs(options["fail_on_leak"], True)
+                self.assertNotIn("--strict", rest)
+                self.assertEqual(
+                    err.getvalue(),
+                    "python -m mockpool run: --strict is deprecated; "
+                    "use --fail-on-leak\n",
+                )
+
+    def test_fail_on_leak_and_its_alias_fail_the_leaking_tests(self) -> None:
+        """run --fail-on-leak (or --strict) fails the tests that leak; run alone
+        warns and passes them."""
+        for option, status, failures in (
+            ("--fail-on-leak", 1, len(_LEAKING)),
+            ("--strict", 1, len(_LEAKING)),
+            ("--no-report", 0, 0),
+        ):
+            with self.subTest(option=option):
+                done = subprocess.run(
+                    [
+                        sys.executable,
+                        "-m",
+                        "mockpool",
+                        "run",
+                        "--no-report",
+                        option,
+                        "tests._leaky.Leaks",
+                    ],
+                    capture_output=True,
+                    text=True,
+                    cwd=_ROOT,
+                    env=dict(os.environ, PYTHONPATH=_ROOT),
+                    timeout=120,
+                )
+                self.assertEqual(done.returncode, status, done.stderr)
+                self.assertEqual(done.stderr.count("FAIL: "), failures, done.stderr)
+                notices = [
+                    line for line in done.stderr.splitlines() if "deprecated" in line
+                ]
+                expected = (
+                    "python -m mockpool run: --strict is deprecated; use --fail-on-leak"
+                )
+                self.assertEqual(notices, [expected] if option == "--strict" else [])
 
     def test_top_level_help_lists_every_command(self) -> None:
         """python -m mockpool --help names each command and how to get its help."""

@@ -28,11 +28,11 @@ from tests import _leaky
 SEEN, KEPT, Gateway = cases.SEEN, cases.KEPT, cases.Gateway
 
 
-def run_tests(*cases: type[unittest.TestCase], strict: bool = False) -> Any:
+def run_tests(*cases: type[unittest.TestCase], fail_on_leak: bool = False) -> Any:
     """Run *cases* under the drop-in; return (result, leak warnings)."""
     loader = unittest.TestLoader()
     suite = unittest.TestSuite(loader.loadTestsFromTestCase(case) for case in cases)
-    _dropin.enable(strict=strict)
+    _dropin.enable(fail_on_leak=fail_on_leak)
     try:
         with warnings.catch_warnings(record=True) as caught:
             runner = unittest.TextTestRunner(stream=io.StringIO(), warnings="always")
@@ -57,7 +57,7 @@ class DropInTestBase(unittest.TestCase):
         self.addCleanup(self.installation.undo)
         spec_pools.clear()
         self.report = _worker_files.process_report()
-        fields = ("tests", "requested", "hits")
+        fields = ("tests", "acquired", "hits")
         self.before = {field: getattr(self.report, field) for field in fields}
 
     def report_delta(self, field: str) -> int:
@@ -144,13 +144,13 @@ class PoolingTests(DropInTestBase):
         result, _ = run_tests(Others)
         self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
         self.assertEqual(self.report_delta("hits"), 0)
-        self.assertEqual(self.report_delta("requested"), 4)
+        self.assertEqual(self.report_delta("acquired"), 4)
 
     def test_report_counts_requests_and_hits(self) -> None:
         """The run report sees one build and one build avoided."""
         run_tests(cases.Configures)
         self.assertEqual(self.report_delta("tests"), 2)
-        self.assertEqual(self.report_delta("requested"), 2)
+        self.assertEqual(self.report_delta("acquired"), 2)
         self.assertEqual(self.report_delta("hits"), 1)
 
     def test_each_test_runs_in_its_own_session(self) -> None:
@@ -200,9 +200,9 @@ class LeakTests(DropInTestBase):
         report_leaks = {leak.test_id for leak in self.report.leaks}
         self.assertLessEqual(set(_leaky.LEAKING), report_leaks)
 
-    def test_strict_mode_fails_exactly_the_leaking_tests(self) -> None:
-        """In strict mode a leak is the leaking test's failure."""
-        result, caught = run_tests(_leaky.Leaks, _leaky.CleansUp, strict=True)
+    def test_fail_on_leak_fails_exactly_the_leaking_tests(self) -> None:
+        """Failing on leaks, a leak is the leaking test's failure."""
+        result, caught = run_tests(_leaky.Leaks, _leaky.CleansUp, fail_on_leak=True)
         self.assertEqual(_ids(result.failures), set(_leaky.LEAKING))
         self.assertEqual(result.errors, [])
         self.assertEqual(caught, [])
@@ -263,7 +263,7 @@ FRESH = FreshValues(a=1)
 class LeakCheckReadingTests(DropInTestBase):
     """A patch is leaked only if what it installed is still there."""
 
-    def test_legal_patches_that_restore_oddly_pass_strict_mode(self) -> None:
+    def test_legal_patches_that_restore_oddly_pass_fail_on_leak(self) -> None:
         """Restored by setattr of what getattr gave (a class hiding its dict,
         a Mock's child), a global the test rebinds itself around a patch, a
         patch.dict of a mapping of fresh uncomparable values: no leak."""
@@ -294,7 +294,7 @@ class LeakCheckReadingTests(DropInTestBase):
                 with mock.patch.dict(FRESH, {"b": 2}):
                     self.assertEqual(sorted(FRESH), ["a", "b"])
 
-        result, caught = run_tests(Legal, strict=True)
+        result, caught = run_tests(Legal, fail_on_leak=True)
         self.assertEqual(result.failures + result.errors, [])
         self.assertEqual((result.testsRun, caught), (4, []))
 
@@ -328,7 +328,7 @@ class LeakCheckReadingTests(DropInTestBase):
                 REBOUND = mock.Mock(name="assigned")
 
         try:
-            result, _ = run_tests(Leaks, strict=True)
+            result, _ = run_tests(Leaks, fail_on_leak=True)
         finally:
             for patcher in reversed(started):
                 patcher.stop()

@@ -203,7 +203,7 @@ def load_hostile_module(
 
 def run_cases(
     *cases: type[unittest.TestCase] | unittest.TestCase,
-    strict: bool = False,
+    fail_on_leak: bool = False,
     action: str = "always",
 ) -> tuple[unittest.TestResult, list[warnings.WarningMessage]]:
     """Run *cases* under the drop-in; return the result and every warning.
@@ -219,7 +219,7 @@ def run_cases(
             suite.addTests(loader.loadTestsFromTestCase(case))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        _dropin.enable(strict=strict)
+        _dropin.enable(fail_on_leak=fail_on_leak)
         try:
             runner = unittest.TextTestRunner(stream=io.StringIO(), warnings=action)
             result = runner.run(suite)
@@ -342,10 +342,10 @@ class HostileNamespaceTests(FenceTestBase):
             self.assertEqual(len(found), 1, leaks)
             self.assertIn(f"{module.__name__}.{target}", found[0])
 
-    def test_leaks_on_hostile_classes_fail_in_strict_mode(self) -> None:
-        """Strict mode fails exactly the leaking tests of a hostile module."""
+    def test_leaks_on_hostile_classes_fail_with_fail_on_leak(self) -> None:
+        """fail_on_leak fails exactly the leaking tests of a hostile module."""
         module = load_hostile_module(self)
-        result, caught = run_cases(module.HostileTests, strict=True)
+        result, caught = run_cases(module.HostileTests, fail_on_leak=True)
         prefix = f"{module.__name__}.HostileTests."
         expected = sorted([prefix + "test_fails", *(prefix + t for t in HOSTILE_LEAKS)])
         self.assertEqual(_ids(result.failures), expected)
@@ -582,14 +582,14 @@ class FenceTests(FenceTestBase):
             fence_warnings(caught), case, "RuntimeError: scan exploded"
         )
 
-    def test_leak_check_error_does_not_fail_a_strict_test(self) -> None:
-        """In strict mode only a leak fails a test, not the check's own error."""
+    def test_leak_check_error_does_not_fail_a_test_failing_on_leaks(self) -> None:
+        """Failing on leaks, only a leak fails a test, not the check's own error."""
         case = make_pair()
         boom = RuntimeError("scan exploded")
         with mock.patch.object(
             _dropin.TestScope, "_unrestored_patches", side_effect=boom
         ):
-            result, caught = run_cases(case, strict=True)
+            result, caught = run_cases(case, fail_on_leak=True)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(
             fence_warnings(caught), case, "RuntimeError: scan exploded"

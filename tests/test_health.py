@@ -67,9 +67,9 @@ def _report(
     for _ in range(tests):
         report.record_test()
     for _ in range(hits):
-        report.record_request(spec, hit=True, build_seconds=None)
+        report.record_acquire(spec, hit=True, build_seconds=None)
     for _ in range(builds):
-        report.record_request(spec, hit=False, build_seconds=build_seconds)
+        report.record_acquire(spec, hit=False, build_seconds=build_seconds)
     for reason, count in (discards or {}).items():
         report.record_discard(reason, count)
     for _ in range(degraded):
@@ -878,7 +878,7 @@ class LastRunTests(unittest.TestCase):
         self.run_suite()
         report, live = _last_run.read_run(self.last)
         self.assertEqual(report.tests, 2)
-        self.assertEqual(report.requested, 2)
+        self.assertEqual(report.acquired, 2)
         self.assertIn("tinysuite.test_tiny.Thing", report.specs)
         assert live is not None
         assert live.rss_bytes is not None

@@ -176,28 +176,26 @@ class UsageRecorderTests(unittest.TestCase):
             recorder.snapshot(),
             {
                 "db": ServiceUsage(
-                    acquisitions=3,
+                    acquired=3,
                     hits=1,
                     builds=2,
                     timed_builds=1,
                     build_seconds=0.25,
-                    peak_concurrency=2,
+                    peak_leased=2,
                 ),
-                "pkg.mod.Client": ServiceUsage(
-                    acquisitions=1, hits=1, peak_concurrency=1
-                ),
+                "pkg.mod.Client": ServiceUsage(acquired=1, hits=1, peak_leased=1),
             },
         )
         self.assertEqual(recorder.snapshot()["db"].mean_build_seconds, 0.25)
 
-    def test_peak_concurrency_is_the_most_leased_at_once(self) -> None:
-        """peak_concurrency keeps the largest leased_now, not the last."""
+    def test_peak_leased_is_the_most_leased_at_once(self) -> None:
+        """peak_leased keeps the largest leased_now, not the last."""
         recorder = UsageRecorder()
         for leased in (1, 2, 5, 3, 1):
             recorder.record_acquire(
                 "db", hit=True, build_seconds=None, leased_now=leased
             )
-        self.assertEqual(recorder.snapshot()["db"].peak_concurrency, 5)
+        self.assertEqual(recorder.snapshot()["db"].peak_leased, 5)
 
     def test_counts_discards_and_failures(self) -> None:
         """record_discard adds its count; record_failure adds one."""
@@ -272,7 +270,7 @@ class UsageRecorderTests(unittest.TestCase):
         for thread in threads:
             thread.join()
         usage = recorder.snapshot()["db"]
-        self.assertEqual((usage.acquisitions, usage.hits), (16000, 8000))
+        self.assertEqual((usage.acquired, usage.hits), (16000, 8000))
         self.assertEqual(usage.discards, 16000)
 
 
@@ -280,7 +278,7 @@ class ServiceUsageTests(unittest.TestCase):
     """ServiceUsage: merging and its dictionary form."""
 
     def test_combined_adds_counts_and_keeps_the_larger_peak(self) -> None:
-        """Counts and seconds add; peak_concurrency is the max."""
+        """Counts and seconds add; peak_leased is the max."""
         one = ServiceUsage(1, 1, 0, 0, 0.0, 2, 0, 4)
         two = ServiceUsage(3, 1, 2, 2, 0.5, 1, 1, 2)
         self.assertEqual(one.combined(two), ServiceUsage(4, 2, 2, 2, 0.5, 3, 1, 4))
@@ -463,15 +461,15 @@ class RoundTripTests(_HistoryCase):
         self.assertEqual(
             run.services["db"],
             ServiceUsage(
-                acquisitions=3,
+                acquired=3,
                 hits=2,
                 builds=1,
                 timed_builds=1,
                 build_seconds=0.5,
-                peak_concurrency=3,
+                peak_leased=3,
             ),
         )
-        self.assertEqual(run.services["cache"].acquisitions, 4)
+        self.assertEqual(run.services["cache"].acquired, 4)
 
     def test_a_late_file_joins_its_run(self) -> None:
         """A worker's file merged after its run was merged is added to that run."""
@@ -549,9 +547,9 @@ class HistoryTests(unittest.TestCase):
         """One value per run, oldest first; 0.0 for runs without the service."""
         history = History(
             [
-                RunUsage("c", 3.0, {"a": ServiceUsage(acquisitions=7, builds=7)}),
-                RunUsage("a", 1.0, {"a": ServiceUsage(acquisitions=2, builds=1)}),
-                RunUsage("b", 2.0, {"b": ServiceUsage(acquisitions=5)}),
+                RunUsage("c", 3.0, {"a": ServiceUsage(acquired=7, builds=7)}),
+                RunUsage("a", 1.0, {"a": ServiceUsage(acquired=2, builds=1)}),
+                RunUsage("b", 2.0, {"b": ServiceUsage(acquired=5)}),
             ]
         )
         self.assertEqual([run.run_id for run in history.runs], ["a", "b", "c"])
@@ -566,7 +564,7 @@ class HistoryTests(unittest.TestCase):
 
     def test_runs_cannot_be_changed(self) -> None:
         """A run's services are a read-only copy."""
-        services = {"a": ServiceUsage(acquisitions=1)}
+        services = {"a": ServiceUsage(acquired=1)}
         run = RunUsage("r", 1.0, services)
         services["b"] = ServiceUsage()
         self.assertEqual(list(run.services), ["a"])
@@ -1147,16 +1145,16 @@ class ConcurrencyTests(_HistoryCase):
         self.assertEqual(set(by_run), expected)
         for index in range(seeded):
             run = by_run[f"old{index:02d}"]
-            self.assertEqual(run.services["svc"].acquisitions, index + 1)
+            self.assertEqual(run.services["svc"].acquired, index + 1)
             self.assertEqual(run.workers, ("w",))
         for run_id in ("runA", "runB"):
             usage = by_run[run_id].services["svc"]
-            self.assertEqual(usage.acquisitions, iterations, run_id)
+            self.assertEqual(usage.acquired, iterations, run_id)
             self.assertEqual(usage.hits, iterations // 2, run_id)
             self.assertEqual(len(by_run[run_id].workers), 1)
             for index in range(iterations):
                 seed = by_run[f"{run_id}seed{index:03d}"]
-                self.assertEqual(seed.services["svc"].acquisitions, 1)
+                self.assertEqual(seed.services["svc"].acquired, 1)
         self.assertEqual(_process_files(self.directory), [])
 
 
@@ -1217,12 +1215,12 @@ class ForkTests(_HistoryCase):
         self.assertEqual(
             history.runs[0].services["db"],
             ServiceUsage(
-                acquisitions=1,
+                acquired=1,
                 builds=1,
                 timed_builds=1,
                 build_seconds=0.5,
                 failures=1,
-                peak_concurrency=1,
+                peak_leased=1,
             ),
         )
         self.assertEqual(sorted(history.runs[0].workers), ["w0", f"w0-{pid}"])

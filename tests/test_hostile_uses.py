@@ -10,7 +10,7 @@ parsed from text):
 1. ``python -m unittest tests._hostile_cases``;
 2. ``python -m mockpool run tests._hostile_cases``, the first run in a fresh
    history directory;
-3. ``python -m mockpool run --strict tests._hostile_cases``, the second run
+3. ``python -m mockpool run --fail-on-leak tests._hostile_cases``, the second run
    in that directory (so it warms the pools the first run predicts): a leak
    fails its test there, and a legal test leaks nothing.
 
@@ -68,11 +68,11 @@ def case_docstrings() -> dict[str, str | None]:
 
 
 class HostileUsesTests(unittest.TestCase):
-    """The hostile cases, run plainly, dropped in, and dropped in strictly."""
+    """The hostile cases, run plainly, dropped in, and dropped in failing on leaks."""
 
     plain: ClassVar[_outcomes.Run]
     dropped_in: ClassVar[_outcomes.Run]
-    strict: ClassVar[_outcomes.Run]
+    fail_on_leak: ClassVar[_outcomes.Run]
     expected: ClassVar[dict[str, str | None]]
 
     @classmethod
@@ -93,7 +93,9 @@ class HostileUsesTests(unittest.TestCase):
 
         cls.plain = record("plain", "unittest", _CASES_MODULE)
         cls.dropped_in = record("dropped-in", "mockpool", "run", _CASES_MODULE)
-        cls.strict = record("strict", "mockpool", "run", "--strict", _CASES_MODULE)
+        cls.fail_on_leak = record(
+            "fail-on-leak", "mockpool", "run", "--fail-on-leak", _CASES_MODULE
+        )
 
     def assert_reports_every_case(self, run: _outcomes.Run, label: str) -> None:
         missing = sorted(set(self.expected) - set(run.outcomes))
@@ -144,18 +146,18 @@ class HostileUsesTests(unittest.TestCase):
             f"differing: {_outcomes.differences(self.plain, self.dropped_in)}",
         )
 
-    def test_strict_second_run_reports_every_case(self) -> None:
-        """The strict, warmed second run does not crash: it reports every case."""
-        self.assert_reports_every_case(self.strict, "strict drop-in")
+    def test_fail_on_leak_second_run_reports_every_case(self) -> None:
+        """The warmed second run, failing on leaks, reports every case."""
+        self.assert_reports_every_case(self.fail_on_leak, "fail-on-leak drop-in")
 
-    def test_strict_second_run_gives_each_case_its_plain_outcome(self) -> None:
-        """No legal case leaks: each passes the strict, warmed second run too."""
-        self.assert_same_outcomes(self.strict, "strict drop-in")
+    def test_fail_on_leak_second_run_gives_each_case_its_plain_outcome(self) -> None:
+        """No legal case leaks: each passes the warmed second run failing on leaks."""
+        self.assert_same_outcomes(self.fail_on_leak, "fail-on-leak drop-in")
 
-    def test_strict_second_run_exit_status_is_the_plain_one(self) -> None:
-        """python -m mockpool run --strict exits as python -m unittest does."""
+    def test_fail_on_leak_second_run_exit_status_is_the_plain_one(self) -> None:
+        """python -m mockpool run --fail-on-leak exits as python -m unittest does."""
         self.assertEqual(
-            self.strict.returncode,
+            self.fail_on_leak.returncode,
             self.plain.returncode,
-            f"differing: {_outcomes.differences(self.plain, self.strict)}",
+            f"differing: {_outcomes.differences(self.plain, self.fail_on_leak)}",
         )

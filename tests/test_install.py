@@ -10,12 +10,14 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import warnings
 from typing import Any
 from unittest import mock
 
 import mockpool
 from mockpool._base import stdlib as _stdlib
 from mockpool._cli import demo as _demo_command
+from mockpool._integration import dropin as _dropin
 from mockpool._integration import install as _install
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -116,6 +118,67 @@ class InstallTests(unittest.TestCase):
         self.assertTrue(mockpool.installed())
         outer.undo()
         self.assertFalse(mockpool.installed())
+
+    def test_fail_on_leak_is_on_while_any_install_asks_for_it(self) -> None:
+        """install(fail_on_leak=True) turns it on until the last uninstall."""
+        with mockpool.install():
+            self.assertIs(_dropin.fails_on_leak(), False)
+            with mockpool.install(fail_on_leak=True):
+                self.assertIs(_dropin.fails_on_leak(), True)
+                with mockpool.install(fail_on_leak=False):
+                    self.assertIs(_dropin.fails_on_leak(), True)
+            self.assertIs(_dropin.fails_on_leak(), True)
+        self.assertIs(_dropin.fails_on_leak(), False)
+
+    def test_strict_is_a_deprecated_alias_of_fail_on_leak(self) -> None:
+        """install(strict=...) works as fail_on_leak, with a DeprecationWarning
+        naming the new keyword, raised at the caller."""
+        for value in (True, False):
+            with self.subTest(strict=value):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    installation = mockpool.install(strict=value)
+                installation.undo()
+                [warning] = caught
+                self.assertIs(warning.category, DeprecationWarning)
+                self.assertEqual(
+                    str(warning.message),
+                    f"install(strict={value}) is deprecated; use "
+                    f"install(fail_on_leak={value}): strict now names only "
+                    "strict mode (mockpool.set_strict)",
+                )
+                self.assertEqual(warning.filename, __file__)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            with mockpool.install(strict=True):
+                self.assertIs(_dropin.fails_on_leak(), True)
+
+    def test_fail_on_leak_warns_about_nothing(self) -> None:
+        """The new keyword (or neither) warns about nothing."""
+        for options in ({}, {"fail_on_leak": True}, {"fail_on_leak": False}):
+            with self.subTest(options=options):
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    mockpool.install(**options).undo()
+                self.assertEqual(caught, [])
+
+    def test_strict_and_fail_on_leak_together_are_refused(self) -> None:
+        """Both keywords at once: ArgumentTypeError, nothing installed or warned."""
+        for fail_on_leak, strict in ((True, True), (False, True), (True, False)):
+            with self.subTest(fail_on_leak=fail_on_leak, strict=strict):
+                with (
+                    warnings.catch_warnings(record=True) as caught,
+                    self.assertRaisesRegex(
+                        mockpool.ArgumentTypeError,
+                        rf"^strict={strict} and fail_on_leak={fail_on_leak} given "
+                        r"together; pass fail_on_leak only \(strict is its "
+                        r"deprecated name\)$",
+                    ),
+                ):
+                    warnings.simplefilter("always")
+                    mockpool.install(fail_on_leak=fail_on_leak, strict=strict)
+                self.assertEqual(caught, [])
+                self.assertFalse(mockpool.installed())
 
     def test_stdlib_guarantees_hold_with_acceleration(self) -> None:
         """Signature errors, spec_set, async, class specs: the same on and off."""

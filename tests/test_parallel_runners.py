@@ -4,7 +4,9 @@ Each runner gets a copy of the suite's test modules in a fresh package
 whose ``__init__`` holds the one line a user adds (``mockpool.install()``),
 or, for pytest, no line at all and ``--mockpool``. The runners' workers
 write their reports into ``MOCKPOOL_REPORT_DIR``; ``python -m mockpool
-combine`` must account for every test.
+combine`` must account for every test. The plugin's
+``--mockpool-fail-on-leak`` (and its deprecated alias ``--mockpool-strict``)
+is tried on a small module that leaks.
 """
 
 from __future__ import annotations
@@ -223,3 +225,73 @@ class ParallelRunnerTests(unittest.TestCase):
         )
         self.assertEqual(done.returncode, 0, done.stdout[-3000:])
         self.assertNotIn("Builds avoided", done.stdout)
+
+    def run_leaky_probe(self, *options: str) -> subprocess.CompletedProcess[str]:
+        """Run pytest --mockpool *options* on a leaking test and a clean one."""
+        probe = os.path.join(self.root, "test_leaky_probe.py")
+        with open(probe, "w", encoding="utf-8") as stream:
+            stream.write(
+                "from unittest import mock\n\n"
+                'TARGET = "original"\n\n\n'
+                "def test_leaks():\n"
+                '    mock.patch(f"{__name__}.TARGET", "patched").start()\n\n\n'
+                "def test_clean():\n"
+                '    with mock.patch(f"{__name__}.TARGET", "patched"):\n'
+                "        pass\n"
+            )
+        return self.run_tool(
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "--mockpool",
+            *options,
+            probe,
+        )
+
+    @unittest.skipUnless(_available("pytest"), "pytest is not installed")
+    def test_pytest_fail_on_leak_fails_the_leaking_test(self) -> None:
+        """--mockpool-fail-on-leak: the leak is an error of its test's teardown;
+        without it, a warning. Neither prints a deprecation notice."""
+        for options, outcome, status in (
+            (("--mockpool-fail-on-leak",), "2 passed, 1 error", 1),
+            ((), "2 passed, 1 warning", 0),
+        ):
+            with self.subTest(options=options):
+                done = self.run_leaky_probe(*options)
+                output = done.stdout + done.stderr
+                self.assertEqual(done.returncode, status, output[-3000:])
+                self.assertIn(outcome, done.stdout)
+                self.assertIn("test_leaks leaked: patch not undone", done.stdout)
+                self.assertNotIn("deprecated", output)
+
+    @unittest.skipUnless(_available("pytest"), "pytest is not installed")
+    def test_pytest_mockpool_strict_is_a_deprecated_alias(self) -> None:
+        """--mockpool-strict still fails on leaks, after one line on stderr."""
+        done = self.run_leaky_probe("--mockpool-strict")
+        output = done.stdout + done.stderr
+        self.assertEqual(done.returncode, 1, output[-3000:])
+        self.assertIn("2 passed, 1 error", done.stdout)
+        notices = [line for line in output.splitlines() if "deprecated" in line]
+        self.assertEqual(
+            notices,
+            ["mockpool: --mockpool-strict is deprecated; use --mockpool-fail-on-leak"],
+        )
+        self.assertIn(notices[0], done.stderr)
+
+    @unittest.skipUnless(_available("pytest"), "pytest is not installed")
+    def test_pytest_help_lists_fail_on_leak_and_its_alias(self) -> None:
+        """pytest --help shows --mockpool-fail-on-leak and the deprecated alias."""
+        done = self.run_tool(
+            sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--help"
+        )
+        self.assertEqual(done.returncode, 0, done.stderr[-3000:])
+        help_text = " ".join(done.stdout.split())
+        self.assertIn(
+            "--mockpool-fail-on-leak with --mockpool: a leak fails the test", help_text
+        )
+        self.assertIn(
+            "--mockpool-strict deprecated alias of --mockpool-fail-on-leak", help_text
+        )

@@ -84,11 +84,11 @@ def _random_report(worker: str, rng: random.Random, tally: _Tally) -> RunReport:
     for _ in range(rng.randint(20, 200)):
         spec = rng.choice(specs)
         if rng.random() < 0.7:
-            report.record_request(spec, hit=True, build_seconds=None)
+            report.record_acquire(spec, hit=True, build_seconds=None)
             tally.hits[spec] += 1
         else:
             seconds = rng.choice([None, rng.uniform(0.0001, 0.02)])
-            report.record_request(spec, hit=False, build_seconds=seconds)
+            report.record_acquire(spec, hit=False, build_seconds=seconds)
             tally.builds[spec] += 1
             if seconds is not None:
                 tally.seconds.setdefault(spec, []).append(seconds)
@@ -111,21 +111,21 @@ class RecordingTests(unittest.TestCase):
     """What record_* counts and how the figures derive from it."""
 
     def test_counts_requests_hits_and_builds(self) -> None:
-        """requested, hits, builds and hit_rate follow the recorded requests."""
+        """acquired, hits, builds and hit_rate follow the recorded requests."""
         report = RunReport(worker="w")
         requests = [("a.A", True), ("a.A", True), ("a.A", False), ("b.B", False)]
         requests += [("b.B", True)] * 5
         for spec, hit in requests:
-            report.record_request(spec, hit=hit, build_seconds=None if hit else 0.01)
+            report.record_acquire(spec, hit=hit, build_seconds=None if hit else 0.01)
         for _ in range(7):
             report.record_test()
         hits = sum(hit for _, hit in requests)
         self.assertEqual(report.tests, 7)
-        self.assertEqual(report.requested, len(requests))
+        self.assertEqual(report.acquired, len(requests))
         self.assertEqual(report.hits, hits)
         self.assertEqual(report.builds, len(requests) - hits)
         self.assertAlmostEqual(report.hit_rate, hits / len(requests))
-        self.assertEqual(report.specs["b.B"].requests, 6)
+        self.assertEqual(report.specs["b.B"].acquired, 6)
         self.assertEqual(report.specs["b.B"].hits, 5)
 
     def test_hit_rate_is_zero_before_any_request(self) -> None:
@@ -136,14 +136,14 @@ class RecordingTests(unittest.TestCase):
         """Per spec hits x mean measured build; unmeasured builds and specs add 0."""
         report = RunReport(worker="w")
         for seconds in (0.010, 0.030):
-            report.record_request("a.A", hit=False, build_seconds=seconds)
+            report.record_acquire("a.A", hit=False, build_seconds=seconds)
         # An unmeasured build counts as a build but not in the mean.
-        report.record_request("c.C", hit=False, build_seconds=0.002)
-        report.record_request("c.C", hit=False, build_seconds=None)
-        report.record_request("b.B", hit=False, build_seconds=None)
+        report.record_acquire("c.C", hit=False, build_seconds=0.002)
+        report.record_acquire("c.C", hit=False, build_seconds=None)
+        report.record_acquire("b.B", hit=False, build_seconds=None)
         for spec, hits in (("a.A", 5), ("b.B", 4), ("c.C", 10), ("never.Built", 3)):
             for _ in range(hits):
-                report.record_request(spec, hit=True, build_seconds=None)
+                report.record_acquire(spec, hit=True, build_seconds=None)
         expected = 5 * (0.010 + 0.030) / 2 + 10 * 0.002
         self.assertAlmostEqual(report.estimated_seconds_saved, expected)
         self.assertEqual(report.specs["c.C"].builds, 2)
@@ -163,8 +163,8 @@ class RecordingTests(unittest.TestCase):
         }
         for spec, times in builds.items():
             for seconds in times:
-                report.record_request(spec, hit=False, build_seconds=seconds)
-        report.record_request("unmeasured.X", hit=False, build_seconds=None)
+                report.record_acquire(spec, hit=False, build_seconds=seconds)
+        report.record_acquire("unmeasured.X", hit=False, build_seconds=None)
         means = {spec: sum(times) / len(times) for spec, times in builds.items()}
         expected = sorted(means, key=lambda spec: (-means[spec], spec))
         self.assertEqual([s.spec for s in report.slowest_specs(10)], expected)
@@ -202,9 +202,9 @@ class RecordingTests(unittest.TestCase):
         report = RunReport(worker="w")
         for seconds in (-0.1, math.nan, math.inf):
             with self.subTest(seconds=seconds), self.assertRaises(ValueError):
-                report.record_request("a.A", hit=False, build_seconds=seconds)
+                report.record_acquire("a.A", hit=False, build_seconds=seconds)
         with self.assertRaisesRegex(ValueError, "a hit builds nothing"):
-            report.record_request("a.A", hit=True, build_seconds=0.1)
+            report.record_acquire("a.A", hit=True, build_seconds=0.1)
         with self.assertRaises(ValueError):
             report.record_discard(DiscardReason.STATE, -1)
         with self.assertRaisesRegex(ValueError, "'lazy' is not degraded"):
@@ -223,7 +223,7 @@ class RecordingTests(unittest.TestCase):
         def record(index: int) -> None:
             for step in range(rounds):
                 report.record_test()
-                report.record_request("a.A", hit=step % 2 == 0, build_seconds=None)
+                report.record_acquire("a.A", hit=step % 2 == 0, build_seconds=None)
                 report.record_discard(DiscardReason.POOL_FULL)
             report.record_leak(f"t.T.test_{index}", "mock assigned", "")
 
@@ -233,7 +233,7 @@ class RecordingTests(unittest.TestCase):
         for thread in workers:
             thread.join()
         self.assertEqual(report.tests, threads * rounds)
-        self.assertEqual(report.requested, threads * rounds)
+        self.assertEqual(report.acquired, threads * rounds)
         self.assertEqual(report.hits, threads * rounds // 2)
         self.assertEqual(report.discards[DiscardReason.POOL_FULL], threads * rounds)
         self.assertEqual(len(report.leaks), threads)
@@ -247,9 +247,9 @@ class RenderTests(unittest.TestCase):
         rng = random.Random(7)
         for index in range(specs):
             spec = f"package.subpackage.module{index}.SomeRatherLongServiceName{index}"
-            report.record_request(spec, hit=False, build_seconds=rng.uniform(0, 0.05))
+            report.record_acquire(spec, hit=False, build_seconds=rng.uniform(0, 0.05))
             for _ in range(rng.randint(0, 9)):
-                report.record_request(spec, hit=True, build_seconds=None)
+                report.record_acquire(spec, hit=True, build_seconds=None)
             report.record_degraded(spec, rng.choice(DEGRADED))
         for reason in REASONS:
             report.record_discard(reason, rng.randint(1, 9))
@@ -299,7 +299,7 @@ class RenderTests(unittest.TestCase):
         lines = report.render().splitlines()
         self.assertIn(f"mockpool: {report.tests} tests run, worker gw0", lines)
         self.assertIn(
-            f"Mocks requested: {report.requested} ({report.builds} built)", lines
+            f"Mocks requested: {report.acquired} ({report.builds} built)", lines
         )
         self.assertIn(
             f"Builds avoided: {report.hits} ({report.hit_rate:.1%} of mocks requested)",
@@ -365,7 +365,7 @@ class DictTests(unittest.TestCase):
     def test_malformed_data_raises_a_value_error_naming_the_field(self) -> None:
         """Each malformed form raises ReportError (a ValueError) naming the field."""
         report = RunReport(worker="w")
-        report.record_request("a.A", hit=False, build_seconds=0.5)
+        report.record_acquire("a.A", hit=False, build_seconds=0.5)
         report.record_degraded("a.A", "stub")
         report.record_leak("t.T.test", "mock assigned", "x")
         good = report.to_dict()
@@ -702,7 +702,7 @@ class ProcessReportTests(unittest.TestCase):
         directory = _temporary_directory(self)
         parent = _worker_files.process_report()
         parent.record_test()
-        parent.record_request("a.A", hit=True, build_seconds=None)
+        parent.record_acquire("a.A", hit=True, build_seconds=None)
         parent.record_leak("t.T.test", "mock assigned", "x")
         before = parent.to_dict()
         read, write = os.pipe()

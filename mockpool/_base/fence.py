@@ -20,8 +20,9 @@ fit, a ``try`` that hands the error to :func:`warn_failure`):
   instead: a warning raised as an exception would end the run the fence
   protects.
 
-A strict-mode leak failure is not a side system's error but the verdict of
-the leak check: it is raised outside any fence and fails its test.
+A leak that fails its test (``install(fail_on_leak=True)``) is not a side
+system's error but the verdict of the leak check: it is raised outside any
+fence.
 """
 
 from __future__ import annotations

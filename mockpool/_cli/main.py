@@ -33,8 +33,8 @@ from typing import Any
 __all__ = ["main"]
 
 _USAGE = """\
-usage: python -m mockpool run [--report-json PATH] [--strict] [--no-report]
-                              [unittest arguments]
+usage: python -m mockpool run [--report-json PATH] [--fail-on-leak]
+                              [--no-report] [unittest arguments]
        python -m mockpool demo [--python PYTHON]
        python -m mockpool combine DIR_OR_FILE... [--json OUT]
        python -m mockpool report [PATH] [--json] [--strict]
@@ -51,23 +51,39 @@ Run 'python -m mockpool COMMAND --help' for a command's options.
 _RUN_HELP = """\
 mockpool options (anywhere on the line; unittest never sees them):
   --report-json PATH  also write the run report as JSON to PATH
-  --strict            fail a test that leaks a patch or a mock, not just warn
+  --fail-on-leak      fail a test that leaks a patch or a mock, not just warn
+                      (--strict is a deprecated alias)
   --no-report         print no mockpool report after unittest's summary
 """
 
 
 def _run_options(argv: Sequence[str]) -> tuple[dict[str, Any], list[str]]:
-    """Split mockpool's own options of ``run`` from unittest's arguments."""
-    options: dict[str, Any] = {"report_json": None, "strict": False, "report": True}
+    """Split mockpool's own options of ``run`` from unittest's arguments.
+
+    ``--strict``, the deprecated name of ``--fail-on-leak``, works as it
+    does, after one line on stderr saying to use ``--fail-on-leak``.
+    """
+    options: dict[str, Any] = {
+        "report_json": None,
+        "fail_on_leak": False,
+        "report": True,
+    }
     rest: list[str] = []
+    noticed = False
     items = iter(argv)
     for item in items:
         if item == "--report-json":
             options["report_json"] = _report_path(next(items, None))
         elif item.startswith("--report-json="):
             options["report_json"] = _report_path(item.partition("=")[2])
-        elif item == "--strict":
-            options["strict"] = True
+        elif item in ("--fail-on-leak", "--strict"):
+            options["fail_on_leak"] = True
+            if item == "--strict" and not noticed:
+                noticed = True
+                sys.stderr.write(
+                    "python -m mockpool run: --strict is deprecated; "
+                    "use --fail-on-leak\n"
+                )
         elif item == "--no-report":
             options["report"] = False
         else:
@@ -136,7 +152,8 @@ def run(argv: Sequence[str]) -> int:
     """Run ``python -m unittest`` with *argv*, mockpool installed.
 
     Besides unittest's arguments, takes ``--report-json PATH`` (also write
-    the run report as JSON), ``--strict`` (a leak fails its test) and
+    the run report as JSON), ``--fail-on-leak`` (a leak fails its test;
+    ``--strict`` is its deprecated alias) and
     ``--no-report`` (print no report); ``--help`` shows unittest's options
     and these. The report is also kept as the last run's, for
     ``python -m mockpool report`` (:mod:`mockpool._reporting.last_run`). When no test
@@ -164,7 +181,7 @@ def run(argv: Sequence[str]) -> int:
         # reported, and the last run's report stays for `report`.
         return _status(exit_)
     code: int = 0
-    with install(strict=options["strict"]):
+    with install(fail_on_leak=options["fail_on_leak"]):
         try:
             _UnittestMain(unittest_argv)
         except SystemExit as exit_:

@@ -64,7 +64,7 @@ __all__ = [
     "current_scope",
     "disable",
     "enable",
-    "strict",
+    "fails_on_leak",
 ]
 
 
@@ -78,7 +78,7 @@ class _Settings(threading.local):
 _local = _Settings()
 _lock = threading.Lock()
 _enabled = 0
-_strict = False
+_fail_on_leak = False
 _original_run: Any = None
 _original_patch_enter: Any = None
 _original_patch_dict: Any = None
@@ -89,9 +89,9 @@ def current_scope() -> TestScope | None:
     return _local.scope
 
 
-def strict() -> bool:
-    """Whether leaks fail tests (``enable(strict=True)`` is in effect)."""
-    return _strict
+def fails_on_leak() -> bool:
+    """Whether leaks fail tests (``enable(fail_on_leak=True)`` is in effect)."""
+    return _fail_on_leak
 
 
 def _spec_name(spec: Any) -> str:
@@ -139,7 +139,7 @@ def create_autospec(
         spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
     )
     with _fence.fenced("run report"):
-        _worker_files.process_report().record_request(
+        _worker_files.process_report().record_acquire(
             _spec_name(spec), hit=False, build_seconds=_perf_counter() - started
         )
     return built
@@ -154,16 +154,20 @@ class TestScope:
     Args:
         test_id: The test's id (``TestCase.id()``), for reports and warnings.
         watched: Module and class namespaces to check for assigned mocks.
-        strict: Make a leak fail the test instead of only warning.
+        fail_on_leak: Make a leak fail the test instead of only warning.
     """
 
     __test__ = False  # not a test case, whatever pytest thinks of the name
 
     def __init__(
-        self, test_id: str, watched: list[leak_check.Watched], *, strict: bool = False
+        self,
+        test_id: str,
+        watched: list[leak_check.Watched],
+        *,
+        fail_on_leak: bool = False,
     ) -> None:
         self.test_id = test_id
-        self.strict = strict
+        self.fail_on_leak = fail_on_leak
         #: The test's own session; None while closed, or if the test runs
         #: inside a session of its own (a mockpool decorator or mixin).
         self.session: MockSession | None = None
@@ -231,7 +235,7 @@ class TestScope:
         self._leases[key] = lease
         self._pools[key] = pool
         with _fence.fenced("run report", self.test_id):
-            _worker_files.process_report().record_request(
+            _worker_files.process_report().record_acquire(
                 pool.name,
                 hit=lease.recycled,
                 build_seconds=None if lease.recycled else elapsed,
@@ -257,9 +261,9 @@ class TestScope:
         self._dicts.append((patched, items))
 
     def check_leaks(self) -> list[str]:
-        """Find what the test left patched; warn, or fail the test if strict.
+        """Find what the test left patched; warn, or fail the test on a leak.
 
-        Runs once, as the test's last cleanup (so a strict failure is the
+        Runs once, as the test's last cleanup (so a leak's failure is the
         test's own). Returns the descriptions of the leaks found. The check
         itself never fails a test: what it cannot read it skips, and an
         error of its own is a :class:`~mockpool.MockPoolWarning`.
@@ -278,8 +282,8 @@ class TestScope:
         messages = [
             f"{self.test_id} leaked: {kind}: {detail}" for kind, detail in leaks
         ]
-        if messages and self.strict:
-            # Outside the fences on purpose: in strict mode a leak is the
+        if messages and self.fail_on_leak:
+            # Outside the fences on purpose: failing on leaks, a leak is the
             # test's own failure.
             raise AssertionError("\n".join(messages))
         for message in messages:
@@ -404,7 +408,7 @@ def _run_in_scope(self: TestCase, result: Any = None) -> Any:
     watched: list[leak_check.Watched] = []
     with _fence.fenced("leak check", test_id):
         watched = leak_check.watched_namespaces(leak_check.module_of(type(self)) or "")
-    scope = TestScope(test_id, watched, strict=_strict)
+    scope = TestScope(test_id, watched, fail_on_leak=_fail_on_leak)
     # A scope that fails to open leaves the test unpooled, not unrun.
     with _fence.fenced("per-test session", test_id):
         scope.open()
@@ -469,16 +473,17 @@ def _patch_dict(self: Any) -> Any:
     return outcome
 
 
-def enable(*, strict: bool = False) -> None:
+def enable(*, fail_on_leak: bool = False) -> None:
     """Run every test in a :class:`TestScope` (calls nest with :func:`disable`).
 
     Args:
-        strict: A leak fails the test instead of only warning.
+        fail_on_leak: A leak fails the test instead of only warning (once
+            any enable in effect asked for it, until the last disable).
     """
-    global _enabled, _strict, _original_run, _original_patch_enter
+    global _enabled, _fail_on_leak, _original_run, _original_patch_enter
     global _original_patch_dict
     with _lock:
-        _strict = _strict or strict
+        _fail_on_leak = _fail_on_leak or fail_on_leak
         _enabled += 1
         if _enabled > 1:
             return
@@ -499,14 +504,14 @@ def enable(*, strict: bool = False) -> None:
 
 def disable() -> None:
     """Undo one :func:`enable`; the last puts the stdlib's methods back."""
-    global _enabled, _strict
+    global _enabled, _fail_on_leak
     with _lock:
         if _enabled == 0:
             return
         _enabled -= 1
         if _enabled:
             return
-        _strict = False
+        _fail_on_leak = False
         TestCase.run = _original_run  # type: ignore[method-assign]
         mock._patch.__enter__ = _original_patch_enter  # type: ignore[method-assign]
         mock._patch_dict._patch_dict = _original_patch_dict  # type: ignore[attr-defined]

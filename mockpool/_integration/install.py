@@ -37,6 +37,7 @@ import contextvars
 import inspect
 import os
 import threading
+import warnings
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
@@ -45,6 +46,7 @@ from unittest import mock
 from mockpool._base import checks
 from mockpool._base import stdlib as _stdlib
 from mockpool._integration import dropin as _dropin
+from mockpool.errors import ArgumentTypeError
 
 __all__ = ["Installation", "install", "installed", "uninstall"]
 
@@ -88,7 +90,9 @@ class Installation:
             uninstall()
 
 
-def install(*, strict: bool = False) -> Installation:
+def install(
+    *, fail_on_leak: bool | None = None, strict: bool | None = None
+) -> Installation:
     """Serve ``unittest.mock.create_autospec`` (and autospec patches) lazily.
 
     Also runs every :class:`unittest.TestCase` in a session of its own,
@@ -97,30 +101,66 @@ def install(*, strict: bool = False) -> Installation:
     and at the end of each test a leak check makes sure every patch the
     test started was undone and no mock was left assigned in the modules
     and classes the test module uses (a :class:`~mockpool.LeakWarning`
-    naming the test; a failure of the test if *strict*).
+    naming the test; a failure of the test with *fail_on_leak*).
 
     Calls nest: each :func:`install` needs one :func:`uninstall` (or leaving
     the returned :class:`Installation`'s ``with`` block), and the stdlib's
     function comes back with the last.
 
     Args:
-        strict: A leak fails the test that leaked instead of warning (once
-            any install in effect asked for it, until the last uninstall).
+        fail_on_leak: A leak fails the test that leaked instead of warning
+            (once any install in effect asked for it, until the last
+            uninstall). Not given (``None``), it is off.
+        strict: Deprecated name of *fail_on_leak*: it works, with a
+            :class:`DeprecationWarning`. "Strict" is strict mode only
+            (:func:`~mockpool.set_strict`), which this is not.
 
     Returns:
         An :class:`Installation`, usable as a context manager.
 
     Raises:
-        ArgumentTypeError: *strict* is not a bool.
+        ArgumentTypeError: *fail_on_leak* or *strict* is not a bool, or
+            both are given.
     """
     global _depth
-    checks.flag(strict, "strict")
+    enabled = _fail_on_leak(fail_on_leak, strict)
     with _lock:
         _depth += 1
         if _depth == 1:
             _place(force=True)
-        _dropin.enable(strict=strict)
+        _dropin.enable(fail_on_leak=enabled)
     return Installation()
+
+
+def _fail_on_leak(fail_on_leak: object, strict: object) -> bool:
+    """What :func:`install`'s *fail_on_leak* and deprecated *strict* ask for.
+
+    Checks both before anything changes; *strict* warns that it is
+    deprecated (at the caller of :func:`install`).
+    """
+    if fail_on_leak is not None:
+        checks.flag(fail_on_leak, "fail_on_leak")
+    if strict is None:
+        return fail_on_leak is True
+    checks.flag(
+        strict,
+        "strict",
+        hint="strict is the deprecated name of fail_on_leak: "
+        "pass fail_on_leak=True or False",
+    )
+    if fail_on_leak is not None:
+        raise ArgumentTypeError(
+            f"strict={strict!r} and fail_on_leak={fail_on_leak!r} given together; "
+            "pass fail_on_leak only (strict is its deprecated name)"
+        )
+    warnings.warn(
+        f"install(strict={strict!r}) is deprecated; use "
+        f"install(fail_on_leak={strict!r}): strict now names only strict mode "
+        "(mockpool.set_strict)",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    return strict is True
 
 
 def uninstall() -> None:

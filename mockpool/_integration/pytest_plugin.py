@@ -12,6 +12,7 @@ is printed at the end of the terminal summary.
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -35,7 +36,10 @@ _installation = pytest.StashKey[Installation]()
 
 
 def pytest_addoption(parser: Any) -> None:
-    """Add ``--mockpool``, ``--mockpool-strict`` and ``--mockpool-report-json``."""
+    """Add ``--mockpool``, ``--mockpool-fail-on-leak`` and ``--mockpool-report-json``.
+
+    ``--mockpool-strict`` is the deprecated name of ``--mockpool-fail-on-leak``.
+    """
     group = parser.getgroup("mockpool", "mockpool: fast autospec mocks")
     group.addoption(
         "--mockpool",
@@ -44,9 +48,14 @@ def pytest_addoption(parser: Any) -> None:
         "check for leaks and print a report",
     )
     group.addoption(
-        "--mockpool-strict",
+        "--mockpool-fail-on-leak",
         action="store_true",
         help="with --mockpool: a leak fails the test that leaked",
+    )
+    group.addoption(
+        "--mockpool-strict",
+        action="store_true",
+        help="deprecated alias of --mockpool-fail-on-leak",
     )
     group.addoption(
         "--mockpool-report-json",
@@ -63,10 +72,16 @@ def _active(config: Any) -> bool:
 
 def pytest_configure(config: Any) -> None:
     """Install mockpool if the run asked for it."""
+    deprecated = bool(config.getoption("mockpool_strict"))
+    # Once per run: not again in each xdist worker.
+    if deprecated and not hasattr(config, "workerinput"):
+        sys.stderr.write(
+            "mockpool: --mockpool-strict is deprecated; use --mockpool-fail-on-leak\n"
+        )
     wanted = config.getoption("mockpool") or config.getini("mockpool")
     if wanted:
-        strict = bool(config.getoption("mockpool_strict"))
-        config.stash[_installation] = install(strict=strict)
+        fail_on_leak = deprecated or bool(config.getoption("mockpool_fail_on_leak"))
+        config.stash[_installation] = install(fail_on_leak=fail_on_leak)
 
 
 def _is_unittest(item: Any) -> bool:
@@ -86,7 +101,9 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
         return
     module = getattr(item, "module", None)
     watched = leak_check.watched_namespaces(module.__name__) if module else []
-    scope = _dropin.TestScope(item.nodeid, watched, strict=_dropin.strict())
+    scope = _dropin.TestScope(
+        item.nodeid, watched, fail_on_leak=_dropin.fails_on_leak()
+    )
     scope.open()
     try:
         yield
@@ -98,8 +115,8 @@ def pytest_runtest_protocol(item: Any, nextitem: Any) -> Any:
 def pytest_runtest_teardown(item: Any, nextitem: Any) -> None:
     """Check for leaks once the test's fixtures are torn down.
 
-    A leak is then a warning, or in strict mode an error of the test's
-    teardown.
+    A leak is then a warning, or with ``--mockpool-fail-on-leak`` an error
+    of the test's teardown.
     """
     scope = _dropin.current_scope()
     if scope is not None and scope.test_id == item.nodeid:

@@ -90,8 +90,8 @@ class _Config:
 # -- checks on arguments ----------------------------------------------------------
 
 
-def _describe(obj: object) -> str:
-    """Return ``module.QualName`` of a class or function, for messages."""
+def _dotted_name(obj: object) -> str:
+    """Return ``module.QualName`` of a class or function (else its repr)."""
     module = getattr(obj, "__module__", None)
     qualname = getattr(obj, "__qualname__", None)
     if isinstance(module, str) and isinstance(qualname, str):
@@ -194,10 +194,10 @@ def _check_free(cls: type, attribute: str, owner: str) -> None:
                 fix = (
                     "pass attribute= with a free name"
                     if name == attribute
-                    else f"rename {_describe(klass)}.{name}"
+                    else f"rename {_dotted_name(klass)}.{name}"
                 )
                 raise InvalidArgumentError(
-                    f"{owner}: {_describe(klass)} already defines {name!r}, which "
+                    f"{owner}: {_dotted_name(klass)} already defines {name!r}, which "
                     f"the session's {name!r} would hide; {fix}"
                 )
 
@@ -417,7 +417,7 @@ def _wrap_set_up_class(
     config = _config_of(cls) if isinstance(cls, type) else None
     if config is None or config.scope != "class" or _class_session(cls) is not None:
         return wrapped(*args, **kwargs)
-    session = mock_session(config.registry, name=_describe(cls)).open()
+    session = mock_session(config.registry, name=_dotted_name(cls)).open()
     # Registered before anything can fail: class cleanups run also when
     # setUpClass raises.
     cls.addClassCleanup(_ClassCloser(cls, session, config.attribute))
@@ -502,11 +502,11 @@ def mock_services(
         if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
             raise ArgumentTypeError(
                 f"@mock_services decorates unittest.TestCase subclasses, not "
-                f"{_describe(cls)}; derive it from unittest.TestCase or "
+                f"{_dotted_name(cls)}; derive it from unittest.TestCase or "
                 f"unittest.IsolatedAsyncioTestCase, or open sessions with "
                 f"mockpool.mock_session()"
             )
-        owner = f"@mock_services on {_describe(cls)}"
+        owner = f"@mock_services on {_dotted_name(cls)}"
         if issubclass(cls, MockSessionMixin):
             raise ArgumentTypeError(
                 f"{owner}: the class already uses MockSessionMixin; use one or "
@@ -599,7 +599,7 @@ class MockSessionMixin(_MixinBase):
 def _mixin_config(cls: type) -> _Config:
     """Check a class that uses the mixin and return its configuration."""
     mro = cls.__mro__
-    owner = _describe(cls)
+    owner = _dotted_name(cls)
     if mro.index(MockSessionMixin) > mro.index(unittest.TestCase):
         raise ArgumentTypeError(
             f"{owner} lists MockSessionMixin after unittest.TestCase, so "
@@ -793,16 +793,16 @@ def with_mock_session(
         if isinstance(func, type):
             raise ArgumentTypeError(
                 f"@with_mock_session decorates test methods, not the class "
-                f"{_describe(func)}; decorate the class with "
+                f"{_dotted_name(func)}; decorate the class with "
                 f"@mockpool.mock_services(...) instead"
             )
         if not callable(func):
             raise ArgumentTypeError(
                 f"@with_mock_session decorates test methods, not {func!r}"
             )
-        owner = f"@with_mock_session on {_describe(func)}"
+        owner = f"@with_mock_session on {_dotted_name(func)}"
         _check_known(checked, chosen, owner)
-        name = str(getattr(func, "__qualname__", None) or _describe(func))
+        name = str(getattr(func, "__qualname__", None) or _dotted_name(func))
         patching = _SessionPatching(chosen, checked, name)
         existing = getattr(func, "patchings", None)
         if isinstance(existing, list):

@@ -68,7 +68,11 @@ ignored)::
                "services": {"pkg.mod.Client": {...as above...}}}]}
 
 Within a run, counts of its processes add up; ``peak_concurrency`` is the
-largest of theirs, as each process keeps its own pools.
+largest of theirs, as each process keeps its own pools. A service's object
+holds the counts of :mod:`mockpool._base.counts` under the keys of
+:data:`~mockpool._learning.usage.FILE_KEYS`: ``"acquisitions"`` is the field
+``acquired`` and ``"peak_concurrency"`` is ``peak_leased``, the keys this
+format was first written with.
 """
 
 from __future__ import annotations
@@ -245,7 +249,7 @@ class History:
         """Every service used in any of the runs, sorted."""
         return sorted({name for run in self._runs for name in run.services})
 
-    def series(self, service: str, field: str = "acquisitions") -> list[float]:
+    def series(self, service: str, field: str = "acquired") -> list[float]:
         """One figure of *service* per run, oldest first.
 
         Args:
@@ -454,7 +458,7 @@ class HistoryStore:
                 problems.append(
                     (
                         self._directory,
-                        f"cannot write usage history ({_describe(exc)}); history "
+                        f"cannot write usage history ({_os_error_text(exc)}); history "
                         f"is off for this process (set {DIR_ENV} to a writable "
                         f"directory, or {HISTORY_ENV}=0)",
                     )
@@ -501,7 +505,7 @@ class HistoryStore:
             problems.append(
                 (
                     self._directory,
-                    f"cannot create the history directory ({_describe(exc)}); "
+                    f"cannot create the history directory ({_os_error_text(exc)}); "
                     f"history is off for this process (set {DIR_ENV} to a "
                     f"writable directory, or {HISTORY_ENV}=0)",
                 )
@@ -554,7 +558,7 @@ class HistoryStore:
             problems.append(
                 (
                     self.history_path,
-                    f"cannot write merged usage history ({_describe(exc)}); the "
+                    f"cannot write merged usage history ({_os_error_text(exc)}); the "
                     "per-process files are kept for a later run",
                 )
             )
@@ -579,7 +583,8 @@ class HistoryStore:
             problems.append(
                 (
                     path,
-                    f"cannot read usage history ({_describe(exc)}); starting afresh",
+                    f"cannot read usage history ({_os_error_text(exc)}); "
+                    "starting afresh",
                 )
             )
             return [], True
@@ -598,7 +603,7 @@ class HistoryStore:
             problems.append(
                 (
                     self._directory,
-                    f"cannot list the history directory ({_describe(exc)}); "
+                    f"cannot list the history directory ({_os_error_text(exc)}); "
                     "nothing merged",
                 )
             )
@@ -617,7 +622,7 @@ class HistoryStore:
             except OSError as exc:
                 # Perhaps passing (a permission being fixed): keep the file.
                 problems.append(
-                    (path, f"cannot read usage file ({_describe(exc)}); skipped")
+                    (path, f"cannot read usage file ({_os_error_text(exc)}); skipped")
                 )
                 continue
             except _CorruptError as exc:
@@ -655,7 +660,7 @@ class HistoryStore:
             )
         except OSError as exc:
             problems.append(
-                (lock.path, f"cannot lock ({_describe(exc)}); runs not merged")
+                (lock.path, f"cannot lock ({_os_error_text(exc)}); runs not merged")
             )
         try:
             yield locked
@@ -670,7 +675,7 @@ class HistoryStore:
             (
                 self._directory,
                 f"history directory not writable: cannot open {path!r} "
-                f"({_describe(exc)}); history is read-only and not recorded for "
+                f"({_os_error_text(exc)}); history is read-only and not recorded for "
                 f"this process (set {DIR_ENV} to a writable directory, or "
                 f"{HISTORY_ENV}=0)",
             )
@@ -694,7 +699,8 @@ def _warn(problems: list[tuple[str, str]]) -> None:
         )
 
 
-def _describe(exc: OSError) -> str:
+def _os_error_text(exc: OSError) -> str:
+    """Return ``"FileNotFoundError: No such file or directory"`` for *exc*."""
     return f"{type(exc).__name__}: {exc.strerror or exc}"
 
 

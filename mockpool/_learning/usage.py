@@ -19,10 +19,17 @@ import threading
 from time import time as _wall_clock
 
 from mockpool._base import checks
+from mockpool._base.counts import (
+    FIELDS,
+    AcquisitionCounts,
+    CountFigures,
+    as_dict,
+    check_build_seconds,
+)
 from mockpool._base.json_fields import FieldReader
-from mockpool.errors import InvalidArgumentError
 
 __all__ = [
+    "FILE_KEYS",
     "SERIES_FIELDS",
     "CorruptFileError",
     "ServiceUsage",
@@ -39,11 +46,15 @@ class CorruptFileError(ValueError):
 
 
 @dataclasses.dataclass(frozen=True)
-class ServiceUsage:
-    """The usage of one service during one run (one process, or merged)."""
+class ServiceUsage(CountFigures):
+    """The usage of one service during one run (one process, or merged).
+
+    A frozen view of an :class:`~mockpool._base.counts.AcquisitionCounts`,
+    with its fields and figures (``hit_rate``, ``mean_build_seconds``...).
+    """
 
     #: Mocks handed out: :attr:`hits` plus :attr:`builds`.
-    acquisitions: int = 0
+    acquired: int = 0
     #: Hand-outs served by a pooled mock, without a build.
     hits: int = 0
     #: Hand-outs served by building a mock.
@@ -57,40 +68,28 @@ class ServiceUsage:
     #: Builds or restores that failed.
     failures: int = 0
     #: The most mocks of the service leased at once (within one process).
-    peak_concurrency: int = 0
+    peak_leased: int = 0
 
-    @property
-    def mean_build_seconds(self) -> float | None:
-        """The mean measured build time, or None if no build was measured."""
-        return self.build_seconds / self.timed_builds if self.timed_builds else None
-
-    @property
-    def hit_rate(self) -> float:
-        """Hits per acquisition (0.0 before the first)."""
-        return self.hits / self.acquisitions if self.acquisitions else 0.0
+    @classmethod
+    def of(cls, counts: AcquisitionCounts) -> ServiceUsage:
+        """The frozen view of *counts*."""
+        return cls(*[getattr(counts, name) for name in FIELDS])
 
     def combined(self, other: ServiceUsage) -> ServiceUsage:
         """The usage of two processes of one run together.
 
-        Counts and build time add; :attr:`peak_concurrency` is the larger,
-        since each process leases from pools of its own.
+        Counts and build time add; :attr:`peak_leased` is the larger, since
+        each process leases from pools of its own.
         """
-        return ServiceUsage(
-            acquisitions=self.acquisitions + other.acquisitions,
-            hits=self.hits + other.hits,
-            builds=self.builds + other.builds,
-            timed_builds=self.timed_builds + other.timed_builds,
-            build_seconds=self.build_seconds + other.build_seconds,
-            discards=self.discards + other.discards,
-            failures=self.failures + other.failures,
-            peak_concurrency=max(self.peak_concurrency, other.peak_concurrency),
-        )
+        total = AcquisitionCounts.of(self)
+        total.merge(AcquisitionCounts.of(other))
+        return ServiceUsage.of(total)
 
     def to_dict(self) -> dict[str, int | float]:
-        """The JSON-safe form: one key per field."""
+        """The JSON-safe form: one key per field (see :data:`FILE_KEYS`)."""
         # Not dataclasses.asdict: it deep-copies each value, which made a
         # flush of 50 services cost two milliseconds.
-        return {name: getattr(self, name) for name in _FIELD_NAMES}
+        return as_dict(self, FILE_KEYS)
 
     @classmethod
     def from_dict(cls, data: object) -> ServiceUsage:
@@ -101,72 +100,18 @@ class ServiceUsage:
             ValueError: A field is missing, or not a count (a float for
                 ``build_seconds``) of at least zero; the message names it.
         """
-        fields = _reader(data, "service usage")
-        return cls(
-            acquisitions=fields.count("acquisitions"),
-            hits=fields.count("hits"),
-            builds=fields.count("builds"),
-            timed_builds=fields.count("timed_builds"),
-            build_seconds=fields.seconds("build_seconds"),
-            discards=fields.count("discards"),
-            failures=fields.count("failures"),
-            peak_concurrency=fields.count("peak_concurrency"),
-        )
+        return cls.of(AcquisitionCounts.read(_reader(data, "service usage"), FILE_KEYS))
 
 
-_FIELD_NAMES = tuple(field.name for field in dataclasses.fields(ServiceUsage))
-#: The fields :meth:`mockpool._learning.history.History.series` can follow.
+#: The key of each field in usage and history files: the names these files
+#: were first written with, which differ from the fields' for two of them.
+FILE_KEYS: dict[str, str] = {
+    **{name: name for name in FIELDS},
+    "acquired": "acquisitions",
+    "peak_leased": "peak_concurrency",
+}
 #: The fields a history series can follow.
-SERIES_FIELDS = frozenset(_FIELD_NAMES)
-
-
-class _Counts:
-    """The mutable counters behind a :class:`ServiceUsage`."""
-
-    __slots__ = (
-        "acquisitions",
-        "build_seconds",
-        "builds",
-        "discards",
-        "failures",
-        "hits",
-        "peak_concurrency",
-        "timed_builds",
-    )
-
-    def __init__(self) -> None:
-        self.acquisitions = 0
-        self.hits = 0
-        self.builds = 0
-        self.timed_builds = 0
-        self.build_seconds = 0.0
-        self.discards = 0
-        self.failures = 0
-        self.peak_concurrency = 0
-
-    def as_dict(self) -> dict[str, int | float]:
-        return {
-            "acquisitions": self.acquisitions,
-            "hits": self.hits,
-            "builds": self.builds,
-            "timed_builds": self.timed_builds,
-            "build_seconds": self.build_seconds,
-            "discards": self.discards,
-            "failures": self.failures,
-            "peak_concurrency": self.peak_concurrency,
-        }
-
-    def freeze(self) -> ServiceUsage:
-        return ServiceUsage(
-            acquisitions=self.acquisitions,
-            hits=self.hits,
-            builds=self.builds,
-            timed_builds=self.timed_builds,
-            build_seconds=self.build_seconds,
-            discards=self.discards,
-            failures=self.failures,
-            peak_concurrency=self.peak_concurrency,
-        )
+SERIES_FIELDS = frozenset(FIELDS)
 
 
 class UsageRecorder:
@@ -178,7 +123,7 @@ class UsageRecorder:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._services: dict[str, _Counts] = {}
+        self._services: dict[str, AcquisitionCounts] = {}
         self._changes = 0
         #: When recording began, in seconds since the epoch: the run's
         #: timestamp is the earliest of its processes'.
@@ -189,11 +134,11 @@ class UsageRecorder:
             count = len(self._services)
         return f"<UsageRecorder services={count}>"
 
-    def _counts(self, service: str) -> _Counts:
+    def _counts(self, service: str) -> AcquisitionCounts:
         # Called with self._lock held.
         counts = self._services.get(service)
         if counts is None:
-            counts = self._services[service] = _Counts()
+            counts = self._services[service] = AcquisitionCounts()
         return counts
 
     def record_acquire(
@@ -213,7 +158,7 @@ class UsageRecorder:
             build_seconds: The measured build time when *hit* is False, or
                 None if it was not measured; must be None when *hit* is True.
             leased_now: How many mocks of *service* are leased now, this one
-                included; the largest seen is :attr:`ServiceUsage.peak_concurrency`.
+                included; the largest seen is :attr:`ServiceUsage.peak_leased`.
 
         Raises:
             ArgumentTypeError: An argument is of the wrong type.
@@ -222,25 +167,10 @@ class UsageRecorder:
         """
         checks.text(service, "service", allow_empty=False)
         checks.flag(hit, "hit")
-        if build_seconds is not None:
-            if hit:
-                raise InvalidArgumentError(
-                    f"a hit builds nothing; pass build_seconds=None for "
-                    f"{service!r}, not {build_seconds!r}"
-                )
-            checks.number(build_seconds, "build_seconds", minimum=0)
+        check_build_seconds(build_seconds, hit, service)
         checks.count(leased_now, "leased_now")
         with self._lock:
-            counts = self._counts(service)
-            counts.acquisitions += 1
-            if hit:
-                counts.hits += 1
-            else:
-                counts.builds += 1
-                if build_seconds is not None:
-                    counts.timed_builds += 1
-                    counts.build_seconds += build_seconds
-            counts.peak_concurrency = max(counts.peak_concurrency, leased_now)
+            self._counts(service).record_acquire(hit, build_seconds, leased_now)
             self._changes += 1
 
     def record_discard(self, service: str, count: int = 1) -> None:
@@ -254,7 +184,7 @@ class UsageRecorder:
         checks.count(count, "count")
         if count:
             with self._lock:
-                self._counts(service).discards += count
+                self._counts(service).record_discard(count)
                 self._changes += 1
 
     def record_failure(self, service: str) -> None:
@@ -265,7 +195,7 @@ class UsageRecorder:
         """
         checks.text(service, "service", allow_empty=False)
         with self._lock:
-            self._counts(service).failures += 1
+            self._counts(service).record_failure()
             self._changes += 1
 
     def snapshot(self) -> dict[str, ServiceUsage]:
@@ -275,7 +205,9 @@ class UsageRecorder:
     def _state(self) -> tuple[dict[str, ServiceUsage], int]:
         """The snapshot and the number of changes it includes, consistently."""
         with self._lock:
-            usage = {name: counts.freeze() for name, counts in self._services.items()}
+            usage = {
+                name: ServiceUsage.of(counts) for name, counts in self._services.items()
+            }
             return usage, self._changes
 
     def _json_state(self) -> tuple[dict[str, dict[str, int | float]], int]:
@@ -286,7 +218,8 @@ class UsageRecorder:
         """
         with self._lock:
             usage = {
-                name: self._services[name].as_dict() for name in sorted(self._services)
+                name: as_dict(self._services[name], FILE_KEYS)
+                for name in sorted(self._services)
             }
             return usage, self._changes
 

@@ -38,6 +38,7 @@ from typing import Any
 from mockpool._autospec.pristine import Baseline, DiscardReason
 from mockpool._autospec.variants import Variant, build_mock
 from mockpool._base import checks, events
+from mockpool._base.counts import AcquisitionCounts
 from mockpool._base.fence import warn_failure
 from mockpool._pools import adapt as _adapt
 from mockpool._pools import recovery as _recovery
@@ -70,7 +71,7 @@ class PoolStats:
     acquired: int
     #: Hand-outs served by a recycled or warmed mock instead of a build.
     hits: int
-    #: Mocks built.
+    #: Mocks built, for a hand-out or ahead of one (:meth:`Pool.warm`).
     builds: int
     #: Mocks thrown away, by reason.
     discards: dict[str, int]
@@ -208,10 +209,8 @@ class Pool:
         self._idle: deque[Lease] = deque()
         # id(mock) -> weak reference to it, for the mocks handed out.
         self._leases: dict[int, weakref.ref[Any]] = {}
-        self._acquired = 0
-        self._hits = 0
-        self._builds = 0
-        self._peak = 0
+        self._counts = AcquisitionCounts()
+        # The discards by reason (self._counts has their total).
         self._discards: Counter[str] = Counter()
 
     def __repr__(self) -> str:
@@ -238,16 +237,13 @@ class Pool:
                 entry.recycled = False
                 break
             if self._make_ready(entry, definition):
-                with self._lock:
-                    self._hits += 1
                 entry.recycled = True
                 break
         key = id(entry.mock)
         with self._lock:
-            self._acquired += 1
             self._leases[key] = weakref.ref(entry.mock, self._forget(key))
             leased = len(self._leases)
-            self._peak = max(self._peak, leased)
+            self._counts.record_acquire(entry.recycled, build_seconds, leased)
         entry.ready = False
         events.acquired.emit(self, entry.recycled, build_seconds, leased)
         try:
@@ -271,6 +267,8 @@ class Pool:
 
     def _failed(self) -> None:
         """Building or configuring one of this pool's mocks raised."""
+        with self._lock:
+            self._counts.record_failure()
         events.build_failed.emit(self)
         try:
             _adapt.current_adapter().observe_error(self)
@@ -320,8 +318,6 @@ class Pool:
         else:
             self.last_good = (entry.mock.__dict__.get("_spec_class"), shape)
         entry.ready = True
-        with self._lock:
-            self._builds += 1
         return entry
 
     def _make_ready(self, entry: Lease, definition: ServiceDefinition) -> bool:
@@ -420,6 +416,7 @@ class Pool:
         """Count a mock thrown away; called without the lock held."""
         with self._lock:
             self._discards[reason] += 1
+            self._counts.record_discard()
         events.discarded.emit(self, reason)
 
     # -- sizing -------------------------------------------------------------
@@ -441,6 +438,7 @@ class Pool:
             entry = self._build(definition)
             built += 1
             with self._lock:
+                self._counts.record_build()
                 self._idle.append(entry)
 
     def trim(self) -> None:
@@ -457,15 +455,16 @@ class Pool:
     def stats(self) -> PoolStats:
         """A snapshot of the pool's counters."""
         with self._lock:
+            counts = self._counts
             return PoolStats(
                 service=self.name,
-                acquired=self._acquired,
-                hits=self._hits,
-                builds=self._builds,
+                acquired=counts.acquired,
+                hits=counts.hits,
+                builds=counts.builds,
                 discards=dict(self._discards),
                 idle=len(self._idle),
                 leased=len(self._leases),
-                peak_leased=self._peak,
+                peak_leased=counts.peak_leased,
             )
 
 

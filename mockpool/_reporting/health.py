@@ -527,7 +527,7 @@ def _check_registry(
     unused = [
         name
         for name, spec in live.services.items()
-        if name not in used and not (spec in specs and specs[spec].requests)
+        if name not in used and not (spec in specs and specs[spec].acquired)
     ]
     total = len(live.services)
     if total:
@@ -563,7 +563,7 @@ def _check_hit_rates(
         # as a build: builds avoided per request is only a lower bound of the
         # pools' hit rate. It can clear the threshold, never fall short of it.
         hits = sum(stats.hits for stats in specs.values())
-        total = sum(stats.requests for stats in specs.values())
+        total = sum(stats.acquired for stats in specs.values())
         if total < floor:
             return _NO_LIVE
         rate = hits / total
@@ -640,7 +640,7 @@ def _check_discards(
     discards: Mapping[str, int],
     limits: HealthThresholds,
 ) -> HealthCheck:
-    requested = sum(stats.requests for stats in specs.values())
+    requested = sum(stats.acquired for stats in specs.values())
     total = sum(discards.values())
     threshold = (
         f"warn above {limits.max_discard_share:.0%} of the {requested} mocks "
@@ -709,7 +709,7 @@ def _check_leaks(leaks: list[dict[str, str]]) -> HealthCheck:
         threshold,
         "undo every patch (a with block, addCleanup(p.stop) or a decorator) "
         "and do not assign mocks to module or class attributes; "
-        "run with --strict to fail the leaking test itself",
+        "run with --fail-on-leak to fail the leaking test itself",
     )
 
 

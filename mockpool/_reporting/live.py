@@ -208,9 +208,9 @@ def _recorded_pools() -> tuple[PoolFigures, ...]:
     return tuple(
         PoolFigures(
             name,
-            counts.acquisitions,
+            counts.acquired,
             counts.hits,
-            counts.peak_concurrency,
+            counts.peak_leased,
             sizes.get(name, _pool.DEFAULT_MAX_SIZE),
         )
         for name, counts in sorted(usage.items())

@@ -33,13 +33,20 @@ from typing import Any
 from mockpool._autospec.variants import Variant
 from mockpool._base import checks
 from mockpool._base import process as _process
+from mockpool._base.counts import (
+    AcquisitionCounts,
+    CountFigures,
+    as_dict,
+    check_build_seconds,
+)
 from mockpool._base.json_fields import FieldReader, count_value, typed_value
 from mockpool._base.json_files import check_format
-from mockpool.errors import InvalidArgumentError, MockPoolError
+from mockpool.errors import MockPoolError
 
 __all__ = [
     "FORMAT",
     "FORMAT_HINT",
+    "SPEC_KEYS",
     "Adaptation",
     "Leak",
     "ReportError",
@@ -97,58 +104,40 @@ class Leak:
 
 
 @dataclasses.dataclass(frozen=True)
-class SpecStats:
-    """The requests of one spec."""
+class SpecStats(CountFigures):
+    """The mocks of one spec handed out: a frozen view of the spec's
+    :class:`~mockpool._base.counts.AcquisitionCounts`, with its figures
+    (``hit_rate``, ``mean_build_seconds``, ``estimated_seconds_saved``...).
+
+    The report counts no discards, failures or peak per spec.
+    """
 
     #: The spec's qualified name, e.g. ``"pkg.mod.Class"``.
     spec: str
-    #: Requests served recycled from a pool: builds avoided.
+    #: Mocks served recycled from a pool: builds avoided.
     hits: int
-    #: Requests served by building a mock.
+    #: Mocks served by building one.
     builds: int
     #: Builds whose time was measured.
     timed_builds: int
     #: The measured build time of those builds, in seconds, summed.
     build_seconds: float
 
+    @classmethod
+    def of(cls, spec: str, counts: AcquisitionCounts) -> SpecStats:
+        """The frozen view of *spec*'s *counts*."""
+        return cls(
+            spec, counts.hits, counts.builds, counts.timed_builds, counts.build_seconds
+        )
+
     @property
-    def requests(self) -> int:
-        """Mocks of the spec requested."""
+    def acquired(self) -> int:
+        """Mocks of the spec handed out (every one a hit or a build)."""
         return self.hits + self.builds
 
-    @property
-    def mean_build_seconds(self) -> float | None:
-        """The mean measured build time, or None if no build was measured."""
-        return self.build_seconds / self.timed_builds if self.timed_builds else None
 
-    @property
-    def estimated_seconds_saved(self) -> float:
-        """Builds avoided times the mean build time (0.0 if never measured)."""
-        mean = self.mean_build_seconds
-        return self.hits * mean if mean is not None else 0.0
-
-
-class _SpecRecord:
-    """The mutable counters behind a :class:`SpecStats`."""
-
-    __slots__ = ("build_seconds", "builds", "hits", "timed_builds")
-
-    def __init__(self) -> None:
-        self.hits = 0
-        self.builds = 0
-        self.timed_builds = 0
-        self.build_seconds = 0.0
-
-    def add(self, other: SpecStats) -> None:
-        self.hits += other.hits
-        self.builds += other.builds
-        self.timed_builds += other.timed_builds
-        self.build_seconds += other.build_seconds
-
-    def freeze(self, spec: str) -> SpecStats:
-        return SpecStats(
-            spec, self.hits, self.builds, self.timed_builds, self.build_seconds
-        )
+#: The key of each field the report keeps per spec, in report files.
+SPEC_KEYS = {name: name for name in ("hits", "builds", "timed_builds", "build_seconds")}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,12 +145,17 @@ class _Snapshot:
     """Everything a report holds, copied under its lock."""
 
     tests: int
-    specs: dict[str, SpecStats]
+    #: Copies of the per-spec counts.
+    specs: dict[str, AcquisitionCounts]
     discards: dict[str, int]
     degraded: dict[tuple[str, str], int]
     leaks: list[Leak]
     adaptations: list[Adaptation]
     workers: list[str]
+
+    def stats(self) -> list[SpecStats]:
+        """The frozen view of each spec's counts."""
+        return [SpecStats.of(spec, counts) for spec, counts in self.specs.items()]
 
 
 class RunReport:
@@ -185,7 +179,7 @@ class RunReport:
         self.worker = worker
         self._lock = threading.Lock()
         self._tests = 0
-        self._specs: dict[str, _SpecRecord] = {}
+        self._specs: dict[str, AcquisitionCounts] = {}
         self._discards: Counter[str] = Counter()
         self._degraded: Counter[tuple[str, str]] = Counter()
         self._leaks: list[Leak] = []
@@ -195,7 +189,7 @@ class RunReport:
     def __repr__(self) -> str:
         return (
             f"<RunReport worker={self.worker!r} tests={self.tests} "
-            f"requested={self.requested} hits={self.hits}>"
+            f"acquired={self.acquired} hits={self.hits}>"
         )
 
     # -- recording ----------------------------------------------------------
@@ -205,10 +199,10 @@ class RunReport:
         with self._lock:
             self._tests += 1
 
-    def record_request(
+    def record_acquire(
         self, spec: str, *, hit: bool, build_seconds: float | None
     ) -> None:
-        """Count a request for a mock of *spec*.
+        """Count a mock of *spec* handed out (requested by a test).
 
         Args:
             spec: The spec's qualified name, e.g. ``"pkg.mod.Class"``.
@@ -224,24 +218,16 @@ class RunReport:
                 or given for a hit (a ValueError).
         """
         checks.text(spec, "spec")
-        if build_seconds is not None:
-            if hit:
-                raise InvalidArgumentError(
-                    f"a hit builds nothing; pass build_seconds=None for {spec!r}, "
-                    f"not {build_seconds!r}"
-                )
-            checks.number(build_seconds, "build_seconds", minimum=0)
+        check_build_seconds(build_seconds, hit, spec)
         with self._lock:
-            record = self._specs.get(spec)
-            if record is None:
-                record = self._specs[spec] = _SpecRecord()
-            if hit:
-                record.hits += 1
-            else:
-                record.builds += 1
-                if build_seconds is not None:
-                    record.timed_builds += 1
-                    record.build_seconds += build_seconds
+            self._counts(spec).record_acquire(hit, build_seconds, 0)
+
+    def _counts(self, spec: str) -> AcquisitionCounts:
+        # Called with self._lock held.
+        counts = self._specs.get(spec)
+        if counts is None:
+            counts = self._specs[spec] = AcquisitionCounts()
+        return counts
 
     def record_discard(self, reason: str, count: int = 1) -> None:
         """Count *count* pooled mocks thrown away for *reason*.
@@ -310,9 +296,7 @@ class RunReport:
         with self._lock:
             return _Snapshot(
                 tests=self._tests,
-                specs={
-                    spec: record.freeze(spec) for spec, record in self._specs.items()
-                },
+                specs={spec: counts.copy() for spec, counts in self._specs.items()},
                 discards=dict(self._discards),
                 degraded=dict(self._degraded),
                 leaks=list(self._leaks),
@@ -326,28 +310,30 @@ class RunReport:
         with self._lock:
             return self._tests
 
-    @property
-    def requested(self) -> int:
-        """Mocks requested."""
+    def totals(self) -> AcquisitionCounts:
+        """The counts of every spec together."""
         with self._lock:
-            return sum(r.hits + r.builds for r in self._specs.values())
+            return _total(self._specs.values())
+
+    @property
+    def acquired(self) -> int:
+        """Mocks handed out (requested by tests)."""
+        return self.totals().acquired
 
     @property
     def hits(self) -> int:
-        """Requests served recycled from a pool: builds avoided."""
-        with self._lock:
-            return sum(r.hits for r in self._specs.values())
+        """Mocks served recycled from a pool: builds avoided."""
+        return self.totals().hits
 
     @property
     def builds(self) -> int:
-        """Requests served by building a mock."""
-        with self._lock:
-            return sum(r.builds for r in self._specs.values())
+        """Mocks served by building one."""
+        return self.totals().builds
 
     @property
     def hit_rate(self) -> float:
-        """Hits per request (0.0 before the first)."""
-        return _hit_rate(self._snapshot().specs.values())
+        """Hits per mock handed out (0.0 before the first)."""
+        return self.totals().hit_rate
 
     @property
     def estimated_seconds_saved(self) -> float:
@@ -355,12 +341,12 @@ class RunReport:
 
         Specs never built (so never measured) contribute nothing.
         """
-        return _saved(self._snapshot().specs.values())
+        return _saved(self._snapshot().stats())
 
     @property
     def specs(self) -> dict[str, SpecStats]:
         """The figures of every spec requested, by spec name."""
-        return self._snapshot().specs
+        return {stats.spec: stats for stats in self._snapshot().stats()}
 
     def slowest_specs(self, n: int = _SLOWEST) -> list[SpecStats]:
         """The *n* specs with the highest mean measured build time.
@@ -368,7 +354,7 @@ class RunReport:
         Specs never measured are left out; ties go by spec name.
         """
         checks.count(n, "n")
-        return _slowest(self._snapshot().specs.values(), n)
+        return _slowest(self._snapshot().stats(), n)
 
     @property
     def discards(self) -> dict[str, int]:
@@ -413,11 +399,8 @@ class RunReport:
         part = other._snapshot()
         with self._lock:
             self._tests += part.tests
-            for spec, stats in part.specs.items():
-                record = self._specs.get(spec)
-                if record is None:
-                    record = self._specs[spec] = _SpecRecord()
-                record.add(stats)
+            for spec, counts in part.specs.items():
+                self._counts(spec).merge(counts)
             self._discards.update(part.discards)
             self._degraded.update(part.degraded)
             self._leaks.extend(part.leaks)
@@ -466,13 +449,8 @@ class RunReport:
             "workers": part.workers,
             "tests": part.tests,
             "specs": {
-                spec: {
-                    "hits": stats.hits,
-                    "builds": stats.builds,
-                    "timed_builds": stats.timed_builds,
-                    "build_seconds": stats.build_seconds,
-                }
-                for spec, stats in sorted(part.specs.items())
+                spec: as_dict(counts, SPEC_KEYS)
+                for spec, counts in sorted(part.specs.items())
             },
             "discards": dict(sorted(part.discards.items())),
             "degraded": [
@@ -520,15 +498,13 @@ class RunReport:
         ]
         for spec, value in top.get("specs", dict).items():
             fields = _reader(value, f"report 'specs'[{spec!r}]")
-            record = report._specs[spec] = _SpecRecord()
-            record.hits = fields.count("hits")
-            record.builds = fields.count("builds")
-            record.timed_builds = fields.count("timed_builds")
-            record.build_seconds = fields.seconds("build_seconds")
-            if record.timed_builds > record.builds:
+            counts = report._specs[spec] = AcquisitionCounts.read(fields, SPEC_KEYS)
+            # Not in the file: every mock the report counts is a hit or a build.
+            counts.acquired = counts.hits + counts.builds
+            if counts.timed_builds > counts.builds:
                 raise ReportError(
                     f"report 'specs'[{spec!r}] has timed_builds "
-                    f"{record.timed_builds!r} > builds {record.builds!r}"
+                    f"{counts.timed_builds!r} > builds {counts.builds!r}"
                 )
         for reason, count in top.get("discards", dict).items():
             report._discards[reason] = count_value(
@@ -581,13 +557,13 @@ class RunReport:
         """
         checks.count(width, "width", minimum=40)
         part = self._snapshot()
-        specs = part.specs.values()
-        hits = sum(s.hits for s in specs)
-        builds = sum(s.builds for s in specs)
+        specs = part.stats()
+        total = _total(part.specs.values())
         lines = ["-" * width, _header(part)]
-        lines.append(f"Mocks requested: {hits + builds} ({builds} built)")
+        lines.append(f"Mocks requested: {total.acquired} ({total.builds} built)")
         lines.append(
-            f"Builds avoided: {hits} ({_hit_rate(specs):.1%} of mocks requested)"
+            f"Builds avoided: {total.builds_avoided} "
+            f"({total.hit_rate:.1%} of mocks requested)"
         )
         lines.append(
             f"Estimated time saved: {_saved(specs):.3f}s "
@@ -709,12 +685,11 @@ def _clip_start(text: str, width: int) -> str:
 # -- arithmetic -------------------------------------------------------------
 
 
-def _hit_rate(specs: Iterable[SpecStats]) -> float:
-    hits = requests = 0
-    for stats in specs:
-        hits += stats.hits
-        requests += stats.requests
-    return hits / requests if requests else 0.0
+def _total(specs: Iterable[AcquisitionCounts]) -> AcquisitionCounts:
+    total = AcquisitionCounts()
+    for counts in specs:
+        total.merge(counts)
+    return total
 
 
 def _saved(specs: Iterable[SpecStats]) -> float:
