@@ -28,7 +28,7 @@ import tempfile
 import types
 import unittest
 import warnings
-from typing import Any
+from typing import Any, Literal
 from unittest import mock
 
 import mockpool
@@ -204,7 +204,7 @@ def load_hostile_module(
 def run_cases(
     *cases: type[unittest.TestCase] | unittest.TestCase,
     fail_on_leak: bool = False,
-    action: str = "always",
+    action: Literal["always", "error"] = "always",
 ) -> tuple[unittest.TestResult, list[warnings.WarningMessage]]:
     """Run *cases* under the drop-in; return the result and every warning.
 
