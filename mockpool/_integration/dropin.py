@@ -379,8 +379,9 @@ class TestScope:
             finally:
                 with _fence.fenced("run report", self.test_id):
                     _worker_files.flush()
-                with _fence.fenced("usage history", self.test_id):
-                    _learning.note_session_end()
+                # No history flush here: every test runs in a session (this
+                # scope's or its own), whose close already told the run
+                # lifecycle through the session_closed event.
                 _fence.set_current_test(self._previous_test)
 
 
