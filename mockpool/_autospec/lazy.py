@@ -29,8 +29,10 @@ import types
 from typing import Any
 from unittest import mock
 
+from mockpool._autospec import functions as _functions
 from mockpool._autospec import introspect as _introspect
-from mockpool._autospec.introspect import ClassInfo, MethodEntry, Snapshot, Snapshots
+from mockpool._autospec.introspect import ClassInfo, MethodEntry, Snapshots
+from mockpool._autospec.replay import construct
 from mockpool._base import compat as _compat
 from mockpool._base import stdlib as _stdlib
 
@@ -86,6 +88,14 @@ def create_autospec(
     Raises:
         TypeError: As the stdlib raises for an unsupported *spec*.
     """
+    if (
+        not kwargs
+        and _parent is None
+        and instance is False
+        and not (unsafe and not _compat.AUTOSPEC_HAS_UNSAFE)
+        and _functions.supports(spec)
+    ):
+        return _functions.build(spec, spec_set, _name)
     if (
         kwargs
         or _parent is not None
@@ -155,7 +165,7 @@ def _build(
     if info.has_methods:
         extra["__getattr__"] = _LAZY_GETATTR
         extra["mock_add_spec"] = _MOCK_ADD_SPEC[klass]
-    built = _construct(klass, spec, info.snapshots, constructor, extra)
+    built = construct(klass, spec, info.snapshots, constructor, extra)
 
     if not instance:
         built.return_value = _build(info, spec_set, True, built, "()")
@@ -178,87 +188,6 @@ def _build(
         else:
             children[attribute] = _PendingRoutine(built, method, spec_set, instance)
     return built
-
-
-def _construct(
-    klass: type,
-    spec: Any,
-    snapshots: Snapshots,
-    constructor: dict[str, Any],
-    extra: dict[str, Any],
-) -> Any:
-    """``klass(**constructor)``, replaying a recorded snapshot when we have one.
-
-    *extra* holds attributes for the mock's own class that the stdlib sets
-    right after constructing it (signature checker, ``__signature__``) plus
-    our lazy ``__getattr__``.
-    """
-    eat_self = constructor.get("_eat_self")
-    if eat_self is None:
-        eat_self = constructor.get("parent") is not None
-    key = (klass, bool(constructor.get("_spec_as_instance", False)), bool(eat_self))
-    snapshot = snapshots.get(key)
-    if snapshot is None:
-        built = klass(**constructor)
-        captured = Snapshot.capture(built, klass)
-        if captured is not None:
-            snapshots[key] = captured
-        own_type = type(built)
-        for attribute, value in extra.items():
-            setattr(own_type, attribute, value)
-        return built
-
-    # What NonCallableMock.__new__ does, with the class namespace filled in
-    # at once: every mock gets its own class, and the magic-method proxies
-    # the stdlib would set one by one (then delete, for those the spec
-    # lacks) go straight into it.
-    bases = (_stdlib.AsyncMockMixin, klass) if snapshot.async_base else (klass,)
-    proxies = [_stdlib.MagicProxy(magic, None) for magic in snapshot.magics]
-    namespace: dict[str, Any] = {
-        "__module__": klass.__module__,
-        "__doc__": klass.__doc__,
-        "_mock_add_spec": _replaying_add_spec(snapshot, spec),
-        "_mock_set_magics": _magics_already_set,
-    }
-    namespace.update(zip(snapshot.magics, proxies))
-    namespace.update(extra)
-    own_type = type(klass.__name__, bases, namespace)
-    built = object.__new__(own_type)
-    for proxy in proxies:
-        proxy.parent = built
-    built.__init__(**constructor)
-    # Later calls (mock_add_spec) must reach the real methods again.
-    del own_type._mock_add_spec
-    del own_type._mock_set_magics
-    return built
-
-
-def _magics_already_set(self: Any) -> None:
-    """Stand-in for ``_mock_set_magics`` during a replayed ``__init__``."""
-
-
-def _replaying_add_spec(snapshot: Snapshot, expected_spec: Any) -> Any:
-    def _mock_add_spec(
-        self: Any,
-        spec: Any,
-        spec_set: Any,
-        _spec_as_instance: bool = False,
-        _eat_self: bool = False,
-    ) -> None:
-        if spec is not expected_spec:  # pragma: no cover - defensive
-            _stdlib.base_add_spec(self, spec, spec_set, _spec_as_instance, _eat_self)
-            return
-        # The five entries NonCallableMock._mock_add_spec writes, in order;
-        # lists are copied so no two mocks share one.
-        state = self.__dict__
-        state["_spec_class"] = snapshot.spec_class
-        state["_spec_set"] = spec_set
-        state["_spec_signature"] = snapshot.spec_signature
-        methods = snapshot.methods
-        state["_mock_methods"] = None if methods is None else list(methods)
-        state["_spec_asyncs"] = list(snapshot.spec_asyncs)
-
-    return _mock_add_spec
 
 
 def _lazy_getattr(self: Any, name: str) -> Any:
@@ -439,13 +368,13 @@ def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
     }
     # The stdlib sets the signature checker last; nothing before reads it.
     signature = entry.signature_namespace()
-    child = _construct(klass, entry.original, entry.snapshots, constructor, signature)
+    child = construct(klass, entry.original, entry.snapshots, constructor, signature)
     # The signature calls are matched against (assert_called_with) is the one
     # read when the class was introspected, as the stdlib reads it when it
     # builds the mock -- not whatever the function says by the first touch.
     child.__dict__["_spec_signature"] = signature.get("__signature__")
     if _compat.AUTOSPEC_PRESETS_METHOD_RETURN_VALUE:
-        child.return_value = _construct(klass, None, _specless_snapshots, {}, {})
+        child.return_value = construct(klass, None, _specless_snapshots, {}, {})
     return child
 
 
@@ -511,7 +440,7 @@ def _build_routine(
     }
     if instance:
         constructor["_spec_as_instance"] = True
-    return _construct(
+    return construct(
         mock.MagicMock,
         entry.original,
         entry.snapshots,

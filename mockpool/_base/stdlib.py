@@ -27,6 +27,7 @@ _NAMES = (
     "_is_magic",
     "_magics",
     "_must_skip",
+    "_setup_func",
     "iscoroutinefunction",
 )
 
@@ -45,6 +46,7 @@ instance_callable: Any = getattr(mock, "_instance_callable", None)
 is_async_func: Any = getattr(mock, "_is_async_func", None)
 is_magic: Any = getattr(mock, "_is_magic", None)
 must_skip: Any = getattr(mock, "_must_skip", None)
+setup_func: Any = getattr(mock, "_setup_func", None)
 iscoroutinefunction: Any = getattr(mock, "iscoroutinefunction", None)
 ALL_MAGICS: frozenset[str] = frozenset(
     getattr(mock, "_magics", set()) | getattr(mock, "_async_method_magics", set())

@@ -1,0 +1,190 @@
+"""Autospecs of functions and methods, built from introspection cached per function.
+
+``create_autospec(function)`` -- what ``patch(..., autospec=True)`` and
+``patch.object(Class, "method", autospec=True)`` call for every function
+and method they replace -- builds a ``MagicMock`` with the function as its
+spec (a ``dir()`` walk with an ``iscoroutinefunction`` test per name, and a
+signature), then wraps it in a new function: the stdlib writes that
+function's source and compiles it with ``exec`` on every call.
+
+None of that depends on more than the function itself, so this module does
+it once per function: the signature, the spec state of the mock (replayed
+by :func:`~mockpool._autospec.replay.construct`) and the compiled code of
+the wrapper. Every call still gets a new mock and a new wrapper function,
+set up by the stdlib's own ``_setup_func``, so the result is what the
+stdlib builds: the same signature check and ``TypeError``,
+``inspect.signature``, ``__name__``, the ``mock`` attribute and everything
+forwarded to it.
+
+The cache is checked on every call against what the stdlib would read from
+the function (its code, defaults, annotations, name and ``__dict__``,
+and those of every function it wraps): a function changed in place is
+introspected again. Coroutine functions, functions with attributes of
+their own and anything else unusual go to the stdlib.
+"""
+
+from __future__ import annotations
+
+import threading
+import types
+import weakref
+from typing import Any
+from unittest import mock
+
+from mockpool._autospec import introspect as _introspect
+from mockpool._autospec.introspect import Snapshots
+from mockpool._autospec.replay import construct
+from mockpool._base import stdlib as _stdlib
+
+__all__ = ["build", "supports"]
+
+# Signature errors raised by our checkers are the test's failure, not ours.
+__unittest = True
+
+# How deep to follow __wrapped__ when fingerprinting (inspect.signature
+# follows the whole chain; decorators rarely stack deeper).
+_MAX_WRAPPED = 8
+
+# The source unittest.mock compiles for each wrapper (_set_signature), by
+# name; compiled once per name here, from the same text, so the code object
+# is the stdlib's own.
+_WRAPPER_SOURCE = """def %s(*args, **kwargs):
+    _checksig_(*args, **kwargs)
+    return mock(*args, **kwargs)"""
+
+
+def _compiled(name: str) -> tuple[types.CodeType, Any]:
+    context: dict[str, Any] = {}
+    exec(_WRAPPER_SOURCE % name, context)  # noqa: S102 - the stdlib's own source
+    return context[name].__code__, context["__builtins__"]
+
+
+_codes: dict[str, tuple[types.CodeType, Any]] = {}
+
+
+def _state(function: types.FunctionType) -> tuple[Any, ...]:
+    """What the stdlib reads of *function* to autospec it, by identity."""
+    states: list[Any] = []
+    current: Any = function
+    for _ in range(_MAX_WRAPPED):
+        state = _introspect._function_state(current)
+        if state is None:
+            # A wrapped object that is not a function: keep it by identity.
+            states.append(current)
+            break
+        states.append(state)
+        states.append(
+            (current.__name__, current.__qualname__, current.__module__, current.__doc__)
+        )
+        current = current.__dict__.get("__wrapped__")
+        if current is None:
+            break
+    return tuple(states)
+
+
+class _FunctionInfo:
+    """What autospeccing one function (or its bound methods) needs, once."""
+
+    __slots__ = ("checker", "signature", "snapshots", "state")
+
+    def __init__(self, spec: Any, state: tuple[Any, ...]) -> None:
+        self.state = state
+        self.snapshots: Snapshots = {}
+        #: (checker, signature), or None if the stdlib finds no signature
+        #: (it then returns the bare mock).
+        self.signature: tuple[Any, Any] | None = None
+        result = _stdlib.get_signature_object(spec, False, False)
+        if result is not None:
+            func, signature = result
+
+            def checksig(*args: Any, **kwargs: Any) -> None:
+                signature.bind(*args, **kwargs)
+
+            _stdlib.copy_func_details(func, checksig)
+            self.signature = (checksig, signature)
+
+
+# Per function: its info as a plain function and as a bound method.
+_infos: weakref.WeakKeyDictionary[types.FunctionType, dict[bool, _FunctionInfo]] = (
+    weakref.WeakKeyDictionary()
+)
+_lock = threading.Lock()
+
+
+def supports(spec: Any) -> bool:
+    """Whether :func:`build` serves *spec*: a plain or bound Python function."""
+    kind = type(spec)
+    if kind is types.MethodType:
+        spec = spec.__func__
+        kind = type(spec)
+    return (
+        kind is types.FunctionType
+        and _stdlib.AVAILABLE
+        # Attributes of its own become children of the mock, one by one:
+        # left to the stdlib. Magic ones (__wrapped__) it skips.
+        and all(_stdlib.is_magic(name) for name in spec.__dict__)
+        and not _stdlib.is_async_func(spec)
+    )
+
+
+def _info(spec: Any) -> _FunctionInfo:
+    bound = type(spec) is types.MethodType
+    function = spec.__func__ if bound else spec
+    state = _state(function)
+    with _lock:
+        infos = _infos.get(function)
+        if infos is None:
+            infos = _infos[function] = {}
+        info = infos.get(bound)
+        if info is not None and _introspect._same(info.state, state):
+            return info
+    info = _FunctionInfo(spec, state)
+    with _lock:
+        infos[bound] = info
+    return info
+
+
+def build(spec: Any, spec_set: Any, name: Any) -> Any:
+    """``create_autospec(spec, spec_set, _name=name)`` for a supported *spec*.
+
+    The steps of ``unittest.mock.create_autospec`` for a function, in its
+    order: the mock, then the wrapper that checks the signature and calls
+    it. A function's ``dir()`` holds only magic names (:func:`supports`
+    admits no other attributes), so the stdlib's loop over it adds nothing.
+    """
+    info = _info(spec)
+    constructor: dict[str, Any] = {
+        "parent": None,
+        "_new_parent": None,
+        "_new_name": "",
+        "name": name,
+        ("spec_set" if spec_set else "spec"): spec,
+    }
+    built = construct(mock.MagicMock, spec, info.snapshots, constructor, {})
+    if info.signature is None:
+        return built
+    checksig, signature = info.signature
+    wrapper_name = spec.__name__
+    if not wrapper_name.isidentifier():
+        wrapper_name = "funcopy"
+    compiled = _codes.get(wrapper_name)
+    if compiled is None:
+        compiled = _codes[wrapper_name] = _compiled(wrapper_name)
+    code, builtins = compiled
+    # The globals exec gives the stdlib's wrapper: its two names, the
+    # builtins exec adds, and the function itself.
+    context: dict[str, Any] = {
+        "_checksig_": checksig,
+        "mock": built,
+        "__builtins__": builtins,
+    }
+    wrapper = types.FunctionType(code, context, wrapper_name)
+    context[wrapper_name] = wrapper
+    _stdlib.setup_func(wrapper, built, signature)
+    return wrapper
+
+
+def clear_cache() -> None:
+    """Forget every function's introspection (tests use this)."""
+    with _lock:
+        _infos.clear()
