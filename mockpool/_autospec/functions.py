@@ -29,7 +29,6 @@ import threading
 import types
 import weakref
 from typing import Any
-from unittest import mock
 
 from mockpool._autospec import introspect as _introspect
 from mockpool._autospec.introspect import Snapshots
@@ -160,7 +159,7 @@ def build(spec: Any, spec_set: Any, name: Any) -> Any:
         "name": name,
         ("spec_set" if spec_set else "spec"): spec,
     }
-    built = construct(mock.MagicMock, spec, info.snapshots, constructor, {})
+    built = construct(_stdlib.MagicMock, spec, info.snapshots, constructor, {})
     if info.signature is None:
         return built
     checksig, signature = info.signature

@@ -94,6 +94,7 @@ def create_autospec(
         and instance is False
         and not (unsafe and not _compat.AUTOSPEC_HAS_UNSAFE)
         and _functions.supports(spec)
+        and _stdlib.stock_classes()
     ):
         return _functions.build(spec, spec_set, _name)
     if (
@@ -102,6 +103,7 @@ def create_autospec(
         or (unsafe and not _compat.AUTOSPEC_HAS_UNSAFE)
         or not _stdlib.AVAILABLE
         or not _introspect.supports(spec)
+        or not _stdlib.stock_classes()
     ):
         return _stdlib_create_autospec(
             spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
@@ -157,9 +159,9 @@ def _build(
     }
     if instance:
         constructor["_spec_as_instance"] = True
-    klass: type = mock.MagicMock
+    klass: type = _stdlib.MagicMock
     if instance and not info.instance_callable:
-        klass = mock.NonCallableMagicMock
+        klass = _stdlib.NonCallableMagicMock
 
     extra = dict(info.signature_namespace(instance))
     if info.has_methods:
@@ -357,7 +359,9 @@ def _pending_copy(pending: Any, memo: dict[int, Any]) -> Any:
 
 def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
     # The method branch of create_autospec's loop.
-    klass: type = mock.AsyncMock if entry.is_async else mock.MagicMock
+    # The stock classes, as when the parent was built (_build admits no
+    # other), even if a fixture replaced them since.
+    klass: type = _stdlib.AsyncMock if entry.is_async else _stdlib.MagicMock
     constructor: dict[str, Any] = {
         "parent": parent,
         "name": entry.name,
@@ -441,7 +445,7 @@ def _build_routine(
     if instance:
         constructor["_spec_as_instance"] = True
     return construct(
-        mock.MagicMock,
+        _stdlib.MagicMock,
         entry.original,
         entry.snapshots,
         constructor,

@@ -57,6 +57,34 @@ ALL_MAGICS: frozenset[str] = frozenset(
 #: ``AUTOSPEC`` variant must reach the real one.
 create_autospec: Any = mock.create_autospec
 
+# The mock classes as unittest.mock defines them, which the lazy autospec
+# builds. A fixture may put subclasses of its own in their place for a test
+# (oslotest's MockAutospecFixture replaces Mock and MagicMock): the stdlib's
+# create_autospec, which looks the names up as it builds, then builds those.
+MagicMock: Any = mock.MagicMock
+NonCallableMagicMock: Any = mock.NonCallableMagicMock
+AsyncMock: Any = mock.AsyncMock
+_Mock: Any = mock.Mock
+#: unittest.mock's patcher classes, kept even if a fixture puts subclasses
+#: in their place (oslotest's patch_mock_module()): hooks go on these.
+Patch: Any = mock._patch
+PatchDict: Any = mock._patch_dict
+
+
+def stock_classes() -> bool:
+    """Whether ``unittest.mock``'s mock classes are its own right now.
+
+    When they are not, what the stdlib builds depends on the replacements,
+    and only the stdlib itself builds exactly that.
+    """
+    return (
+        mock.MagicMock is MagicMock
+        and mock.NonCallableMagicMock is NonCallableMagicMock
+        and mock.AsyncMock is AsyncMock
+        and mock.Mock is _Mock
+    )
+
+
 #: The unbound attribute hook every mock class inherits.
 base_getattr: Any = mock.NonCallableMock.__getattr__
 #: The real spec hook, for constructions we do not replay.

@@ -48,6 +48,7 @@ from unittest import TestCase, mock
 from mockpool._autospec import introspect as _introspect
 from mockpool._autospec import lazy as _autospec
 from mockpool._base import events
+from mockpool._base import stdlib as _stdlib
 from mockpool._base import fence as _fence
 from mockpool._integration import leak_check
 from mockpool._learning import lifecycle as _learning
@@ -80,6 +81,7 @@ _lock = threading.Lock()
 _enabled = 0
 _fail_on_leak = False
 _original_run: Any = None
+_original_call: Any = None
 _original_patch_enter: Any = None
 _original_patch_dict: Any = None
 
@@ -130,6 +132,8 @@ def create_autospec(
         and not unsafe
         and not kwargs
         and _introspect.supports(spec)
+        # A fixture's own mock classes: only the stdlib builds with them.
+        and _stdlib.stock_classes()
     ):
         pool = spec_pool(spec, spec_set)
         if pool is not None:
@@ -260,13 +264,17 @@ class TestScope:
         """Note a ``patch.dict`` started during the test, for the leak check."""
         self._dicts.append((patched, items))
 
-    def check_leaks(self) -> list[str]:
+    def check_leaks(self, *, fail: bool = True) -> list[str]:
         """Find what the test left patched; warn, or fail the test on a leak.
 
         Runs once, as the test's last cleanup (so a leak's failure is the
         test's own). Returns the descriptions of the leaks found. The check
         itself never fails a test: what it cannot read it skips, and an
         error of its own is a :class:`~mockpool.MockPoolWarning`.
+
+        Args:
+            fail: Raise on a leak when failing on leaks; false once the
+                test's outcome is recorded, so a leak can only warn.
         """
         if self._checked:
             return []
@@ -282,7 +290,7 @@ class TestScope:
         messages = [
             f"{self.test_id} leaked: {kind}: {detail}" for kind, detail in leaks
         ]
-        if messages and self.fail_on_leak:
+        if messages and self.fail_on_leak and fail:
             # Outside the fences on purpose: failing on leaks, a leak is the
             # test's own failure.
             raise AssertionError("\n".join(messages))
@@ -402,9 +410,24 @@ def _test_id(test: TestCase) -> str:
 
 
 def _run_in_scope(self: TestCase, result: Any = None) -> Any:
+    return _in_scope(self, _original_run, (result,), {})
+
+
+def _call_in_scope(self: TestCase, *args: Any, **kwargs: Any) -> Any:
+    # Runners call a test (``test(result)``): suites, stestr, testtools.run
+    # and pytest alike. Hooking the call as well as run() reaches test cases
+    # whose run() replaces unittest's -- testtools, oslotest, fixtures --
+    # which the run() hook alone never sees.
+    return _in_scope(self, _original_call, args, kwargs)
+
+
+def _in_scope(
+    self: TestCase, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> Any:
     if _local.scope is not None:
-        # A test run from inside another test belongs to the outer one.
-        return _original_run(self, result)
+        # A test run from inside another test belongs to the outer one; so
+        # does run() called by the test's own __call__.
+        return method(self, *args, **kwargs)
     test_id = _test_id(self)
     watched: list[leak_check.Watched] = []
     with _fence.fenced("leak check", test_id):
@@ -413,13 +436,53 @@ def _run_in_scope(self: TestCase, result: Any = None) -> Any:
     # A scope that fails to open leaves the test unpooled, not unrun.
     with _fence.fenced("per-test session", test_id):
         scope.open()
+    hook = None
     try:
-        # Registered first, so it runs last: after tearDown and every
-        # cleanup the test registered, and still as part of the test.
-        self.addCleanup(scope.check_leaks)
-        return _original_run(self, result)
+        with _fence.fenced("leak check", test_id):
+            hook = _check_leaks_last(self, scope)
+        return method(self, *args, **kwargs)
     finally:
-        scope.close()
+        try:
+            if hook is not None:
+                # A skipped test never calls setUp: take the hook away.
+                _remove_hook(self, hook)
+            # A run() that never called setUp (one that replaces unittest's
+            # and runs the method itself) still gets its leaks reported --
+            # as warnings: the test's outcome is already recorded.
+            scope.check_leaks(fail=False)
+        finally:
+            scope.close()
+
+
+def _check_leaks_last(test: TestCase, scope: TestScope) -> Any:
+    """Make the leak check the test's last cleanup, whatever its run().
+
+    unittest keeps cleanups registered before run(), but testtools' run()
+    starts by emptying the list. Every TestCase family calls ``setUp``
+    after that, so the check is registered by a one-shot ``setUp`` on the
+    instance, which removes itself before running the class's own -- first
+    of all cleanups, so it runs after every other, and still as part of the
+    test. Returns the hook, or None where it cannot be placed.
+    """
+    namespace = leak_check.namespace_of(test)
+    if type(namespace) is not dict or "setUp" in namespace:
+        # No instance dict to hold it, or the test set its own setUp there:
+        # check when the test is over instead (warnings only).
+        return None
+
+    def setUp(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - unittest's name
+        _remove_hook(test, setUp)
+        test.addCleanup(scope.check_leaks)
+        return test.setUp(*args, **kwargs)
+
+    namespace["setUp"] = setUp
+    return setUp
+
+
+def _remove_hook(test: TestCase, hook: Any) -> None:
+    namespace = leak_check.namespace_of(test)
+    if type(namespace) is dict and namespace.get("setUp") is hook:
+        del namespace["setUp"]
 
 
 def _enter_patch(self: Any) -> Any:
@@ -481,8 +544,8 @@ def enable(*, fail_on_leak: bool = False) -> None:
         fail_on_leak: A leak fails the test instead of only warning (once
             any enable in effect asked for it, until the last disable).
     """
-    global _enabled, _fail_on_leak, _original_run, _original_patch_enter
-    global _original_patch_dict
+    global _enabled, _fail_on_leak, _original_run, _original_call
+    global _original_patch_enter, _original_patch_dict
     with _lock:
         _fail_on_leak = _fail_on_leak or fail_on_leak
         _enabled += 1
@@ -496,11 +559,16 @@ def enable(*, fail_on_leak: bool = False) -> None:
         with _fence.fenced("adaptation"):
             _adapt.current_adapter()
         _original_run = TestCase.run
-        _original_patch_enter = mock._patch.__enter__
-        _original_patch_dict = mock._patch_dict._patch_dict  # type: ignore[attr-defined]
+        _original_call = TestCase.__call__
+        # unittest.mock's own patcher classes, not whatever its names hold
+        # (oslotest's patch_mock_module() puts a subclass in mock._patch,
+        # whose __enter__ calls this one).
+        _original_patch_enter = _stdlib.Patch.__enter__
+        _original_patch_dict = _stdlib.PatchDict._patch_dict
         TestCase.run = _run_in_scope  # type: ignore[method-assign]
-        mock._patch.__enter__ = _enter_patch  # type: ignore[method-assign]
-        mock._patch_dict._patch_dict = _patch_dict  # type: ignore[attr-defined]
+        TestCase.__call__ = _call_in_scope  # type: ignore[method-assign]
+        _stdlib.Patch.__enter__ = _enter_patch
+        _stdlib.PatchDict._patch_dict = _patch_dict
 
 
 def disable() -> None:
@@ -514,8 +582,9 @@ def disable() -> None:
             return
         _fail_on_leak = False
         TestCase.run = _original_run  # type: ignore[method-assign]
-        mock._patch.__enter__ = _original_patch_enter  # type: ignore[method-assign]
-        mock._patch_dict._patch_dict = _original_patch_dict  # type: ignore[attr-defined]
+        TestCase.__call__ = _original_call  # type: ignore[method-assign]
+        _stdlib.Patch.__enter__ = _original_patch_enter
+        _stdlib.PatchDict._patch_dict = _original_patch_dict
 
 
 def _reinit_after_fork() -> None:
