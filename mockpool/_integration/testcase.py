@@ -41,8 +41,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from unittest import mock
 
-import wrapt
-
 from mockpool._services.registry import Registry, default_registry
 from mockpool._sessions import context as _context
 from mockpool._sessions.session import MockSession, mock_session
@@ -62,9 +60,48 @@ __all__ = [
 _R = TypeVar("_R")
 _C = TypeVar("_C", bound=type)
 
-# wrapt's stubs describe Python 3.10+ only: under 3.9, mypy sees none of its
-# names. Going through one alias typed Any keeps both checks quiet.
-_FunctionWrapper: Any = wrapt.FunctionWrapper  # type: ignore[attr-defined, name-defined, unused-ignore]
+
+@functools.cache
+def _wrapper_types() -> tuple[Any, Any]:
+    """The wrapt-based wrapper classes: ``(_Wrapper, _PatchedFunction)``.
+
+    wrapt is imported when a decorator first needs it, not with mockpool:
+    importing it costs tens of milliseconds (it imports importlib.metadata),
+    which a suite under ``python -m mockpool run`` would pay for nothing.
+    """
+    import wrapt
+
+    # wrapt's stubs describe Python 3.10+ only: under 3.9, mypy sees none of
+    # its names. Going through one alias typed Any keeps both checks quiet.
+    function_wrapper: Any = wrapt.FunctionWrapper  # type: ignore[attr-defined, name-defined, unused-ignore]
+
+    class _Wrapper(function_wrapper):  # type: ignore[misc]
+        """A method of a decorated class, wrapped by mockpool (a marker type)."""
+
+    class _PatchedFunction(function_wrapper):  # type: ignore[misc]
+        """A test function wrapped by :func:`with_mock_session`.
+
+        It carries a ``patchings`` list, as functions decorated by
+        ``mock.patch`` do, so that ``mock.patch`` decorators applied on top
+        join it instead of wrapping it again.
+        """
+
+        def __init__(
+            self,
+            wrapped: Callable[..., Any],
+            wrapper: Callable[..., Any],
+            patchings: Any,
+        ) -> None:
+            super().__init__(wrapped, wrapper)
+            self._self_patchings = patchings
+
+        @property
+        def patchings(self) -> Any:
+            """The ``mock.patch``-style list of members to enter around a call."""
+            return self._self_patchings
+
+    return _Wrapper, _PatchedFunction
+
 
 _SCOPES = ("test", "class")
 #: Where the decorator keeps its configuration, on the decorated class.
@@ -343,10 +380,6 @@ def _run_shared(test: unittest.TestCase, call: Callable[[], _R], session: Any) -
 # -- the class decorator ----------------------------------------------------------
 
 
-class _Wrapper(_FunctionWrapper):  # type: ignore[misc]
-    """A method of a decorated class, wrapped by mockpool (a marker type)."""
-
-
 def _config_of(cls: type) -> _Config | None:
     config = getattr(cls, _CONFIG, None)
     return config if isinstance(config, _Config) else None
@@ -437,8 +470,9 @@ def _install(cls: type, name: str, wrapper: Callable[..., Any]) -> None:
             break
     else:  # pragma: no cover - every TestCase has run, debug and setUpClass
         return
-    if not isinstance(raw, _Wrapper):
-        setattr(cls, name, _Wrapper(raw, wrapper))
+    wrapper_type, _ = _wrapper_types()
+    if not isinstance(raw, wrapper_type):
+        setattr(cls, name, wrapper_type(raw, wrapper))
 
 
 def mock_services(
@@ -679,26 +713,6 @@ class _Patchings(list[Any]):
         self.insert(index, patching)
 
 
-class _PatchedFunction(_FunctionWrapper):  # type: ignore[misc]
-    """A test function wrapped by :func:`with_mock_session`.
-
-    It carries a ``patchings`` list, as functions decorated by
-    ``mock.patch`` do, so that ``mock.patch`` decorators applied on top join
-    it instead of wrapping it again.
-    """
-
-    def __init__(
-        self, wrapped: Callable[..., Any], wrapper: Callable[..., Any], patchings: Any
-    ) -> None:
-        super().__init__(wrapped, wrapper)
-        self._self_patchings = patchings
-
-    @property
-    def patchings(self) -> Any:
-        """The ``mock.patch``-style list of members to enter around a call."""
-        return self._self_patchings
-
-
 def _enter_all(
     stack: contextlib.ExitStack,
     patchings: list[Any],
@@ -818,7 +832,8 @@ def with_mock_session(
             return func
         patchings = _Patchings([patching])
         is_async = inspect.iscoroutinefunction(func)
-        wrapper: Callable[..., _R] = _PatchedFunction(
+        _, patched_function = _wrapper_types()
+        wrapper: Callable[..., _R] = patched_function(
             func, _caller(patchings, is_async), patchings
         )
         return wrapper

@@ -51,8 +51,6 @@ from time import perf_counter as _perf_counter
 from typing import Any, Callable
 from unittest import mock
 
-import tenacity
-
 from mockpool._autospec import introspect as _introspect
 from mockpool._autospec import lazy as _autospec
 from mockpool._base import events
@@ -267,6 +265,11 @@ def _transient(error: BaseException) -> bool:
 
 
 def _retrying(build: Callable[[Any, Any], Any], pool: Any, definition: Any) -> Any:
+    # Imported here, not with mockpool: tenacity (with the datetime and
+    # asyncio support it loads) costs more to import than most suites ever
+    # spend recovering.
+    import tenacity
+
     for attempt in tenacity.Retrying(
         retry=tenacity.retry_if_exception(_transient),
         stop=tenacity.stop_after_attempt(2),
