@@ -25,7 +25,7 @@ from typing import Any, Callable
 from unittest import mock
 
 import mockpool
-from mockpool._autospec import functions
+from mockpool._autospec import functions, introspect
 from tests.test_autospec_contract import ContractMixin
 
 sys.path.insert(
@@ -225,6 +225,34 @@ class FunctionTests(ContractMixin):
                 finally:
                     undo()
                 self.assertContract(target, _name="target")
+
+    def test_classes_introspected_anew_share_their_methods_facts(self) -> None:
+        """A class with a dynamic descriptor is introspected for every
+        autospec; its methods' signatures are not, unless they changed."""
+
+        class Dynamic:
+            """Not cacheable: a descriptor whose answer may change."""
+
+            class Descriptor:
+                def __get__(self, instance: Any, owner: Any) -> int:
+                    return 1
+
+            value = Descriptor()
+
+            def method(self, a: int, b: int = 1) -> int:
+                return a
+
+        method = Dynamic.__dict__["method"]
+        first = introspect.function_facts(method)
+        self.assertIs(introspect.function_facts(method), first)
+        self.assertContract(Dynamic, instance=True)
+        method.__defaults__ = None
+        try:
+            self.assertIsNot(introspect.function_facts(method), first)
+            self.assertContract(Dynamic, instance=True)
+            self.assertContract(Dynamic)
+        finally:
+            method.__defaults__ = (1,)
 
     def test_cache_lets_functions_go(self) -> None:
         """Introspection is cached by weak reference: it keeps nothing alive."""

@@ -40,10 +40,6 @@ __all__ = ["build", "supports"]
 # Signature errors raised by our checkers are the test's failure, not ours.
 __unittest = True
 
-# How deep to follow __wrapped__ when fingerprinting (inspect.signature
-# follows the whole chain; decorators rarely stack deeper).
-_MAX_WRAPPED = 8
-
 # The source unittest.mock compiles for each wrapper (_set_signature), by
 # name; compiled once per name here, from the same text, so the code object
 # is the stdlib's own.
@@ -54,31 +50,12 @@ _WRAPPER_SOURCE = """def %s(*args, **kwargs):
 
 def _compiled(name: str) -> tuple[types.CodeType, Any]:
     context: dict[str, Any] = {}
-    exec(_WRAPPER_SOURCE % name, context)  # noqa: S102 - the stdlib's own source
+    # The stdlib's own source, compiled once per name instead of per call.
+    exec(_WRAPPER_SOURCE % name, context)
     return context[name].__code__, context["__builtins__"]
 
 
 _codes: dict[str, tuple[types.CodeType, Any]] = {}
-
-
-def _state(function: types.FunctionType) -> tuple[Any, ...]:
-    """What the stdlib reads of *function* to autospec it, by identity."""
-    states: list[Any] = []
-    current: Any = function
-    for _ in range(_MAX_WRAPPED):
-        state = _introspect._function_state(current)
-        if state is None:
-            # A wrapped object that is not a function: keep it by identity.
-            states.append(current)
-            break
-        states.append(state)
-        states.append(
-            (current.__name__, current.__qualname__, current.__module__, current.__doc__)
-        )
-        current = current.__dict__.get("__wrapped__")
-        if current is None:
-            break
-    return tuple(states)
 
 
 class _FunctionInfo:
@@ -129,7 +106,7 @@ def supports(spec: Any) -> bool:
 def _info(spec: Any) -> _FunctionInfo:
     bound = type(spec) is types.MethodType
     function = spec.__func__ if bound else spec
-    state = _state(function)
+    state = _introspect.deep_function_state(function)
     with _lock:
         infos = _infos.get(function)
         if infos is None:

@@ -22,6 +22,7 @@ import operator
 import os
 import threading
 import types
+import weakref
 from typing import Any
 from unittest import mock
 
@@ -97,6 +98,83 @@ def _same(left: tuple[Any, ...], right: tuple[Any, ...]) -> bool:
         if type(a) is not tuple or type(b) is not tuple or not _same(a, b):
             return False
     return True
+
+
+# How deep to follow __wrapped__ when fingerprinting a function
+# (inspect.signature follows the whole chain; decorators rarely stack deeper).
+_MAX_WRAPPED = 8
+
+
+def deep_function_state(function: types.FunctionType) -> tuple[Any, ...]:
+    """What autospeccing *function* reads of it, by identity.
+
+    Its :func:`_function_state`, its names and docstring (the stdlib copies
+    them to the checker and names the wrapper after it), and the same of
+    every function it wraps (``__wrapped__``, followed by
+    ``inspect.signature``).
+    """
+    states: list[Any] = []
+    current: Any = function
+    for _ in range(_MAX_WRAPPED):
+        state = _function_state(current)
+        if state is None:
+            # A wrapped object that is not a function: kept by identity.
+            states.append(current)
+            break
+        states.append(state)
+        names = (current.__name__, current.__qualname__, current.__module__)
+        states.append((*names, current.__doc__))
+        current = current.__dict__.get("__wrapped__")
+        if current is None:
+            break
+    return tuple(states)
+
+
+class FunctionFacts:
+    """What autospeccing one function needs, shared by every class it is in.
+
+    A class whose introspection cannot be cached (one with dynamic
+    descriptors) is introspected again for every autospec, and inherited
+    methods are the same function in every subclass: their signatures and
+    recorded constructions are kept here, per function object and valid
+    while :func:`deep_function_state` is unchanged.
+    """
+
+    __slots__ = ("signatures", "snapshots", "state")
+
+    def __init__(self, state: tuple[Any, ...]) -> None:
+        self.state = state
+        self.signatures = _SignatureCache()
+        self.snapshots: Snapshots = {}
+
+
+# Per function: its facts as a plain function (False) and as a bound method
+# (True), whose signatures and spec state differ.
+_facts: weakref.WeakKeyDictionary[types.FunctionType, dict[bool, FunctionFacts]] = (
+    weakref.WeakKeyDictionary()
+)
+_facts_lock = threading.Lock()
+
+
+def function_facts(original: Any) -> FunctionFacts:
+    """The shared :class:`FunctionFacts` of *original*, a function or method.
+
+    Fresh facts (not kept) for anything else, e.g. a method bound to a
+    callable object that is not a Python function.
+    """
+    bound = type(original) is types.MethodType
+    function = original.__func__ if bound else original
+    if type(function) is not types.FunctionType:
+        return FunctionFacts(())
+    state = deep_function_state(function)
+    with _facts_lock:
+        by_kind = _facts.get(function)
+        if by_kind is None:
+            by_kind = _facts[function] = {}
+        facts = by_kind.get(bound)
+        if facts is None or not _same(facts.state, state):
+            facts = by_kind[bound] = FunctionFacts(state)
+        return facts
 
 
 # Descriptors whose __get__ on a class is a pure function of what they hold:
@@ -326,8 +404,13 @@ class MethodEntry:
         #: ``reset_mock``, ...), which create_autospec's setattr interacts
         #: with; such children are built eagerly.
         self.shadows_mock_attribute = name in _MOCK_CLASS_ATTRIBUTES
-        self.signatures = _SignatureCache()
-        self.snapshots: Snapshots = {}
+        if kind == FUNCTION:
+            facts = function_facts(original)
+            self.signatures = facts.signatures
+            self.snapshots: Snapshots = facts.snapshots
+        else:
+            self.signatures = _SignatureCache()
+            self.snapshots = {}
 
     def signature_namespace(self, instance: bool = False) -> dict[str, Any]:
         """What ``_check_signature(original, child, skipfirst, instance)`` sets."""
@@ -490,6 +573,8 @@ def clear_cache() -> None:
     """Forget every cached introspection (for tests and benchmarks)."""
     with _cache_lock:
         _cache.clear()
+    with _facts_lock:
+        _facts.clear()
 
 
 def _reinit_after_fork() -> None:
