@@ -9,6 +9,7 @@ import os
 import shutil
 import socket
 import tempfile
+import threading
 import time
 import unittest
 import warnings
@@ -17,6 +18,7 @@ from typing import Any
 from unittest import mock
 
 import mockpool
+from mockpool._base import events
 from mockpool._integration import dropin as _dropin
 from mockpool._pools import spec_pools
 from mockpool._reporting import worker_files as _worker_files
@@ -439,3 +441,50 @@ class EnableTests(unittest.TestCase):
     def test_no_scope_outside_tests(self) -> None:
         """Outside a test (import, setUpClass) there is no scope to pool into."""
         self.assertIsNone(_dropin.current_scope())
+
+
+class SessionPromiseTests(DropInTestBase):
+    """The per-test session is opened when the test first asks for it."""
+
+    def test_a_test_that_never_asks_opens_no_session(self) -> None:
+        opened: list[Any] = []
+
+        class Quiet(unittest.TestCase):
+            def test_nothing(self) -> None:
+                mock.create_autospec(Gateway, instance=True)
+
+        events.session_opened.connect(opened.append)
+        self.addCleanup(events.session_opened.disconnect, opened.append)
+        result, _ = run_tests(Quiet)
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+        self.assertEqual(opened, [])
+
+    def test_a_test_that_asks_gets_its_own_session_closed_after(self) -> None:
+        seen: list[Any] = []
+
+        class Asking(unittest.TestCase):
+            def test_asks_twice(self) -> None:
+                seen.append(mockpool.current_session())
+                seen.append(mockpool.current_session())
+
+        result, _ = run_tests(Asking)
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+        first, second = seen
+        self.assertIs(first, second)
+        self.assertTrue(first.name.endswith("Asking.test_asks_twice"), first.name)
+        self.assertTrue(first.closed)
+        self.assertIsNone(mockpool.current_session())
+
+    def test_a_thread_the_test_starts_is_not_promised_one(self) -> None:
+        seen: list[Any] = []
+
+        class Threaded(unittest.TestCase):
+            def test_thread(self) -> None:
+                thread = threading.Thread(
+                    target=lambda: seen.append(mockpool.current_session())
+                )
+                thread.start()
+                thread.join()
+
+        run_tests(Threaded)
+        self.assertEqual(seen, [None])

@@ -48,15 +48,20 @@ from unittest import TestCase, mock
 from mockpool._autospec import introspect as _introspect
 from mockpool._autospec import lazy as _autospec
 from mockpool._base import events
-from mockpool._base import stdlib as _stdlib
 from mockpool._base import fence as _fence
+from mockpool._base import stdlib as _stdlib
 from mockpool._integration import leak_check
 from mockpool._learning import lifecycle as _learning
 from mockpool._pools import adapt as _adapt
 from mockpool._pools.pool import Lease
 from mockpool._pools.spec_pools import SpecPool, spec_pool
 from mockpool._reporting import worker_files as _worker_files
-from mockpool._sessions.session import MockSession, current_session
+from mockpool._sessions.session import (
+    MockSession,
+    current_session,
+    promise_session,
+    withdraw_promise,
+)
 from mockpool.errors import LeakWarning
 
 __all__ = [
@@ -175,7 +180,6 @@ class TestScope:
         #: The test's own session; None while closed, or if the test runs
         #: inside a session of its own (a mockpool decorator or mixin).
         self.session: MockSession | None = None
-        self._watched = watched
         # The test's pooled mocks, held weakly (Lease.hold_weakly): a mock
         # the test drops is freed, with what it was passed, as under the
         # stdlib; close() gives back those still alive.
@@ -187,14 +191,15 @@ class TestScope:
         self._patches: list[tuple[Any, str, Any, Any]] = []
         # (patched dict, its items before), per patch.dict.
         self._dicts: list[tuple[Any, list[tuple[Any, Any]]]] = []
-        self._mocks_before: dict[tuple[str, int, Any], Any] = {}
+        # The watched namespaces as the test found them (values held, for
+        # identity): dropped by the check, the only reader.
+        self._baseline: leak_check.Baseline | None = None
         try:
-            self._mocks_before = leak_check.assigned_mocks(watched)
+            self._baseline = leak_check.Baseline(watched)
         except Exception as error:
             _fence.warn_failure("leak check", error, test_id)
-            # Scanned after the test only, every mock already there would
-            # count as assigned by it: watch nothing instead.
-            self._watched = []
+            # With no baseline, every mock already there would count as
+            # assigned by the test: watch nothing instead.
         self._checked = False
         # The test a fence named by default before this scope opened.
         self._previous_test: str | None = None
@@ -219,8 +224,19 @@ class TestScope:
             with _fence.fenced("recycling", self.test_id):
                 pool.settle()
         if current_session() is None:
-            self.session = MockSession(name=self.test_id).open()
+            # Opened when the test first asks for it: most tests never do.
+            promise_session(self._open_session)
         _local.scope = self
+
+    def _open_session(self) -> MockSession | None:
+        """The test's own session, opened on first use (see :meth:`open`).
+
+        A session that fails to open leaves the test without one, as a
+        scope that fails to open leaves it unpooled.
+        """
+        with _fence.fenced("per-test session", self.test_id):
+            self.session = MockSession(name=self.test_id).open()
+        return self.session
 
     def acquire(self, pool: SpecPool) -> Any:
         """A pristine mock from *pool*, given back when the scope closes.
@@ -346,15 +362,17 @@ class TestScope:
                 yield f"dict {leak_check.dict_name(patched)} not restored"
 
     def _new_assignments(self) -> Iterator[str]:
-        patched = self._patched_targets()
-        before = self._mocks_before
-        for (label, owner, key), value in leak_check.assigned_mocks(
-            self._watched
-        ).items():
+        # Taken, not read: once checked, the scope holds nothing of the
+        # namespaces (a value the test removed is freed as under unittest).
+        baseline, self._baseline = self._baseline, None
+        if baseline is None:
+            return
+        patched: dict[tuple[int, str], tuple[Any, list[Any], list[Any]]] = {}
+        if self._patches:
+            patched = self._patched_targets()
+        for label, owner, key, value in baseline.new_mocks():
             try:
-                if before.get((label, owner, key)) is value:
-                    continue
-                _, put, _ = patched.get((owner, key), (None, [], []))
+                _, put, _ = patched.get((id(owner), key), (None, [], []))
                 if any(value is installed for installed in put):
                     continue  # a patch's: reported as a patch not undone
                 text = f"{label}.{key} = {leak_check.short_repr(value)}"
@@ -379,17 +397,20 @@ class TestScope:
                 report = _worker_files.process_report()
                 report.record_test()
             try:
+                withdraw_promise()
                 if self.session is not None:
                     # The drop-in's session, not one the test asked for:
                     # under plain unittest there would be nothing to close.
+                    # Its close tells the run lifecycle (session_closed).
                     with _fence.fenced("per-test session", self.test_id):
                         self.session.close()
+                else:
+                    # No session was opened to tell it: the test's end is
+                    # when usage history is written, if due.
+                    _learning.note_session_end()
             finally:
                 with _fence.fenced("run report", self.test_id):
                     _worker_files.flush()
-                # No history flush here: every test runs in a session (this
-                # scope's or its own), whose close already told the run
-                # lifecycle through the session_closed event.
                 _fence.set_current_test(self._previous_test)
 
 
@@ -454,7 +475,7 @@ def _in_scope(
             scope.close()
 
 
-def _check_leaks_last(test: TestCase, scope: TestScope) -> Any:
+def _check_leaks_last(test: TestCase, scope: TestScope) -> _SetUpHook | None:
     """Make the leak check the test's last cleanup, whatever its run().
 
     unittest keeps cleanups registered before run(), but testtools' run()
@@ -469,20 +490,38 @@ def _check_leaks_last(test: TestCase, scope: TestScope) -> Any:
         # No instance dict to hold it, or the test set its own setUp there:
         # check when the test is over instead (warnings only).
         return None
+    hook = namespace["setUp"] = _SetUpHook(test, scope)
+    return hook
 
-    def setUp(*args: Any, **kwargs: Any) -> Any:  # noqa: N802 - unittest's name
-        _remove_hook(test, setUp)
+
+class _SetUpHook:
+    """The one-shot ``setUp`` of :func:`_check_leaks_last`.
+
+    An object, not a closure: a closure naming itself (to remove itself)
+    would be a reference cycle holding the test -- and so every mock the
+    test kept -- until the garbage collector ran, which keeps pooled mocks
+    from being recycled. It lets go of both once used or removed.
+    """
+
+    __slots__ = ("scope", "test")
+
+    def __init__(self, test: TestCase, scope: TestScope) -> None:
+        self.test: TestCase | None = test
+        self.scope: TestScope | None = scope
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        test, scope = self.test, self.scope
+        assert test is not None and scope is not None, "a used setUp hook"
+        _remove_hook(test, self)
         test.addCleanup(scope.check_leaks)
         return test.setUp(*args, **kwargs)
 
-    namespace["setUp"] = setUp
-    return setUp
 
-
-def _remove_hook(test: TestCase, hook: Any) -> None:
+def _remove_hook(test: TestCase, hook: _SetUpHook) -> None:
     namespace = leak_check.namespace_of(test)
     if type(namespace) is dict and namespace.get("setUp") is hook:
         del namespace["setUp"]
+    hook.test = hook.scope = None
 
 
 def _enter_patch(self: Any) -> Any:

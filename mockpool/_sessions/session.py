@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any
 
@@ -35,7 +35,14 @@ from mockpool.errors import (
     UnknownServiceError,
 )
 
-__all__ = ["MockNamespace", "MockSession", "current_session", "mock_session"]
+__all__ = [
+    "MockNamespace",
+    "MockSession",
+    "current_session",
+    "mock_session",
+    "promise_session",
+    "withdraw_promise",
+]
 
 _numbers = itertools.count(1)
 
@@ -382,11 +389,40 @@ class MockNamespace:
         return f"<mocks of {self._session!r}>"
 
 
+class _Promise(threading.local):
+    #: Opens and returns the session this thread was promised, or None.
+    factory: Callable[[], MockSession | None] | None = None
+
+
+_promise = _Promise()
+
+
+def promise_session(factory: Callable[[], MockSession | None]) -> None:
+    """Promise this thread a session, opened by *factory* when first asked for.
+
+    The drop-in promises every test a session of its own, but most tests
+    never ask for one: opening and closing a session for each would cost
+    more than many tests. :func:`current_session` keeps the promise -- once
+    -- when this thread has no open session of its own.
+    """
+    _promise.factory = factory
+
+
+def withdraw_promise() -> None:
+    """Take back this thread's promise, kept or not."""
+    _promise.factory = None
+
+
 def current_session() -> MockSession | None:
     """The innermost open session of this thread or asyncio task, or ``None``."""
     session: MockSession | None = _context.current_session()
     while session is not None and session.closed:
         session = session.parent
+    if session is None:
+        factory = _promise.factory
+        if factory is not None:
+            _promise.factory = None
+            session = factory()
     return session
 
 

@@ -1,0 +1,328 @@
+"""The leak check compares namespaces instead of scanning them (issue 12).
+
+The drop-in's check for mocks left assigned copies the watched namespaces
+when a test starts and compares them by identity when it ends; only what
+differs is looked at. These tests hold it to catching what a full scan at
+both ends caught, to reading no code of the values, to keeping nothing a
+test assigned, and to looking at nothing in a namespace that did not change.
+
+The suites run under the drop-in are defined inside the tests (so that
+discovery does not run them on their own); they assign to this module and
+to :mod:`tests._patch_targets`, which this module only imports a class from.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import sys
+import unittest
+import warnings
+import weakref
+from typing import Any
+from unittest import mock
+
+import mockpool
+from mockpool._integration import dropin as _dropin
+from mockpool._integration import leak_check
+from tests._patch_targets import Service
+
+#: A module-level mock, there before any test: never a test's leak.
+SHARED = mock.MagicMock(name="shared")
+#: What the suites below saw, filled while they run.
+SEEN: list[Any] = []
+
+_THIS = sys.modules[__name__]
+_TARGETS = sys.modules[Service.__module__]
+
+
+def helper() -> str:
+    """A module-level function the suites replace."""
+    return "real"
+
+
+class Target:
+    """A class whose method the suites replace."""
+
+    def method(self) -> str:
+        return "real"
+
+
+class Payload:
+    """Something a test hands to a mock."""
+
+
+#: What the suites replace, as it was: inside a suite's test the global
+#: names read whatever the test put in their place.
+ORIGINAL_HELPER = helper
+ORIGINAL_SHARED = SHARED
+_ORIGINALS = {
+    (_THIS, "helper"): helper,
+    (_THIS, "SHARED"): SHARED,
+    (Target, "method"): Target.__dict__["method"],
+    (_TARGETS, "greet"): _TARGETS.greet,
+    (Service, "run"): Service.__dict__["run"],
+}
+
+
+def repair() -> None:
+    """Put back every name the suites below may have replaced or removed."""
+    for (owner, name), original in _ORIGINALS.items():
+        setattr(owner, name, original)
+    for owner, name in ((_THIS, "RENAMED"), (_THIS, "ADDED"), (Target, "added")):
+        if name in vars(owner):
+            delattr(owner, name)
+
+
+def run_tests(
+    *cases: type[unittest.TestCase], fail_on_leak: bool = False
+) -> tuple[unittest.TestResult, dict[str, list[str]]]:
+    """Run *cases* under the drop-in; the result and the leaks per test name."""
+    loader = unittest.TestLoader()
+    suite = unittest.TestSuite(loader.loadTestsFromTestCase(case) for case in cases)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        _dropin.enable(fail_on_leak=fail_on_leak)
+        try:
+            runner = unittest.TextTestRunner(stream=io.StringIO())
+            result = runner.run(suite)
+        finally:
+            _dropin.disable()
+    leaks: dict[str, list[str]] = {}
+    for warning in caught:
+        if issubclass(warning.category, mockpool.LeakWarning):
+            test_id, _, detail = str(warning.message).partition(" leaked: ")
+            leaks.setdefault(test_id.rsplit(".", 1)[-1], []).append(detail)
+    return result, leaks
+
+
+def names_of(leaks: dict[str, list[str]]) -> dict[str, list[str]]:
+    """*leaks* without the values: what each test left, by name."""
+    return {
+        test: [text.split(" = ")[0] for text in found] for test, found in leaks.items()
+    }
+
+
+class LeakCheckTestBase(unittest.TestCase):
+    def setUp(self) -> None:
+        SEEN.clear()
+        self.addCleanup(SEEN.clear)
+        self.addCleanup(repair)
+
+    def assertPassed(self, result: unittest.TestResult) -> None:
+        self.assertTrue(result.wasSuccessful(), result.failures + result.errors)
+
+
+class ChangesBetweenTestsTests(LeakCheckTestBase):
+    def test_a_namespace_changed_between_tests_is_read_again(self) -> None:
+        """A mock set up between tests is no test's leak; replacing it is."""
+
+        class Fixture(unittest.TestCase):
+            @classmethod
+            def setUpClass(cls) -> None:
+                _THIS.helper = mock.Mock(name="fixture")  # type: ignore[attr-defined]
+
+            @classmethod
+            def tearDownClass(cls) -> None:
+                _THIS.helper = ORIGINAL_HELPER  # type: ignore[attr-defined]
+
+            def test_1_uses_the_fixture(self) -> None:
+                _THIS.helper()
+
+            def test_2_replaces_it(self) -> None:
+                _THIS.helper = mock.Mock(name="replaced")  # type: ignore[attr-defined]
+
+            def test_3_leaves_the_replacement(self) -> None:
+                pass
+
+        result, leaks = run_tests(Fixture)
+        self.assertPassed(result)
+        self.assertEqual(list(leaks), ["test_2_replaces_it"])
+        (detail,) = leaks["test_2_replaces_it"]
+        self.assertIn(
+            f"mock assigned: {__name__}.helper = <Mock name='replaced'", detail
+        )
+
+    def test_a_leak_is_reported_once_and_the_next_leak_again(self) -> None:
+        """The next test starts from what the last one left, whatever it was."""
+
+        class Leaks(unittest.TestCase):
+            def test_1_leaks(self) -> None:
+                Target.method = mock.MagicMock(name="first")  # type: ignore[method-assign]
+
+            def test_2_does_nothing(self) -> None:
+                pass
+
+            def test_3_leaks_again(self) -> None:
+                Target.method = mock.MagicMock(name="second")  # type: ignore[method-assign]
+
+        result, _ = run_tests(Leaks, fail_on_leak=True)
+        self.assertEqual(
+            sorted(test.id().rsplit(".", 1)[-1] for test, _ in result.failures),
+            ["test_1_leaks", "test_3_leaks_again"],
+        )
+        self.assertEqual(result.errors, [])
+
+
+class WithinOneTestTests(LeakCheckTestBase):
+    def test_a_mock_assigned_then_removed_is_not_reported(self) -> None:
+        """Put back by the test itself -- in the test, a cleanup or by del."""
+
+        class PutsBack(unittest.TestCase):
+            def test_puts_back_in_the_test(self) -> None:
+                _THIS.helper = mock.Mock()  # type: ignore[attr-defined]
+                _THIS.helper = ORIGINAL_HELPER  # type: ignore[attr-defined]
+
+            def test_puts_back_in_a_cleanup(self) -> None:
+                Target.method = mock.MagicMock()  # type: ignore[method-assign]
+                self.addCleanup(setattr, Target, "method", _ORIGINALS[Target, "method"])
+
+            def test_adds_then_deletes_a_name(self) -> None:
+                _THIS.ADDED = mock.Mock()  # type: ignore[attr-defined]
+                Target.added = mock.Mock()  # type: ignore[attr-defined]
+                del _THIS.ADDED
+                del Target.added  # type: ignore[attr-defined]
+
+        result, leaks = run_tests(PutsBack, fail_on_leak=True)
+        self.assertPassed(result)
+        self.assertEqual(leaks, {})
+
+    def test_every_kind_of_new_assignment_is_reported(self) -> None:
+        """A new name, a renamed mock, a freed value's place: each is a leak."""
+
+        class Assigns(unittest.TestCase):
+            def test_adds_a_name(self) -> None:
+                _THIS.ADDED = mock.Mock(name="added")  # type: ignore[attr-defined]
+
+            def test_moves_a_mock_to_another_name(self) -> None:
+                # The same values in the same order, under other names.
+                shared = vars(_THIS).pop("SHARED")
+                _THIS.RENAMED = shared  # type: ignore[attr-defined]
+
+            def test_replaces_a_freed_value_in_its_place(self) -> None:
+                # The old value is freed first: a new object may get its id.
+                del Target.method
+                Target.method = mock.MagicMock(name="in its place")  # type: ignore[method-assign]
+
+        result, leaks = run_tests(Assigns)
+        self.assertPassed(result)
+        self.assertEqual(
+            names_of(leaks),
+            {
+                "test_adds_a_name": [f"mock assigned: {__name__}.ADDED"],
+                "test_moves_a_mock_to_another_name": [
+                    f"mock assigned: {__name__}.RENAMED"
+                ],
+                "test_replaces_a_freed_value_in_its_place": [
+                    f"mock assigned: {__name__}.Target.method"
+                ],
+            },
+        )
+
+    def test_a_module_the_test_module_imports_from_is_watched(self) -> None:
+        """Mocks left in the module a class was imported from, and on that
+        class, are caught: the test module never imported the module itself."""
+
+        class Elsewhere(unittest.TestCase):
+            def test_module_function(self) -> None:
+                _TARGETS.greet = mock.Mock(name="greet")  # type: ignore[attr-defined]
+
+            def test_method_of_the_imported_class(self) -> None:
+                Service.run = mock.Mock(name="run")  # type: ignore[method-assign]
+
+        result, leaks = run_tests(Elsewhere)
+        self.assertPassed(result)
+        self.assertEqual(
+            names_of(leaks),
+            {
+                "test_module_function": [f"mock assigned: {_TARGETS.__name__}.greet"],
+                "test_method_of_the_imported_class": [
+                    f"mock assigned: {_TARGETS.__name__}.Service.run"
+                ],
+            },
+        )
+
+
+class WhatTheCheckTouchesTests(LeakCheckTestBase):
+    def test_values_that_changed_are_compared_by_identity_only(self) -> None:
+        """A module-level MagicMock replaced and put back records no __eq__."""
+
+        class Replaces(unittest.TestCase):
+            def test_replaces_and_restores(self) -> None:
+                _THIS.SHARED = mock.MagicMock(name="other")  # type: ignore[attr-defined]
+                SEEN.append(_THIS.SHARED)
+                self.addCleanup(setattr, _THIS, "SHARED", ORIGINAL_SHARED)
+
+            def test_replaces_for_good(self) -> None:
+                _THIS.SHARED = mock.MagicMock(name="left")  # type: ignore[attr-defined]
+                SEEN.append(_THIS.SHARED)
+
+        ORIGINAL_SHARED.reset_mock()
+        result, leaks = run_tests(Replaces)
+        self.assertPassed(result)
+        self.assertEqual(list(leaks), ["test_replaces_for_good"])
+        for seen in (ORIGINAL_SHARED, *SEEN):
+            self.assertEqual(seen.mock_calls, [])
+
+    def test_an_unchanged_namespace_is_not_scanned(self) -> None:
+        """is_mock runs only on the values a test changed, not on all."""
+        watched = leak_check.watched_namespaces(__name__)
+        self.assertGreater(sum(len(namespace) for _, _, namespace in watched), 20)
+        with mock.patch.object(
+            leak_check, "is_mock", wraps=leak_check.is_mock
+        ) as is_mock:
+            baseline = leak_check.Baseline(watched)
+            self.assertEqual(list(baseline.new_mocks()), [])
+            self.assertEqual(is_mock.call_count, 0)
+            baseline = leak_check.Baseline(watched)
+            Target.method = mock.MagicMock()  # type: ignore[method-assign]
+            found = list(baseline.new_mocks())
+        self.assertEqual(is_mock.call_count, 1)
+        self.assertEqual(
+            [(label, owner, name) for label, owner, name, _ in found],
+            [(f"{__name__}.Target", Target, "method")],
+        )
+
+    def test_both_ways_of_comparing_agree(self) -> None:
+        """Lists compared by their arrays of addresses or item by item agree."""
+        items = [object() for _ in range(50)]
+        cases = [
+            (items, list(items), True),
+            ([], [], True),
+            (items, items[:-1], False),
+            (items, [*items[:20], object(), *items[21:]], False),
+            (items, list(reversed(items)), False),
+        ]
+        for first, second, same in cases:
+            self.assertIs(leak_check._same_objects(first, second), same)
+            with mock.patch.object(leak_check, "_READS_POINTERS", False):
+                self.assertIs(leak_check._same_objects(first, second), same)
+
+    def test_nothing_a_test_assigned_is_kept_after_it(self) -> None:
+        """A mock a test leaves, and what was passed to it, are freed once
+        the next test removes it: the check keeps no copy of the namespace."""
+
+        class LeavesThenRemoves(unittest.TestCase):
+            def test_1_leaves(self) -> None:
+                leaked = mock.Mock(name="leaked")
+                payload = Payload()
+                leaked(payload)
+                SEEN.append(weakref.ref(payload))
+                SEEN.append(weakref.ref(leaked))
+                _THIS.helper = leaked  # type: ignore[attr-defined]
+
+            def test_2_removes(self) -> None:
+                _THIS.helper = ORIGINAL_HELPER  # type: ignore[attr-defined]
+
+            def test_3_looks(self) -> None:
+                gc.collect()
+                SEEN.append([witness() is None for witness in SEEN])
+
+        result, leaks = run_tests(LeavesThenRemoves)
+        self.assertPassed(result)
+        self.assertEqual(list(leaks), ["test_1_leaves"])
+        self.assertEqual(SEEN[-1], [True, True], "the leaked mock or its payload lives")
+
+
+if __name__ == "__main__":
+    unittest.main()
