@@ -377,7 +377,7 @@ def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
     # read when the class was introspected, as the stdlib reads it when it
     # builds the mock -- not whatever the function says by the first touch.
     child.__dict__["_spec_signature"] = signature.get("__signature__")
-    if _compat.AUTOSPEC_PRESETS_METHOD_RETURN_VALUE:
+    if _compat.autospec_presets_method_return_value():
         child.return_value = construct(klass, None, _specless_snapshots, {}, {})
     return child
 

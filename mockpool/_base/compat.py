@@ -7,8 +7,11 @@ probe the behaviour itself instead of trusting the version number.
 
 from __future__ import annotations
 
+import functools
 import sys
 from unittest import mock
+
+from mockpool._base import stdlib as _stdlib
 
 PY_3_10_PLUS = sys.version_info >= (3, 10)
 PY_3_11_PLUS = sys.version_info >= (3, 11)
@@ -21,17 +24,19 @@ class _Probe:
         """A method for probing how the stdlib autospecs methods."""
 
 
-def _autospec_presets_method_return_value() -> bool:
-    # Since 3.12 create_autospec gives every method child an explicit
-    # ``return_value = MagicMock()`` (or ``AsyncMock()``); before, the
-    # return value was made on demand. The difference is observable after
-    # ``reset_mock(return_value=True)`` and ``seal``, so we reproduce
-    # whichever behaviour this interpreter has.
-    child = mock.create_autospec(_Probe, instance=True).method
+@functools.cache
+def autospec_presets_method_return_value() -> bool:
+    """Whether ``create_autospec`` presets each method child's return value.
+
+    Since 3.12 create_autospec gives every method child an explicit
+    ``return_value = MagicMock()`` (or ``AsyncMock()``); before, the return
+    value was made on demand. The difference is observable after
+    ``reset_mock(return_value=True)`` and ``seal``, so we reproduce
+    whichever behaviour this interpreter has. Probed on first use, not at
+    import: the probe costs more than the rest of this module.
+    """
+    child = _stdlib.create_autospec(_Probe, instance=True).method
     return child._mock_return_value is not mock.DEFAULT
-
-
-AUTOSPEC_PRESETS_METHOD_RETURN_VALUE = _autospec_presets_method_return_value()
 
 #: ``create_autospec(..., unsafe=...)`` exists from 3.10 on.
 AUTOSPEC_HAS_UNSAFE = PY_3_10_PLUS
