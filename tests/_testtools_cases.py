@@ -10,10 +10,11 @@ Not collected by discovery (the module name starts with an underscore).
 from __future__ import annotations
 
 import unittest
-from typing import Any
+from typing import Any, ClassVar
 from unittest import mock
 
 import fixtures
+import testscenarios
 import testtools
 from oslotest import base
 
@@ -55,6 +56,25 @@ class ToolsCase(testtools.TestCase):
     @unittest.skip("skipped on purpose")
     def test_skipped(self) -> None:
         """Never runs: its setUp neither."""
+
+
+class ScenarioCase(testscenarios.WithScenarios, testtools.TestCase):
+    """Runs as one copy of itself per scenario (testscenarios)."""
+
+    scenarios: ClassVar[list[tuple[str, dict[str, int]]]] = [
+        ("one", {"value": 1}),
+        ("two", {"value": 2}),
+    ]
+    value = 0
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.ready = True
+        _record(self)
+
+    def test_each_copy_runs_its_own_setup(self) -> None:
+        self.assertTrue(self.ready)
+        self.assertIn(self.value, (1, 2))
 
 
 class OsloCase(base.BaseTestCase):

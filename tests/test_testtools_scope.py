@@ -91,6 +91,15 @@ class InProcessTests(unittest.TestCase):
         # The report counts every test run, the skipped one included.
         self.assertEqual(self.report.tests - before, 7)
 
+    def test_scenario_copies_run_their_own_setup(self) -> None:
+        """testscenarios runs copies of a test, made while the drop-in's
+        setUp hook is on the original: each copy runs its own setUp."""
+        result, _ = _run("ScenarioCase")
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+        self.assertEqual(result.testsRun, 2)
+        scoped = [test_id for test_id in self.scopes if "ScenarioCase" in test_id]
+        self.assertEqual(len(scoped), 2, self.scopes)
+
     def test_leaks_in_testtools_tests_fail_exactly_those_tests(self) -> None:
         """The check is the test's last cleanup, though testtools' run()
         empties the cleanups: a leak fails the leaking test, not the next."""

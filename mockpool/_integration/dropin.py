@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 import threading
 import warnings
 from collections.abc import Iterator
@@ -448,6 +449,7 @@ def _in_scope(
     if _local.scope is not None:
         # A test run from inside another test belongs to the outer one; so
         # does run() called by the test's own __call__.
+        _drop_copied_hook(self)
         return method(self, *args, **kwargs)
     test_id = _test_id(self)
     watched: list[leak_check.Watched] = []
@@ -511,10 +513,49 @@ class _SetUpHook:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         test, scope = self.test, self.scope
-        assert test is not None and scope is not None, "a used setUp hook"
+        caller = _calling_test()
+        if test is None or scope is None or (caller is not None and caller is not test):
+            # A copy of the test, made while the hook was on it
+            # (testscenarios runs one per scenario, through a run() of
+            # testtools' that no hook of ours sees): the copy's own setUp.
+            if caller is not None:
+                _drop_copied_hook(caller)
+                return caller.setUp(*args, **kwargs)
+            raise RuntimeError(
+                "mockpool: the drop-in's setUp hook of a finished test was "
+                "called; call setUp on the test itself"
+            )
         _remove_hook(test, self)
         test.addCleanup(scope.check_leaks)
         return test.setUp(*args, **kwargs)
+
+
+def _calling_test() -> TestCase | None:
+    """The test whose method called ``setUp`` (``self.setUp()``), if known.
+
+    Read from the caller's frame, since an instance attribute is not bound:
+    unittest's ``_callSetUp``, testtools' ``_run_setup`` or a test method.
+    """
+    try:
+        caller = sys._getframe(2).f_locals.get("self")
+        return caller if isinstance(caller, TestCase) else None
+    except Exception:  # no frames to read, or a self that cannot be asked
+        return None
+
+
+def _drop_copied_hook(test: TestCase) -> None:
+    """Take away a setUp hook *test* got by being copied from another test.
+
+    testscenarios runs a test as copies of it (``copy.copy``, one per
+    scenario), made while the original's hook is in place: a copy's setUp
+    would reach the original's.
+    """
+    namespace = leak_check.namespace_of(test)
+    if type(namespace) is not dict:
+        return
+    hook = namespace.get("setUp")
+    if type(hook) is _SetUpHook and hook.test is not test:
+        del namespace["setUp"]
 
 
 def _remove_hook(test: TestCase, hook: _SetUpHook) -> None:
