@@ -214,6 +214,49 @@ def is_static(spec: type) -> bool:
     return True
 
 
+def _has_dynamic_hooks(spec: type) -> bool:
+    """Whether a metaclass of *spec* decides attribute lookup or ``dir()``."""
+    for metaclass in type(spec).__mro__:
+        if metaclass is type or metaclass is object:
+            continue
+        if any(hook in metaclass.__dict__ for hook in _DYNAMIC_HOOKS):
+            return True
+    return False
+
+
+def _dynamic_names(spec: type) -> set[str]:
+    """Names whose lookup on *spec* runs a descriptor that is not static:
+    its answer may change while every class dict stays the same."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    for klass in spec.__mro__:
+        for name, value in klass.__dict__.items():
+            if name in seen:
+                continue  # shadowed by a class earlier in the MRO
+            seen.add(name)
+            if hasattr(type(value), "__get__") and not isinstance(
+                value, _STATIC_DESCRIPTORS
+            ):
+                names.add(name)
+    return names
+
+
+_MISSING = object()
+
+
+def _dynamic_state(spec: type, names: tuple[str, ...]) -> tuple[Any, ...]:
+    """What *spec*'s dynamic attributes answer now, with their function
+    states (a function answered may have changed in place)."""
+    values = []
+    for name in names:
+        try:
+            value = getattr(spec, name)
+        except AttributeError:
+            value = _MISSING
+        values.append((value, _function_state(value)))
+    return tuple(values)
+
+
 class Fingerprint:
     """The state of a class that ``create_autospec``'s result depends on."""
 
@@ -430,6 +473,8 @@ class ClassInfo:
     """Everything the lazy autospec needs to know about one spec class."""
 
     __slots__ = (
+        "dynamic",
+        "dynamic_names",
         "entries",
         "fingerprint",
         "has_methods",
@@ -473,6 +518,12 @@ class ClassInfo:
                 )
             self.entries.append((name, original, method))
         self.has_methods = any(method for _, _, method in self.entries)
+        #: Attributes answered by descriptors that are not static, and what
+        #: they answered: the introspection holds while they answer the same.
+        self.dynamic_names = tuple(
+            sorted(_dynamic_names(spec) & {name for name, _, _ in self.entries})
+        )
+        self.dynamic = _dynamic_state(spec, self.dynamic_names)
         # The stdlib reads each method's signature when it builds the mock;
         # read them now, so that a function changed in place between a
         # build and the first touch of a child cannot leak into it.
@@ -483,6 +534,15 @@ class ClassInfo:
     def signature_namespace(self, instance: bool) -> dict[str, Any]:
         """What ``_check_signature(spec, mock, True, instance)`` would set."""
         return self.signatures.namespace(self.spec, instance, True)
+
+    def holds_for(self, spec: type) -> bool:
+        """Whether this introspection is still right for *spec*: the same
+        class dicts, and the same answers from its dynamic attributes."""
+        if not self.fingerprint.matches(spec):
+            return False
+        if not self.dynamic_names:
+            return True
+        return _same(_dynamic_state(spec, self.dynamic_names), self.dynamic)
 
 
 def _class_priority(spec: type) -> float:
@@ -548,10 +608,13 @@ def introspect(spec: type) -> ClassInfo:
         return ClassInfo(spec)
     with _cache_lock:
         info = _cache.get(spec)
-    if info is not None and info.fingerprint.matches(spec):
+    # A class with dynamic descriptors is kept too, checked by asking those
+    # attributes again (as the stdlib's walk would, once); only a metaclass
+    # that decides lookup or dir() itself makes a class uncacheable.
+    if info is not None and info.holds_for(spec):
         return info
     info = ClassInfo(spec)
-    if is_static(spec):
+    if not _has_dynamic_hooks(spec):
         with _cache_lock:
             _cache[spec] = info
     return info
