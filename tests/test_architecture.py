@@ -30,6 +30,7 @@ PACKAGE = Path(mockpool.__file__).parent
 RANKS = {
     "errors": 0,
     "_base": 0,
+    "_measure": 1,
     "_autospec": 1,
     "_services": 2,
     "_pools": 3,

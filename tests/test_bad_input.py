@@ -2108,6 +2108,15 @@ CASES: list[Case] = [
             ),
         ),
         cli(
+            "measure",
+            "--json",
+            "no-such-dir/out.json",
+            message=(
+                "python -m mockpool measure: --json 'no-such-dir/out.json': give "
+                "the path of a file in an existing directory",
+            ),
+        ),
+        cli(
             "combine",
             message=(
                 "python -m mockpool combine: error: the following arguments are "

@@ -13,6 +13,9 @@ Subcommands:
 ``combine DIR_OR_FILE... [--json OUT]``
     Merges the per-worker ``mockpool-report-*.json`` files of a parallel run
     and prints the merged report (see :mod:`mockpool._cli.combine`).
+``measure [--json PATH] [ARGS]``
+    ``python -m unittest [ARGS]`` with mock creation timed, then the share of
+    CPU it took (see :mod:`mockpool._cli.measure`).
 ``report [PATH] [--json] [--strict]``
     Prints a run's report and its health checks; by default the last run's,
     which ``run`` writes to ``last-run.json`` in the history directory (see
@@ -38,11 +41,14 @@ usage: python -m mockpool run [--report-json PATH] [--fail-on-leak]
        python -m mockpool demo [--python PYTHON]
        python -m mockpool combine DIR_OR_FILE... [--json OUT]
        python -m mockpool report [PATH] [--json] [--strict]
+       python -m mockpool measure [--json PATH] [unittest arguments]
 
   run      run tests as `python -m unittest` does, with mockpool installed
   demo     run the bundled 1,199-test legacy suite plainly and accelerated
   combine  merge the per-worker report files of a parallel run and print them
   report   print a run's report and health checks (default: the last run)
+  measure  run tests as `python -m unittest` does and print the share of CPU
+           spent creating mocks: what a mock accelerator could save
 
 Run 'python -m mockpool COMMAND --help' for a command's options.
 """
@@ -234,8 +240,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         from mockpool._cli.report import report_command
 
         return report_command(rest)
+    if command == "measure":
+        from mockpool._cli.measure import measure_command
+
+        return measure_command(rest)
     sys.stderr.write(
-        f"unknown command {command!r}; use 'run', 'demo', 'combine' or 'report'"
+        f"unknown command {command!r}; use 'run', 'demo', 'combine', 'report' "
+        "or 'measure'"
         f"\n\n{_USAGE}"
     )
     return 2

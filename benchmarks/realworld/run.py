@@ -1,0 +1,375 @@
+"""The real-world benchmark: public suites, plain and under mockpool.
+
+Usage::
+
+    python benchmarks/realworld/run.py [--suite NAME ...] [--cache DIR]
+        [--repeat N] [--python python3.11] [--json OUT]
+
+For each suite (suites.py; by default the five of suites.DEFAULT) it builds
+or reuses a venv in the cache (environments.py), reinstalls mockpool from
+this checkout, and runs the suite's tests from its unpacked sdist:
+
+1. once plain with mockpool's mock-creation timers (record.py
+   ``--time-mocks``): the share *s* of the process's CPU spent creating
+   mocks. This run also compiles the suite's bytecode, so that the timed
+   runs after it all start alike;
+2. *N* times ``python -m unittest ARGS`` and ``python -m mockpool run
+   ARGS``, alternating, each in a fresh process recorded by record.py.
+
+It prints one row per suite -- medians over the N pairs -- and exits with
+status 1 when a suite's per-test outcomes or exit status differ between the
+plain and accelerated runs, or its CPU ratio is below 1.0. See README.md
+for how to read the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from environments import Environment, SetupError, default_cache, python_version
+from suites import DEFAULT, SUITES, Suite, by_name
+
+RECORD = Path(__file__).resolve().parent / "record.py"
+#: How many differing test ids the table names.
+SHOWN_IDS = 3
+#: What the accelerator can remove of the mock share: the target speed-up
+#: is 1 / (1 - SAVED * s).
+SAVED = 0.8
+#: A suite that runs longer than this is stopped (and reported).
+TIMEOUT = 3600
+
+
+def run_environment(history: Path) -> dict[str, str]:
+    """The environment of a suite's runs: none of mockpool's settings.
+
+    PYTHONPATH is dropped too, so that the venv's mockpool is the one run;
+    so is PYTHONDONTWRITEBYTECODE, so that both runs import from bytecode,
+    as on a developer's machine (compiling mockpool's sources on every run
+    would be charged to it alone); history goes to *history*, a directory
+    of this benchmark's own.
+    """
+    dropped = ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith("MOCKPOOL_") and name not in dropped
+    }
+    env["MOCKPOOL_DIR"] = str(history)
+    return env
+
+
+def record_run(
+    environment: Environment,
+    label: str,
+    command: list[str],
+    runs: Path,
+    env: dict[str, str],
+    *,
+    time_mocks: bool = False,
+) -> dict[str, Any]:
+    """One recorded run of the suite; its record (see record.py)."""
+    output = runs / f"{label}.json"
+    log = runs / f"{label}.log"
+    if output.exists():
+        output.unlink()
+    args = [str(environment.python), str(RECORD), str(output)]
+    if time_mocks:
+        args.append("--time-mocks")
+    args += ["--", "-m", *command, *environment.suite.test_args]
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as stream:
+        try:
+            done = subprocess.run(
+                args,
+                cwd=environment.source,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=stream,
+                stderr=subprocess.STDOUT,
+                timeout=TIMEOUT,
+                check=False,
+            )
+            status: int | str = done.returncode
+        except subprocess.TimeoutExpired:
+            status = f"timeout after {TIMEOUT} s"
+    wall = time.perf_counter() - started
+    if not output.exists():
+        return {
+            "label": label,
+            "exit": status,
+            "failed": f"record.py wrote no record; see {log}",
+            "outcomes": {},
+            "tests_run": 0,
+            "cpu": float("nan"),
+            "wall": wall,
+            "timers": None,
+            "log": str(log),
+        }
+    record: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    record.update(label=label, log=str(log), process_exit=status, process_wall=wall)
+    return record
+
+
+def differing(plain: dict[str, Any], other: dict[str, Any]) -> list[str]:
+    """Test ids whose outcomes differ between two runs, sorted."""
+    ours, theirs = plain["outcomes"], other["outcomes"]
+    return sorted(
+        test_id
+        for test_id in set(ours) | set(theirs)
+        if ours.get(test_id, "absent") != theirs.get(test_id, "absent")
+    )
+
+
+def benchmark_suite(
+    suite: Suite, cache: Path, python: str, version: str, repeat: int
+) -> dict[str, Any]:
+    """Set up and run one suite; everything measured about it."""
+    environment = Environment(suite, cache, version)
+    print(f"{suite.key}: setting up (log: {environment.log})", flush=True)
+    environment.build(python)
+    environment.install_mockpool()
+    runs = environment.home / "runs" / time.strftime("%Y%m%d-%H%M%S")
+    runs.mkdir(parents=True)
+    # A fresh history per benchmark: the first accelerated run starts cold
+    # and the later ones learn from the earlier, as a user's would.
+    history = runs / "history"
+    env = run_environment(history)
+    plain_command = ["unittest"]
+    accelerated_command = ["mockpool", "run"]
+    print(f"{suite.key}: timing mock creation (runs in {runs})", flush=True)
+    measured = record_run(
+        environment, "measure", plain_command, runs, env, time_mocks=True
+    )
+    plain: list[dict[str, Any]] = []
+    accelerated: list[dict[str, Any]] = []
+    for round_ in range(1, repeat + 1):
+        print(f"{suite.key}: round {round_}/{repeat}", flush=True)
+        plain.append(
+            record_run(environment, f"plain-{round_}", plain_command, runs, env)
+        )
+        accelerated.append(
+            record_run(
+                environment, f"accelerated-{round_}", accelerated_command, runs, env
+            )
+        )
+    return summarize(suite, measured, plain, accelerated)
+
+
+def _median(runs: list[dict[str, Any]], key: str) -> float:
+    return float(statistics.median(run[key] for run in runs))
+
+
+def summarize(
+    suite: Suite,
+    measured: dict[str, Any],
+    plain: list[dict[str, Any]],
+    accelerated: list[dict[str, Any]],
+) -> dict[str, Any]:
+    """The figures of one suite's runs, as the table and ``--json`` give them."""
+    reference = plain[0]
+    changed = sorted({i for run in accelerated for i in differing(reference, run)})
+    flaky = sorted(
+        {i for run in [*plain[1:], measured] for i in differing(reference, run)}
+    )
+    cpu_plain = _median(plain, "cpu")
+    cpu_accelerated = _median(accelerated, "cpu")
+    timers = measured.get("timers") or {}
+    creation = timers.get("creation_seconds", float("nan"))
+    share = creation / measured["cpu"] if measured["cpu"] else float("nan")
+    # Whether the hook saw every test unittest counted, and each report.
+    counted = {
+        run["label"]: {
+            "started": run.get("started", 0),
+            "tests_run": run["tests_run"],
+            "without_outcome": sum(
+                outcome == "no outcome" for outcome in run["outcomes"].values()
+            ),
+        }
+        for run in [*plain, *accelerated]
+    }
+    return {
+        "suite": suite.name,
+        "version": suite.version,
+        "tests": reference["tests_run"],
+        "outcomes_recorded": len(reference["outcomes"]),
+        "outcome_tally": _tally(reference["outcomes"]),
+        "outcome_differences": changed,
+        "plain_run_differences": flaky,
+        # As strings: a run that wrote no record has a reason, not a status.
+        "exit_plain": sorted({str(run["exit"]) for run in plain}),
+        "exit_accelerated": sorted({str(run["exit"]) for run in accelerated}),
+        "cpu_plain": cpu_plain,
+        "cpu_accelerated": cpu_accelerated,
+        "cpu_ratio": cpu_plain / cpu_accelerated,
+        "wall_ratio": _median(plain, "wall") / _median(accelerated, "wall"),
+        "share": share,
+        "target": 1 / (1 - SAVED * share),
+        "timer_overhead": measured["cpu"] / cpu_plain - 1,
+        "mock_seconds_by_kind": timers.get("seconds", {}),
+        "mock_calls_by_kind": timers.get("counts", {}),
+        "costliest_specs": _costliest(timers.get("specs", {})),
+        "recorded_vs_ran": counted,
+        "runs": [
+            {
+                key: value
+                for key, value in run.items()
+                if key not in ("outcomes", "timers")
+            }
+            for run in [measured, *plain, *accelerated]
+        ],
+    }
+
+
+def _tally(outcomes: dict[str, str]) -> dict[str, int]:
+    tally: dict[str, int] = {}
+    for outcome in outcomes.values():
+        tally[outcome] = tally.get(outcome, 0) + 1
+    return dict(sorted(tally.items()))
+
+
+def _costliest(specs: dict[str, dict[str, float]], limit: int = 10) -> list[Any]:
+    ranked = sorted(specs.items(), key=lambda item: -item[1]["seconds"])
+    return [{"spec": name, **figures} for name, figures in ranked[:limit]]
+
+
+def passed(row: dict[str, Any]) -> bool:
+    """Identical outcomes and exit status, and no slower in CPU."""
+    return (
+        not row["outcome_differences"]
+        and row["exit_plain"] == row["exit_accelerated"]
+        and row["cpu_ratio"] >= 1.0
+    )
+
+
+_COLUMNS = (
+    ("suite", "{suite}"),
+    ("tests", "{tests}"),
+    ("diffs", "{diffs}"),
+    ("exit p/a", "{exits}"),
+    ("CPU plain", "{cpu_plain:.2f}s"),
+    ("CPU accel", "{cpu_accelerated:.2f}s"),
+    ("CPU ratio", "{cpu_ratio:.2f}x"),
+    ("target", "{target:.2f}x"),
+    ("wall ratio", "{wall_ratio:.2f}x"),
+    ("share s", "{share:.0%}"),
+    ("ok", "{ok}"),
+)
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    """The rows as a text table, then the differing ids of each suite."""
+    cells = [[title for title, _ in _COLUMNS]]
+    notes: list[str] = []
+    for row in rows:
+        if "error" in row:
+            notes.append(f"{row['suite']}: {row['error']}")
+            continue
+        diffs = row["outcome_differences"]
+        values = dict(
+            row,
+            diffs=len(diffs),
+            exits="/".join(
+                ",".join(row[key]) for key in ("exit_plain", "exit_accelerated")
+            ),
+            ok="yes" if passed(row) else "NO",
+        )
+        cells.append([pattern.format(**values) for _, pattern in _COLUMNS])
+        if diffs:
+            shown = ", ".join(diffs[:SHOWN_IDS])
+            more = (
+                f" and {len(diffs) - SHOWN_IDS} more" if len(diffs) > SHOWN_IDS else ""
+            )
+            notes.append(f"{row['suite']}: outcomes differ for {shown}{more}")
+        if row["plain_run_differences"]:
+            notes.append(
+                f"{row['suite']}: {len(row['plain_run_differences'])} tests differ "
+                f"between plain runs (flaky), e.g. {row['plain_run_differences'][0]}"
+            )
+        unseen = {
+            label: counts
+            for label, counts in row["recorded_vs_ran"].items()
+            if counts["started"] != counts["tests_run"] or counts["without_outcome"]
+        }
+        if unseen:
+            notes.append(f"{row['suite']}: the hook missed tests or outcomes: {unseen}")
+    widths = [max(len(line[i]) for line in cells) for i in range(len(_COLUMNS))]
+    lines = [
+        "  ".join(cell.rjust(width) for cell, width in zip(line, widths))
+        for line in cells
+    ]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join([*lines, "", *notes])
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: parse the options, run the suites, print the table."""
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/realworld/run.py",
+        description="Run public suites plain and under `python -m mockpool run`.",
+    )
+    parser.add_argument(
+        "--suite",
+        action="append",
+        metavar="NAME",
+        choices=[suite.name for suite in SUITES],
+        help=f"a suite to run (repeatable; default: {', '.join(DEFAULT)})",
+    )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="where the venvs live (default: $MOCKPOOL_REALWORLD_CACHE or "
+        "~/.cache/mockpool-realworld)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="plain/accelerated pairs per suite; the table shows medians",
+    )
+    parser.add_argument(
+        "--python",
+        default="python3.11",
+        help="the interpreter the venvs are made with (default: python3.11)",
+    )
+    parser.add_argument(
+        "--json", type=Path, metavar="OUT", help="also write all figures"
+    )
+    options = parser.parse_args(argv)
+    if options.repeat < 1:
+        parser.error(f"--repeat {options.repeat}: give 1 or more")
+    if shutil.which(options.python) is None:
+        parser.error(f"--python {options.python!r} is not on PATH; pass a full path")
+    try:
+        version = python_version(options.python)
+    except SetupError as exc:
+        parser.error(str(exc))
+    cache = (options.cache or default_cache()).expanduser().resolve()
+    rows: list[dict[str, Any]] = []
+    for name in options.suite or DEFAULT:
+        suite = by_name(name)
+        try:
+            row = benchmark_suite(suite, cache, options.python, version, options.repeat)
+        except (SetupError, subprocess.CalledProcessError, OSError) as exc:
+            row = {"suite": suite.name, "version": suite.version, "error": str(exc)}
+        rows.append(row)
+        print(table([row]) + "\n", flush=True)
+    print(table(rows))
+    if options.json:
+        options.json.write_text(
+            json.dumps({"python": version, "suites": rows}, indent=2)
+        )
+    return 0 if all("error" not in row and passed(row) for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

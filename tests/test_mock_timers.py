@@ -1,0 +1,256 @@
+"""The mock-creation timers (mockpool/_measure/timers.py).
+
+A fake clock that advances one second per reading makes the totals exact:
+an outermost call costs exactly one second (two readings), whatever runs
+inside it, so counting a nested call twice shows as a second too many.
+"""
+
+from __future__ import annotations
+
+import http.client
+import threading
+import time
+import unittest
+from typing import Any
+from unittest import mock
+
+from mockpool._measure import timers
+
+
+class TickingClock:
+    """A clock that reads 0, 1, 2, ...: each timed call costs one second."""
+
+    __name__ = "ticking"
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._lock = threading.Lock()
+
+    def __call__(self) -> float:
+        with self._lock:
+            self.now += 1.0
+            return self.now
+
+
+def sample_function(a: int, b: str = "") -> str:
+    """A function to autospec."""
+    return b * a
+
+
+class Sample:
+    """A class to autospec."""
+
+    def method(self, value: int) -> int:
+        return value
+
+
+class TimersCase(unittest.TestCase):
+    def setUp(self) -> None:
+        self.timers = timers.install(TickingClock())
+        self.addCleanup(timers.uninstall)
+
+    def seconds(self) -> dict[str, float]:
+        return {k: v for k, v in self.timers.snapshot()["seconds"].items() if v}
+
+    def counts(self) -> dict[str, int]:
+        return {k: v for k, v in self.timers.snapshot()["counts"].items() if v}
+
+
+class OutermostOnlyTest(TimersCase):
+    def test_a_magic_mock_is_one_construction(self) -> None:
+        """MagicMock(): __new__ and the __init__ chain, each timed once."""
+        mock.MagicMock()
+        # __new__ and the outermost __init__ (MagicMixin's, which runs the
+        # others inside it) are two separate outermost calls.
+        self.assertEqual(self.counts(), {"mock_init": 2})
+        self.assertEqual(self.seconds(), {"mock_init": 2.0})
+
+    def test_a_child_is_counted_once(self) -> None:
+        """First access of an attribute is one child, however it is built."""
+        parent = mock.Mock()
+        before = self.counts()
+        parent.child  # __getattr__ -> _get_child_mock -> Mock.__init__
+        after = self.counts()
+        self.assertEqual(after["child_mock"] - before.get("child_mock", 0), 1)
+        self.assertEqual(after["mock_init"], before["mock_init"])
+        parent.child  # built already: no creation, no time
+        self.assertEqual(self.counts(), after)
+
+    def test_a_spec_violation_is_not_a_creation(self) -> None:
+        """An attribute the spec forbids raises and counts as nothing."""
+        restricted = mock.Mock(spec=Sample)
+        before = self.timers.snapshot()
+        with self.assertRaises(AttributeError):
+            restricted.missing
+        self.assertEqual(self.timers.snapshot(), before)
+
+    def test_a_patch_with_autospec_is_one_patch(self) -> None:
+        """patch(autospec=True) counts as patch_enter, not also an autospec."""
+        with mock.patch.object(Sample, "method", autospec=True):
+            pass
+        self.assertEqual(self.counts(), {"patch_enter": 1, "patch_exit": 1})
+        snapshot = self.timers.snapshot()
+        self.assertEqual(
+            snapshot["creation_seconds"], snapshot["seconds"]["patch_enter"]
+        )
+
+    def test_autospec_recursion_is_one_call(self) -> None:
+        """A class autospec that recurses into attributes is one call."""
+        mock.create_autospec(http.client.HTTPConnection, instance=True)
+        self.assertEqual(self.counts(), {"autospec_instance": 1})
+        self.assertEqual(self.seconds(), {"autospec_instance": 1.0})
+
+    def test_an_exception_still_counts_and_resets_the_depth(self) -> None:
+        """A failing creation is timed, and the next call is outermost again."""
+        with self.assertRaises(AttributeError):
+            mock.Mock(spec_set=Sample, missing=1)  # __init__ raises
+        with self.assertRaises(TypeError):
+            mock.create_autospec(sample_function)(1, 2, 3, 4)
+        mock.Mock()
+        self.assertEqual(self.counts(), {"mock_init": 4, "autospec_function": 1})
+
+    def test_threads_keep_their_own_depth(self) -> None:
+        """Calls on two threads are both counted, in one total."""
+        worker = threading.Thread(target=mock.create_autospec, args=(Sample,))
+        worker.start()
+        worker.join()
+        mock.create_autospec(Sample)
+        self.assertEqual(self.counts(), {"autospec_class": 2})
+
+
+class KindsTest(TimersCase):
+    def test_autospec_kinds_follow_the_spec(self) -> None:
+        """Instance, class, function/method and other specs are told apart."""
+        mock.create_autospec(Sample, instance=True)
+        mock.create_autospec(Sample, False, True)  # instance given by position
+        mock.create_autospec(Sample)
+        mock.create_autospec(sample_function)
+        mock.create_autospec(Sample().method)
+        mock.create_autospec(len)
+        mock.create_autospec(http.client)
+        self.assertEqual(
+            self.counts(),
+            {
+                "autospec_instance": 2,
+                "autospec_class": 1,
+                "autospec_function": 3,
+                "autospec_other": 1,
+            },
+        )
+
+    def test_specs_are_named_and_timed_inside_patches_too(self) -> None:
+        """The per-spec table also has autospecs a patch made."""
+        with mock.patch(f"{__name__}.sample_function", autospec=True):
+            pass
+        mock.create_autospec(Sample, instance=True)
+        specs = self.timers.snapshot()["specs"]
+        self.assertEqual(
+            specs,
+            {
+                f"{__name__}.sample_function": {"seconds": 1.0, "count": 1},
+                f"{__name__}.Sample": {"seconds": 1.0, "count": 1},
+            },
+        )
+
+    def test_patch_start_and_stop_are_timed(self) -> None:
+        """patch().start() and stop() go through __enter__ and __exit__."""
+        patcher = mock.patch("os.getcwd")
+        patcher.start()
+        patcher.stop()
+        self.assertEqual(self.counts(), {"patch_enter": 1, "patch_exit": 1})
+        self.assertNotIn("patch_exit", timers.CREATION_KINDS)
+
+    def test_mocks_behave_as_without_timers(self) -> None:
+        """Timed mocks still check signatures and record calls."""
+        checked = mock.create_autospec(sample_function)
+        with self.assertRaises(TypeError):
+            checked(1, 2, 3)
+        checked(2, b="x")
+        checked.assert_called_once_with(2, b="x")
+        magic = mock.MagicMock()
+        self.assertEqual(len(magic), 0)
+        self.assertIsInstance(magic, mock.MagicMock)
+
+
+class InstallTest(unittest.TestCase):
+    def originals(self) -> dict[str, Any]:
+        base: Any = mock.NonCallableMock
+        found = {
+            "create_autospec": mock.__dict__["create_autospec"],
+            "_patch.__enter__": mock._patch.__dict__["__enter__"],
+            "_patch.__exit__": mock._patch.__dict__["__exit__"],
+            "__new__": base.__dict__["__new__"],
+            "__getattr__": base.__dict__["__getattr__"],
+            "_get_child_mock": base.__dict__["_get_child_mock"],
+        }
+        for name in ("NonCallableMock", "CallableMixin", "MagicMixin"):
+            found[f"{name}.__init__"] = getattr(mock, name).__dict__["__init__"]
+        return found
+
+    def test_uninstall_restores_the_stdlib_objects_by_identity(self) -> None:
+        """After uninstall every replaced object is the original one."""
+        before = self.originals()
+        timers.install()
+        try:
+            during = self.originals()
+            self.assertTrue(all(during[name] is not before[name] for name in before))
+        finally:
+            returned = timers.uninstall()
+        self.assertIsInstance(returned, timers.Timers)
+        after = self.originals()
+        self.assertTrue(all(after[name] is before[name] for name in before), after)
+        self.assertIsNone(timers.installed())
+
+    def test_totals_stay_readable_and_stop_growing_after_uninstall(self) -> None:
+        """uninstall() returns the timers; later mocks are not counted."""
+        installed = timers.install(TickingClock())
+        mock.Mock()
+        timers.uninstall()
+        mock.Mock()
+        self.assertEqual(installed.snapshot()["counts"]["mock_init"], 2)
+
+    def test_installing_twice_is_refused(self) -> None:
+        """A second install() raises instead of wrapping the wrappers."""
+        timers.install()
+        self.addCleanup(timers.uninstall)
+        with self.assertRaisesRegex(RuntimeError, "already installed"):
+            timers.install()
+
+    def test_uninstall_without_install_is_harmless(self) -> None:
+        """uninstall() with nothing installed returns None."""
+        self.assertIsNone(timers.uninstall())
+
+    def test_wrappers_keep_the_stdlib_names(self) -> None:
+        """create_autospec still reads as itself (functools.wraps)."""
+        original = mock.create_autospec
+        timers.install()
+        self.addCleanup(timers.uninstall)
+        self.assertEqual(mock.create_autospec.__name__, "create_autospec")
+        self.assertIs(getattr(mock.create_autospec, "__wrapped__", None), original)
+
+
+class OverheadTest(unittest.TestCase):
+    def cpu(self, work: Any) -> float:
+        """The least CPU time of three runs of *work*."""
+        best = float("inf")
+        for _ in range(3):
+            started = time.process_time()
+            work()
+            best = min(best, time.process_time() - started)
+        return best
+
+    def test_timing_adds_little_to_building_mocks(self) -> None:
+        """Timed mock building costs under 1.5 times untimed (real clock)."""
+
+        def work() -> None:
+            for _ in range(30):
+                built = mock.MagicMock()
+                built.a.b.c()
+
+        untimed = self.cpu(work)
+        installed = timers.install()
+        self.addCleanup(timers.uninstall)
+        timed = self.cpu(work)
+        self.assertLess(timed, untimed * 1.5)
+        # And the timers account for most of the work they wrap.
+        self.assertGreater(installed.creation_seconds(), 0.5 * 3 * untimed)
