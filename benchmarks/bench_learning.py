@@ -1,6 +1,6 @@
 """Learning across runs: the bundled legacy suite three times, cold then warm.
 
-Each run is a fresh process running the bundled 1,199-test suite with
+Each run is a fresh process running the bundled 1,366-test suite with
 ``mockpool.install()``, as ``python -m mockpool run`` does, sharing one
 throwaway history directory (``MOCKPOOL_DIR``). The first run has no
 history: every pool starts empty. From the second on, the history predicts

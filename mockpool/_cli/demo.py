@@ -3,7 +3,7 @@
 Each run happens in a fresh process, so that neither warms the other's
 caches and each has its own peak memory: first ``python -m unittest``'s way
 (no mockpool), then under ``python -m mockpool run``'s installation. Both
-runs discover the same two suites -- the 1,199 tests of
+runs discover the same two suites -- the 1,366 tests of
 :mod:`mockpool._demo.tests` and the deliberate outcomes of
 :mod:`mockpool._demo.tests_outcomes` -- record every test's outcome, and the
 demo compares them id by id.

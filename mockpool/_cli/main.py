@@ -44,7 +44,7 @@ usage: python -m mockpool run [--report-json PATH] [--fail-on-leak]
        python -m mockpool measure [--json PATH] [unittest arguments]
 
   run      run tests as `python -m unittest` does, with mockpool installed
-  demo     run the bundled 1,199-test legacy suite plainly and accelerated
+  demo     run the bundled 1,366-test legacy suite plainly and accelerated
   combine  merge the per-worker report files of a parallel run and print them
   report   print a run's report and health checks (default: the last run)
   measure  run tests as `python -m unittest` does and print the share of CPU

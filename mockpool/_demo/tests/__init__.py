@@ -1,4 +1,4 @@
-"""The demo application's unittest suite: 1,199 tests that autospec.
+"""The demo application's unittest suite: 1,366 tests that mock.
 
 Written the way large legacy suites are: ``@mock.patch(..., autospec=True)``
 on methods and classes, ``mock.patch.object(..., autospec=True)``,
@@ -16,4 +16,4 @@ Run it plainly from the repository root::
 """
 
 #: How many tests discovery must find (and, run plainly, must pass).
-EXPECTED_TESTS = 1199
+EXPECTED_TESTS = 1366
