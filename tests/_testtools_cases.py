@@ -58,7 +58,9 @@ class ToolsCase(testtools.TestCase):
         """Never runs: its setUp neither."""
 
 
-class ScenarioCase(testscenarios.WithScenarios, testtools.TestCase):
+class ScenarioCase(  # type: ignore[misc]  # the two run()s' stubs differ
+    testscenarios.WithScenarios, testtools.TestCase
+):
     """Runs as one copy of itself per scenario (testscenarios)."""
 
     scenarios: ClassVar[list[tuple[str, dict[str, int]]]] = [

@@ -21,7 +21,7 @@ import sys
 import types
 import unittest
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 from unittest import mock
 
 import mockpool
@@ -31,7 +31,7 @@ from tests.test_autospec_contract import ContractMixin
 sys.path.insert(
     0, os.path.join(os.path.dirname(os.path.dirname(__file__)), "benchmarks")
 )
-import corpus
+import corpus  # type: ignore[import-not-found]  # found on the path set above
 
 # Per corpus class, how many of its Python methods get the whole battery:
 # enough to meet every kind of signature, few enough to keep the run short.
@@ -84,6 +84,8 @@ def decorated(x: int, y: int) -> int:
 
 class CorpusTests(ContractMixin):
     """The corpus's methods, bound and unbound, and its classes as class mocks."""
+
+    classes: ClassVar[list[type]]
 
     @classmethod
     def setUpClass(cls) -> None:

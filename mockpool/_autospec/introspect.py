@@ -216,7 +216,8 @@ def is_static(spec: type) -> bool:
 
 def _has_dynamic_hooks(spec: type) -> bool:
     """Whether a metaclass of *spec* decides attribute lookup or ``dir()``."""
-    for metaclass in type(spec).__mro__:
+    own_metaclass: type = type(spec)
+    for metaclass in own_metaclass.__mro__:
         if metaclass is type or metaclass is object:
             continue
         if any(hook in metaclass.__dict__ for hook in _DYNAMIC_HOOKS):

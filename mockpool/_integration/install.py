@@ -43,6 +43,7 @@ from types import TracebackType
 from typing import Any
 from unittest import mock
 
+from mockpool._autospec import plain as _plain
 from mockpool._base import checks
 from mockpool._base import stdlib as _stdlib
 from mockpool._integration import dropin as _dropin
@@ -129,6 +130,7 @@ def install(
         if _depth == 1:
             _place(force=True)
         _dropin.enable(fail_on_leak=enabled)
+        _plain.enable()
     return Installation()
 
 
@@ -177,6 +179,7 @@ def uninstall() -> None:
             )
         _depth -= 1
         _dropin.disable()
+        _plain.disable()
         if _depth == 0:
             _place(force=True)
 

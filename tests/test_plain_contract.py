@@ -1,0 +1,770 @@
+"""Contract 1 for plain mocks: accelerated and stdlib builds look the same.
+
+While :func:`mockpool._autospec.plain.enable` is in effect, ``Mock()``,
+``MagicMock()`` and the other mock classes, and every child mock, are built
+another way. Each test here builds a mock twice with the same arguments --
+once with the stdlib's methods in place, once accelerated -- runs the same
+operations on both and compares every observation (:func:`observe`): the
+mock's own class and its namespace, ``isinstance``, ``dir()``, ``repr``,
+the mock's state, its children (recursively), recorded calls, signature,
+async-ness, and the outcome of each operation (results or exceptions).
+
+The operations (:data:`OPERATIONS`) are shared with the hypothesis test in
+``tests/test_plain_properties.py``, which draws random sequences of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import copy
+import functools
+import gc
+import inspect
+import pickle
+import re
+import threading
+import unittest
+import warnings
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any
+from unittest import mock
+
+import mockpool
+from mockpool._autospec import plain
+
+_ID = re.compile(r"id='\d+'")
+_ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
+
+#: The classes a test can check a mock against.
+MOCK_CLASSES: tuple[type, ...] = (
+    mock.NonCallableMock,
+    mock.Mock,
+    mock.MagicMock,
+    mock.NonCallableMagicMock,
+    mock.AsyncMock,
+    mock.PropertyMock,
+    vars(mock)["MagicMixin"],
+    vars(mock)["AsyncMockMixin"],
+    vars(mock)["CallableMixin"],
+)
+#: The stdlib's private magic-method descriptor class.
+MAGIC_PROXY: Any = vars(mock)["MagicProxy"]
+
+
+def normalise(text: str) -> str:
+    """Blank the ids and addresses that differ between two builds."""
+    return _ADDRESS.sub("0x_", _ID.sub("id='_'", text))
+
+
+@contextlib.contextmanager
+def accelerated() -> Iterator[None]:
+    """Build mocks the accelerated way inside the block."""
+    plain.enable()
+    try:
+        yield
+    finally:
+        plain.disable()
+
+
+def _stdlib_names(cls: type) -> tuple[str, ...]:
+    return tuple(
+        klass.__name__
+        for klass in cls.__mro__
+        if getattr(mock, klass.__name__, None) is klass
+    )
+
+
+def describe(value: Any, owner: Any = None) -> Any:
+    """A comparable description of *value*, ignoring identity.
+
+    A mock is described by its stdlib classes, its name and how it relates
+    to *owner* (the mock whose state holds it).
+    """
+    if isinstance(value, mock.NonCallableMock):
+        return (
+            "mock",
+            _stdlib_names(type(value)),
+            value._extract_mock_name(),
+            "owner" if value is owner else "other",
+        )
+    if isinstance(value, type):
+        return ("class", value.__module__, value.__qualname__)
+    if isinstance(value, inspect.Signature):
+        return ("signature", str(value))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, normalise(repr(value)))
+    if isinstance(value, str):
+        return ("value", normalise(value))
+    if isinstance(value, (bool, int, float, bytes, type(None))):
+        return ("value", value)
+    if value is mock.DEFAULT:
+        return ("DEFAULT",)
+    return ("object", type(value).__name__)
+
+
+def outcome(action: Callable[[], Any], owner: Any = None) -> Any:
+    """What *action* returned (described) or raised (type and message)."""
+    try:
+        result = action()
+    except BaseException as exc:  # the outcome is what we compare
+        return ("raised", type(exc).__name__, normalise(str(exc)))
+    return ("returned", describe(result, owner))
+
+
+def _own_class(target: Any) -> Any:
+    own = type(target)
+    namespace = []
+    for key, value in vars(own).items():
+        if isinstance(value, MAGIC_PROXY):
+            entry: Any = ("proxy", value.name, value.parent is target)
+        else:
+            entry = describe(value, target)
+        namespace.append((key, entry))
+    return (
+        own.__name__,
+        own.__qualname__,
+        own.__module__,
+        own.__doc__,
+        tuple(base.__name__ for base in own.__bases__),
+        _stdlib_names(own),
+        sorted(namespace),
+    )
+
+
+def observe(target: Any, depth: int = 2) -> dict[str, Any]:
+    """Everything a test can see of *target* without changing it.
+
+    Children are observed to *depth* levels.
+    """
+    seen: dict[str, Any] = {
+        "class": _own_class(target),
+        "isinstance": tuple(isinstance(target, klass) for klass in MOCK_CLASSES),
+        "callable": callable(target),
+        "dir": outcome(lambda: dir(target)),
+        "repr": outcome(lambda: repr(target)),
+        "state": [
+            (key, describe(value, target)) for key, value in vars(target).items()
+        ],
+        "signature": outcome(lambda: inspect.signature(target)),
+        "iscoroutinefunction": (
+            outcome(lambda: asyncio.iscoroutinefunction(target)),
+            outcome(lambda: inspect.iscoroutinefunction(target)),
+        ),
+        "pickle": outcome(lambda: pickle.dumps(target)),
+    }
+    for record in ("mock_calls", "method_calls", "call_args_list", "call_args"):
+        seen[record] = outcome(functools.partial(getattr, target, record))
+    children = {}
+    for name, child in target._mock_children.items():
+        if isinstance(child, mock.NonCallableMock) and depth > 0:
+            children[name] = observe(child, depth - 1)
+        else:
+            children[name] = describe(child, target)
+    seen["children"] = children
+    return_value = target.__dict__.get("_mock_return_value")
+    if isinstance(return_value, mock.NonCallableMock) and depth > 0:
+        seen["return_value"] = observe(return_value, depth - 1)
+    return seen
+
+
+# -- operations ---------------------------------------------------------------
+
+
+async def _await(target: Any) -> Any:
+    return await target(1)
+
+
+def _op_call(m: Any) -> Any:
+    return m(1, k=2)
+
+
+def _op_call_many(m: Any) -> Any:
+    return m(*range(13))
+
+
+def _op_child(m: Any) -> Any:
+    return m.child
+
+
+def _op_grandchild_call(m: Any) -> Any:
+    return m.child.grand(5)
+
+
+def _op_return_chain(m: Any) -> Any:
+    return m.return_value.inner(3)
+
+
+def _op_set_return(m: Any) -> Any:
+    m.return_value = 7
+
+
+def _op_side_effect_iterator(m: Any) -> Any:
+    m.side_effect = [1, 2]
+
+
+def _op_side_effect_exception(m: Any) -> Any:
+    m.side_effect = KeyError("boom")
+
+
+def _op_attach(m: Any) -> Any:
+    m.attach_mock(mock.Mock(name="attached"), "att")
+    return m.att(9)
+
+
+def _op_configure(m: Any) -> Any:
+    m.configure_mock(**{"conf.return_value": 4, "value": 3})
+
+
+def _op_configure_magic(m: Any) -> Any:
+    m.configure_mock(**{"__len__.return_value": 2})
+
+
+def _op_magic(m: Any) -> Any:
+    m.__len__.return_value = 5
+    return len(m)
+
+
+def _op_iterate(m: Any) -> Any:
+    return list(iter(m))
+
+
+def _op_bool(m: Any) -> Any:
+    return bool(m)
+
+
+def _op_str(m: Any) -> Any:
+    return normalise(str(m))
+
+
+def _op_delete(m: Any) -> Any:
+    del m.child
+
+
+def _op_reset(m: Any) -> Any:
+    m.reset_mock()
+
+
+def _op_reset_flags(m: Any) -> Any:
+    m.reset_mock(return_value=True, side_effect=True)
+
+
+def _op_seal(m: Any) -> Any:
+    mock.seal(m)
+
+
+def _op_add_spec(m: Any) -> Any:
+    m.mock_add_spec(["child", "other", "__len__"])
+
+
+def _op_assert(m: Any) -> Any:
+    m.assert_called_with(1, k=2)
+
+
+def _op_assert_typo(m: Any) -> Any:
+    return m.assret_called_once()
+
+
+def _op_set_attribute(m: Any) -> Any:
+    m.value = 3
+
+
+def _op_set_unknown(m: Any) -> Any:
+    m.unknown_name = 1
+
+
+def _op_get_unknown(m: Any) -> Any:
+    return m.unknown_name
+
+
+def _op_await(m: Any) -> Any:
+    return asyncio.run(_await(m))
+
+
+def _op_copy(m: Any) -> Any:
+    twin = copy.copy(m)
+    return (type(twin).__bases__ == (type(m),), sorted(vars(type(twin))))
+
+
+def deep_copy_probe(m: Any) -> Any:
+    """What ``copy.deepcopy`` gives (or raises) for *m*.
+
+    Not an operation of the sequences: deep-copying a mock copies its whole
+    graph of parents and children, which grows with every operation.
+    """
+    twin = copy.deepcopy(m)
+    return (type(twin).__bases__ == (type(m),), observe(twin, depth=0)["repr"])
+
+
+#: Every operation, by name. Each may raise; the outcome is compared.
+OPERATIONS: dict[str, Callable[[Any], Any]] = {
+    name[len("_op_") :]: function
+    for name, function in sorted(globals().items())
+    if name.startswith("_op_")
+}
+
+
+def step(m: Any, name: str) -> Any:
+    """Run operation *name* on *m* and describe its outcome."""
+    return outcome(lambda: OPERATIONS[name](m), m)
+
+
+# -- what we build --------------------------------------------------------------
+
+
+class Spec:
+    """A spec class with sync, async and magic members."""
+
+    value = 1
+
+    def __init__(self, a: int, b: int = 2) -> None:
+        self.a = a
+
+    def child(self, x: int) -> int:
+        return x
+
+    async def fetch(self) -> None:
+        """A coroutine method."""
+
+    def __len__(self) -> int:
+        return 0
+
+
+def spec_function(a: int, b: int = 2) -> int:
+    return a + b
+
+
+async def async_function(a: int) -> int:
+    return a
+
+
+#: Constructor calls compared: (label, positional args, keyword args).
+CONSTRUCTIONS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
+    ("bare", (), {}),
+    ("name", (), {"name": "named"}),
+    ("spec class", (), {"spec": Spec}),
+    ("spec_set class", (), {"spec_set": Spec}),
+    ("positional spec", (Spec,), {}),
+    ("spec list", (), {"spec": ["child", "__len__", "__iter__"]}),
+    ("spec instance", (), {"spec": Spec(1)}),
+    ("spec function", (), {"spec": spec_function}),
+    ("spec async function", (), {"spec": async_function}),
+    ("wraps", (), {"wraps": Spec(1)}),
+    ("unsafe", (), {"unsafe": True}),
+    ("return_value", (), {"return_value": 3}),
+    ("side_effect", (), {"side_effect": [1, 2, 3]}),
+    ("configure", (), {"conf.return_value": 1, "attribute": 2}),
+    ("configure magic", (), {"__len__.return_value": 4}),
+    ("spec and configure magic", (), {"spec": Spec, "__len__.return_value": 4}),
+    ("spec_set False", (), {"spec_set": False}),
+]
+
+
+def build(cls: type, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+    """``cls(*args, **kwargs)``, or the exception it raised."""
+    try:
+        return cls(*args, **kwargs)
+    except Exception as exc:  # a construction that fails must fail alike
+        return exc
+
+
+def compare_runs(
+    test: unittest.TestCase,
+    cls: type,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    operations: list[str],
+    depth: int = 1,
+) -> None:
+    """Build and operate on a stdlib and an accelerated mock; compare.
+
+    Observed to *depth* after each operation, and fully at the end.
+    """
+    with warnings.catch_warnings():
+        # Calls of an AsyncMock that are never awaited warn, on both sides
+        # alike, when the coroutine is collected.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        _compare_runs(test, cls, args, kwargs, operations, depth)
+        gc.collect()
+
+
+def _compare_runs(
+    test: unittest.TestCase,
+    cls: type,
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    operations: list[str],
+    depth: int,
+) -> None:
+    stdlib_mock = build(cls, args, kwargs)
+    with accelerated():
+        fast_mock = build(cls, args, kwargs)
+    if isinstance(stdlib_mock, Exception) or isinstance(fast_mock, Exception):
+        test.assertEqual(
+            (type(fast_mock).__name__, normalise(str(fast_mock))),
+            (type(stdlib_mock).__name__, normalise(str(stdlib_mock))),
+        )
+        return
+    test.assertEqual(observe(fast_mock), observe(stdlib_mock), "after construction")
+    for index, name in enumerate(operations):
+        expected = step(stdlib_mock, name)
+        with accelerated():
+            got = step(fast_mock, name)
+        test.assertEqual(got, expected, f"outcome of {name} (step {index})")
+        test.assertEqual(
+            observe(fast_mock, depth),
+            observe(stdlib_mock, depth),
+            f"after {name} (step {index})",
+        )
+    test.assertEqual(observe(fast_mock), observe(stdlib_mock), "at the end")
+
+
+PLAIN_CLASSES: tuple[type, ...] = (
+    mock.Mock,
+    mock.MagicMock,
+    mock.NonCallableMock,
+    mock.NonCallableMagicMock,
+    mock.AsyncMock,
+    mock.PropertyMock,
+)
+
+
+class _CustomMock(mock.MagicMock):
+    """A suite's own subclass that changes only child creation."""
+
+    def _get_child_mock(self, /, **kw: Any) -> Any:
+        return mock.MagicMock(**kw)
+
+
+class _ConstructingMock(mock.MagicMock):
+    """A subclass with its own ``__init__``: built by the stdlib's path."""
+
+    def __init__(self, /, *args: Any, **kw: Any) -> None:
+        super().__init__(*args, **kw)
+        self.extra = 1
+
+
+class ConstructionContractTests(unittest.TestCase):
+    """Each class and constructor call, then every operation, compared."""
+
+    def test_each_class_and_construction_matches_the_stdlib(self) -> None:
+        """Every class built every way observes as the stdlib's, op by op."""
+        operations = list(OPERATIONS)
+        for cls in (*PLAIN_CLASSES, _CustomMock, _ConstructingMock):
+            for label, args, kwargs in CONSTRUCTIONS:
+                with self.subTest(cls=cls.__name__, construction=label):
+                    compare_runs(self, cls, args, kwargs, operations)
+
+    def test_deepcopy_matches(self) -> None:
+        """deepcopy of a fresh and of a used mock gives the same outcome."""
+        for cls in PLAIN_CLASSES:
+            for label, args, kwargs in CONSTRUCTIONS[:6]:
+                with self.subTest(cls=cls.__name__, construction=label):
+                    expected_mock = build(cls, args, kwargs)
+                    with accelerated():
+                        fast_mock = build(cls, args, kwargs)
+                    for target in (expected_mock, fast_mock):
+                        outcome(functools.partial(_op_child, target))
+                    expected = outcome(
+                        functools.partial(deep_copy_probe, expected_mock)
+                    )
+                    with accelerated():
+                        got = outcome(functools.partial(deep_copy_probe, fast_mock))
+                    self.assertEqual(got, expected)
+
+    def test_reset_and_seal_orders_match(self) -> None:
+        """reset_mock with both flags, then seal, then children, in turn."""
+        sequence = [
+            "set_return",
+            "side_effect_iterator",
+            "call",
+            "child",
+            "reset_flags",
+            "call",
+            "seal",
+            "child",
+            "get_unknown",
+            "call",
+        ]
+        for cls in PLAIN_CLASSES:
+            with self.subTest(cls=cls.__name__):
+                compare_runs(self, cls, (), {}, sequence)
+
+    def test_bad_constructions_raise_the_same(self) -> None:
+        """A call the stdlib rejects is rejected with the same error."""
+        cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+            (tuple(range(20)), {}),
+            ((Spec,), {"spec": Spec}),
+            ((), {"spec": mock.Mock()}),
+            ((), {"spec_set": mock.Mock()}),
+        ]
+        for cls in PLAIN_CLASSES:
+            for args, kwargs in cases:
+                with self.subTest(cls=cls.__name__, args=len(args), kwargs=kwargs):
+                    compare_runs(self, cls, args, kwargs, ["call"])
+
+
+class IdentityTests(unittest.TestCase):
+    """One class per mock, and magic configuration that stays put."""
+
+    def test_every_mock_has_its_own_class(self) -> None:
+        """type(m) differs for every mock, child and return value."""
+        with accelerated():
+            for cls in PLAIN_CLASSES:
+                first, second = cls(), cls()
+                self.assertIsNot(type(first), type(second))
+                self.assertIs(type(first).__bases__[-1], cls)
+            parent = mock.MagicMock()
+            self.assertIsNot(type(parent.a), type(parent.b))
+            self.assertIsNot(type(parent.return_value), type(parent))
+
+    def test_magic_configuration_never_leaks_across_mocks(self) -> None:
+        """Configuring __len__ or __iter__ on one mock leaves others alone."""
+        with accelerated():
+            first, second = mock.MagicMock(), mock.MagicMock()
+            first.__len__.return_value = 3
+            first.__iter__.return_value = iter([1, 2])
+            self.assertEqual(len(first), 3)
+            self.assertEqual(len(second), 0)
+            self.assertEqual(list(second), [])
+            child = first.child
+            child.__bool__.return_value = False
+            self.assertFalse(child)
+            self.assertTrue(first.other)
+
+    def test_proxies_belong_to_their_mock(self) -> None:
+        """Each magic-method proxy on a mock's class has that mock as parent."""
+        with accelerated():
+            built = mock.MagicMock()
+        for name, value in vars(type(built)).items():
+            if isinstance(value, MAGIC_PROXY):
+                self.assertIs(value.parent, built, name)
+                self.assertEqual(value.name, name)
+
+    def test_isinstance_against_stdlib_classes(self) -> None:
+        """Accelerated mocks are instances of exactly the stdlib's classes."""
+        for cls in PLAIN_CLASSES:
+            expected = [isinstance(cls(), klass) for klass in MOCK_CLASSES]
+            with accelerated():
+                got = [isinstance(cls(), klass) for klass in MOCK_CLASSES]
+            self.assertEqual(got, expected, cls.__name__)
+
+    def test_class_signature_is_the_stdlibs(self) -> None:
+        """inspect.signature of every mock class is unchanged."""
+        expected = {cls: str(inspect.signature(cls)) for cls in PLAIN_CLASSES}
+        with accelerated():
+            got = {cls: str(inspect.signature(cls)) for cls in PLAIN_CLASSES}
+        self.assertEqual(got, expected)
+
+
+class SpecChangeTests(unittest.TestCase):
+    """A spec class changed between two mocks is seen as it is now."""
+
+    def _module_level(self, spec: Any) -> Any:
+        """Publish *spec* under its name in this module, as a suite's are.
+
+        Only specs their module holds are recorded; one made inside a test
+        is built by the stdlib every time.
+        """
+        name = f"_Changing{id(spec)}"
+        spec.__name__ = spec.__qualname__ = name
+        globals()[name] = spec
+        self.addCleanup(globals().pop, name)
+        return spec
+
+    def _spec_class(self) -> type:
+        class Changing:
+            def method(self) -> None:
+                """A method."""
+
+        spec: type = self._module_level(Changing)
+        return spec
+
+    def test_added_attribute_is_seen(self) -> None:
+        """An attribute added to the class after a mock shows on the next."""
+        spec = self._spec_class()
+        with accelerated():
+            first = mock.Mock(spec=spec)
+            self.assertFalse(hasattr(first, "added"))
+            spec.added = 1  # type: ignore[attr-defined]
+            second = mock.Mock(spec=spec)
+        self.assertTrue(hasattr(second, "added"))
+        self.assertIn("added", dir(second))
+
+    def test_method_made_async_is_seen(self) -> None:
+        """A method replaced by a coroutine function gives an AsyncMock child."""
+        spec = self._spec_class()
+        with accelerated():
+            self.assertNotIsInstance(mock.Mock(spec=spec).method, mock.AsyncMock)
+
+            async def method(self: Any) -> None:
+                """Now a coroutine method."""
+
+            setattr(spec, "method", method)  # noqa: B010 - a class built at run time
+            child = mock.Mock(spec=spec).method
+        self.assertIsInstance(child, mock.AsyncMock)
+
+    def test_changed_init_signature_is_seen(self) -> None:
+        """Replacing __init__ changes the signature calls are matched by."""
+        spec = self._spec_class()
+        with accelerated():
+            mock.Mock(spec=spec)()
+
+            def __init__(self: Any, required: int) -> None:
+                """Now takes an argument."""
+
+            spec.__init__ = __init__  # type: ignore[misc]
+            built = mock.Mock(spec=spec)
+            built(1)
+            # Matching binds both calls to the spec's signature: only the
+            # new one makes the positional and the keyword call equal.
+            built.assert_called_with(required=1)
+
+    def test_init_defaults_changed_in_place_are_seen(self) -> None:
+        """__init__'s defaults changed in place change the matched signature."""
+
+        class Defaults:
+            def __init__(self, a: int = 1) -> None:
+                """Takes an optional argument."""
+
+        self._module_level(Defaults)
+        with accelerated():
+            self.assertIn("= 1", str(mock.Mock(spec=Defaults)._spec_signature))
+            Defaults.__init__.__defaults__ = (5,)
+            built = mock.Mock(spec=Defaults)
+        self.assertIn("= 5", str(built._spec_signature))
+
+    def test_function_spec_changes_are_seen(self) -> None:
+        """A function spec's defaults and markers changed in place are seen."""
+
+        def function(a: int = 1) -> None:
+            """A spec function."""
+
+        self._module_level(function)
+        with accelerated():
+            first = mock.MagicMock(spec=function)
+            function.__defaults__ = (5,)
+            function.extra = 1  # type: ignore[attr-defined]
+            second = mock.MagicMock(spec=function)
+        self.assertIn("= 1", str(first._spec_signature))
+        self.assertIn("= 5", str(second._spec_signature))
+        self.assertNotIn("extra", dir(first))
+        self.assertIn("extra", dir(second))
+
+    def test_specs_made_in_a_test_are_not_kept(self) -> None:
+        """mockpool keeps no reference to a class or function a test made."""
+
+        class Local:
+            def method(self) -> None:
+                """A method."""
+
+        def local_function() -> None:
+            """A function."""
+
+        with accelerated():
+            mock.MagicMock(spec=Local).method()
+            mock.MagicMock(spec=local_function)()
+        references: list[weakref.ref[Any]] = [
+            weakref.ref(Local),
+            weakref.ref(local_function),
+        ]
+        del Local, local_function
+        gc.collect()
+        self.assertEqual([reference() for reference in references], [None, None])
+
+
+class SwitchTests(unittest.TestCase):
+    """enable() and disable(): nesting, identity, mocks that outlive them."""
+
+    # AsyncMagicMixin has an __init__ of its own before 3.13 only.
+    _ATTRIBUTES = tuple(
+        (klass, name)
+        for klass, name in (
+            (mock.NonCallableMock, "__new__"),
+            (mock.NonCallableMock, "_mock_add_spec"),
+            (vars(mock)["MagicMixin"], "__init__"),
+            (vars(mock)["AsyncMagicMixin"], "__init__"),
+        )
+        if name in vars(klass)
+    )
+
+    def _current(self) -> list[Any]:
+        return [klass.__dict__[name] for klass, name in self._ATTRIBUTES]
+
+    def test_disable_restores_the_stdlib_objects(self) -> None:
+        """After the last disable the classes hold the stdlib's own objects."""
+        before = self._current()
+        plain.enable()
+        plain.enable()
+        self.assertTrue(plain.enabled())
+        plain.disable()
+        self.assertTrue(plain.enabled())
+        self.assertTrue(all(a is not b for a, b in zip(self._current(), before)))
+        plain.disable()
+        self.assertFalse(plain.enabled())
+        self.assertTrue(all(a is b for a, b in zip(self._current(), before)))
+
+    def test_disable_without_enable_raises(self) -> None:
+        """An unmatched disable() is an error that says what to do."""
+        with self.assertRaisesRegex(RuntimeError, "call enable"):
+            plain.disable()
+
+    def test_install_enables_and_uninstall_disables(self) -> None:
+        """mockpool.install() turns the acceleration on; uninstall() off."""
+        before = self._current()
+        with mockpool.install():
+            self.assertTrue(plain.enabled())
+        self.assertFalse(plain.enabled())
+        self.assertTrue(all(a is b for a, b in zip(self._current(), before)))
+
+    def test_mocks_built_while_enabled_work_after_disable(self) -> None:
+        """Children, magic methods, reset and seal all work once disabled."""
+        with accelerated():
+            built = mock.MagicMock(spec=Spec)
+            bare = mock.MagicMock()
+            coroutine = mock.AsyncMock()
+        built.child(1)
+        built.child.assert_called_once_with(1)
+        self.assertEqual(len(built), 0)
+        bare.__len__.return_value = 2
+        self.assertEqual(len(bare), 2)
+        bare.a.b.c(1)
+        bare.reset_mock(return_value=True, side_effect=True)
+        mock.seal(bare)
+        with self.assertRaises(AttributeError):
+            bare.unknown
+        self.assertIsInstance(asyncio.run(_await(coroutine)), mock.AsyncMock)
+        coroutine.assert_awaited_once_with(1)
+
+    def test_concurrent_builds_are_sound(self) -> None:
+        """Mocks built in several threads at once each get their own class."""
+        built: list[Any] = []
+        errors: list[BaseException] = []
+
+        def worker() -> None:
+            try:
+                for _ in range(100):
+                    created = mock.MagicMock(spec=Spec)
+                    created.child(1)
+                    built.append(created)
+                    built.append(mock.MagicMock().a.b)
+            except BaseException as exc:  # reported below
+                errors.append(exc)
+
+        with accelerated():
+            threads = [threading.Thread(target=worker) for _ in range(4)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(len({id(type(m)) for m in built}), len(built))
+        for created in built:
+            proxy = vars(type(created)).get("__len__")
+            if proxy is not None:
+                self.assertIs(proxy.parent, created)
+
+
+if __name__ == "__main__":
+    unittest.main()
