@@ -132,7 +132,7 @@ class RecordingTests(unittest.TestCase):
         """A report with no request has a hit rate of 0.0, not an error."""
         self.assertEqual(RunReport(worker="w").hit_rate, 0.0)
 
-    def test_estimated_saving_is_hits_times_mean_measured_build_time(self) -> None:
+    def test_lazy_builds_avoided_is_hits_times_mean_measured_build(self) -> None:
         """Per spec hits x mean measured build; unmeasured builds and specs add 0."""
         report = RunReport(worker="w")
         for seconds in (0.010, 0.030):
@@ -145,7 +145,7 @@ class RecordingTests(unittest.TestCase):
             for _ in range(hits):
                 report.record_acquire(spec, hit=True, build_seconds=None)
         expected = 5 * (0.010 + 0.030) / 2 + 10 * 0.002
-        self.assertAlmostEqual(report.estimated_seconds_saved, expected)
+        self.assertAlmostEqual(report.lazy_build_seconds_avoided, expected)
         self.assertEqual(report.specs["c.C"].builds, 2)
         self.assertEqual(report.specs["c.C"].timed_builds, 1)
         self.assertIsNone(report.specs["b.B"].mean_build_seconds)
@@ -305,13 +305,29 @@ class RenderTests(unittest.TestCase):
             f"Builds avoided: {report.hits} ({report.hit_rate:.1%} of mocks requested)",
             lines,
         )
+        saving = report.stdlib_saving
         self.assertIn(
-            f"Estimated time saved: {report.estimated_seconds_saved:.3f}s "
-            "(measured build cost x builds avoided)",
+            f"Time saved against unittest.mock: {saving.seconds_saved:.3f}s", lines
+        )
+        self.assertIn(
+            f"  pool hits {saving.saved_on_hits:.3f}s, "
+            f"lazy builds {saving.saved_on_builds:.3f}s; "
+            f"{report.acquired - saving.compared} requests not compared",
             lines,
         )
         start = lines.index("Slowest specs (mean build time):")
-        slowest = report.slowest_specs(3)
+        # The slowest specs give up lines first, down to one.
+        shown = (
+            next(
+                index
+                for index in range(start + 1, len(lines))
+                if not lines[index].startswith("  ")
+            )
+            - start
+            - 1
+        )
+        self.assertGreaterEqual(shown, 1)
+        slowest = report.slowest_specs(shown)
         for offset, stats in enumerate(slowest, start=1):
             ms = (stats.mean_build_seconds or 0.0) * 1000
             self.assertEqual(lines[start + offset], f"  {ms:8.2f} ms  {stats.spec}")

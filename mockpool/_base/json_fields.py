@@ -69,6 +69,16 @@ class FieldReader:
             )
         return float(value)
 
+    def signed_seconds(self, key: str) -> float:
+        """The field *key*, a finite number, negative allowed (a saving that
+        was a loss)."""
+        value = self.get(key, object)
+        if type(value) not in (int, float) or not math.isfinite(value):
+            raise self.error(
+                f"{self.where} {key!r} must be a finite number, not {value!r:.60}"
+            )
+        return float(value)
+
 
 def typed_value(
     value: object, kind: type[Any], where: str, error: type[ValueError]

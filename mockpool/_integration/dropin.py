@@ -150,7 +150,10 @@ def create_autospec(
     )
     with _fence.fenced("run report"):
         _worker_files.process_report().record_acquire(
-            _spec_name(spec), hit=False, build_seconds=_perf_counter() - started
+            _spec_name(spec),
+            hit=False,
+            build_seconds=_perf_counter() - started,
+            autospec=(spec, spec_set, instance),
         )
     return built
 
@@ -260,6 +263,10 @@ class TestScope:
                 pool.name,
                 hit=lease.recycled,
                 build_seconds=None if lease.recycled else elapsed,
+                hand_out_seconds=elapsed,
+                # A pool's mocks are create_autospec(cls, instance=True)
+                # mocks: the stdlib sets _spec_class and _spec_set on them.
+                autospec=(built._spec_class, built._spec_set, True),
             )
         return built
 
@@ -397,6 +404,8 @@ class TestScope:
             with _fence.fenced("run report", self.test_id):
                 report = _worker_files.process_report()
                 report.record_test()
+                # Off the test's clock, its patches undone: once per new spec.
+                report.measure_stdlib_costs(self.test_id)
             try:
                 withdraw_promise()
                 if self.session is not None:

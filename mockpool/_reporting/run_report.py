@@ -12,10 +12,21 @@ concatenate.
 summary; :meth:`RunReport.to_dict` and :meth:`RunReport.from_dict` give the
 JSON-safe form that :mod:`mockpool._reporting.worker_files` writes per worker.
 
-The saving is an estimate: for each spec, the builds avoided times the mean
-build time measured for that spec in the same run. A spec that was never
-built in the run (every request served from a pool warmed elsewhere)
-contributes nothing, rather than a guess.
+The time saved is counted against ``unittest.mock``: for each request the
+drop-in describes (:class:`~mockpool._reporting.stdlib_cost.AutospecCall`),
+what the stdlib's ``create_autospec`` costs for that spec minus what
+mockpool spent handing the mock out (a pool hit's hand-out, a lazy build's
+build), summed apart for pool hits and for lazy builds. The stdlib's cost is
+measured once per spec and kind of call and process, when the test that
+first asked for the spec is over (:meth:`RunReport.measure_stdlib_costs`);
+a request is "compared" once its spec's cost is known, and a spec the stdlib
+cannot rebuild leaves its requests uncompared rather than guessed. The
+figure leaves out what mockpool adds later (children built on first access,
+giving mocks back) and what it saves beyond autospecs (plain mocks).
+
+The former estimate -- builds avoided times mockpool's own mean build time
+-- is :attr:`RunReport.lazy_build_seconds_avoided`: what the pool saves over
+building lazily every time, not what a user saves.
 
 ``ReportError`` lives here rather than in :mod:`mockpool.errors`, which
 draws the public tree: the report is internal for now.
@@ -28,10 +39,14 @@ import math
 import threading
 from collections import Counter
 from collections.abc import Iterable
+
+# Bound at import: a test may patch time.process_time.
+from time import process_time as _process_time
 from typing import Any
 
 from mockpool._autospec.variants import Variant
 from mockpool._base import checks
+from mockpool._base import fence as _fence
 from mockpool._base import process as _process
 from mockpool._base.counts import (
     AcquisitionCounts,
@@ -41,7 +56,9 @@ from mockpool._base.counts import (
 )
 from mockpool._base.json_fields import FieldReader, count_value, typed_value
 from mockpool._base.json_files import check_format
-from mockpool.errors import MockPoolError
+from mockpool._reporting import stdlib_cost as _stdlib_cost
+from mockpool._reporting.stdlib_cost import AutospecCall
+from mockpool.errors import ArgumentTypeError, MockPoolError
 
 __all__ = [
     "FORMAT",
@@ -52,6 +69,7 @@ __all__ = [
     "ReportError",
     "RunReport",
     "SpecStats",
+    "StdlibSaving",
 ]
 
 #: The version of the dictionary (and JSON) form; :meth:`RunReport.from_dict`
@@ -59,6 +77,13 @@ __all__ = [
 FORMAT = 1
 #: Follows the message of a report of another format.
 FORMAT_HINT = " (combine reports with the mockpool that wrote them)"
+
+#: The share of the process's CPU that measuring the stdlib's costs may take.
+#: A spec is measured by building it once with the stdlib, which costs about
+#: what mockpool saves on one request of it: a suite whose specs are mostly
+#: requested once would pay as much for the figure as it gained. Specs past
+#: the budget wait until the run has spent enough to afford them.
+MEASURING_BUDGET = 0.02
 
 #: The worker name of a report made by :meth:`RunReport.merged`.
 COMBINED = "combined"
@@ -104,6 +129,98 @@ class Leak:
 
 
 @dataclasses.dataclass(frozen=True)
+class StdlibSaving:
+    """Time saved against ``unittest.mock``, apart for hits and lazy builds.
+
+    Each saving is a sum over the compared requests of the stdlib's measured
+    cost for the spec minus mockpool's cost for the request; it is negative
+    where mockpool was the slower.
+    """
+
+    #: Pool hits compared with the stdlib.
+    compared_hits: int = 0
+    #: Their saving, in seconds.
+    saved_on_hits: float = 0.0
+    #: Lazy builds compared with the stdlib.
+    compared_builds: int = 0
+    #: Their saving, in seconds.
+    saved_on_builds: float = 0.0
+
+    @property
+    def compared(self) -> int:
+        """Requests compared with the stdlib."""
+        return self.compared_hits + self.compared_builds
+
+    @property
+    def seconds_saved(self) -> float:
+        """The whole saving, in seconds."""
+        return self.saved_on_hits + self.saved_on_builds
+
+
+#: The key of each :class:`StdlibSaving` field, in report files (absent from
+#: files written before the saving was reported: read as zeros).
+SAVING_KEYS = tuple(field.name for field in dataclasses.fields(StdlibSaving))
+
+
+class _SavingTally:
+    """A spec's :class:`StdlibSaving`, or the requests of a spec whose stdlib
+    cost is not measured yet (then the ``saved_on_*`` fields hold mockpool's
+    own seconds); mutable, updated under the report's lock on every request.
+    """
+
+    __slots__ = SAVING_KEYS
+
+    def __init__(self) -> None:
+        self.compared_hits = 0
+        self.saved_on_hits = 0.0
+        self.compared_builds = 0
+        self.saved_on_builds = 0.0
+
+    def add(self, hit: bool, seconds: float) -> None:
+        if hit:
+            self.compared_hits += 1
+            self.saved_on_hits += seconds
+        else:
+            self.compared_builds += 1
+            self.saved_on_builds += seconds
+
+    def merge(self, other: _SavingTally | StdlibSaving) -> None:
+        self.compared_hits += other.compared_hits
+        self.saved_on_hits += other.saved_on_hits
+        self.compared_builds += other.compared_builds
+        self.saved_on_builds += other.saved_on_builds
+
+    def settle(self, pending: _SavingTally, stdlib_seconds: float) -> None:
+        """Add *pending*'s requests (mockpool's seconds), each saving
+        *stdlib_seconds* minus its own."""
+        self.compared_hits += pending.compared_hits
+        self.saved_on_hits += pending.compared_hits * stdlib_seconds
+        self.saved_on_hits -= pending.saved_on_hits
+        self.compared_builds += pending.compared_builds
+        self.saved_on_builds += pending.compared_builds * stdlib_seconds
+        self.saved_on_builds -= pending.saved_on_builds
+
+    def frozen(self) -> StdlibSaving:
+        return StdlibSaving(
+            self.compared_hits,
+            self.saved_on_hits,
+            self.compared_builds,
+            self.saved_on_builds,
+        )
+
+
+class _Pending:
+    """The requests of one spec (and kind of call) made before the stdlib's
+    cost of it was measured, and the call to measure it with."""
+
+    __slots__ = ("call", "requests")
+
+    def __init__(self, call: AutospecCall) -> None:
+        self.call = call
+        self.requests = _SavingTally()
+
+
+@dataclasses.dataclass(frozen=True)
 class SpecStats(CountFigures):
     """The mocks of one spec handed out: a frozen view of the spec's
     :class:`~mockpool._base.counts.AcquisitionCounts`, with its figures
@@ -122,12 +239,24 @@ class SpecStats(CountFigures):
     timed_builds: int
     #: The measured build time of those builds, in seconds, summed.
     build_seconds: float
+    #: Time saved against ``unittest.mock`` on the spec's requests.
+    stdlib_saving: StdlibSaving = StdlibSaving()
 
     @classmethod
-    def of(cls, spec: str, counts: AcquisitionCounts) -> SpecStats:
-        """The frozen view of *spec*'s *counts*."""
+    def of(
+        cls,
+        spec: str,
+        counts: AcquisitionCounts,
+        saving: StdlibSaving = StdlibSaving(),
+    ) -> SpecStats:
+        """The frozen view of *spec*'s *counts* and *saving*."""
         return cls(
-            spec, counts.hits, counts.builds, counts.timed_builds, counts.build_seconds
+            spec,
+            counts.hits,
+            counts.builds,
+            counts.timed_builds,
+            counts.build_seconds,
+            saving,
         )
 
     @property
@@ -152,10 +281,22 @@ class _Snapshot:
     leaks: list[Leak]
     adaptations: list[Adaptation]
     workers: list[str]
+    #: The time saved against the stdlib, per spec.
+    savings: dict[str, StdlibSaving]
 
     def stats(self) -> list[SpecStats]:
         """The frozen view of each spec's counts."""
-        return [SpecStats.of(spec, counts) for spec, counts in self.specs.items()]
+        return [
+            SpecStats.of(spec, counts, self.savings.get(spec, StdlibSaving()))
+            for spec, counts in self.specs.items()
+        ]
+
+    def saving(self) -> StdlibSaving:
+        """The time saved against the stdlib, every spec together."""
+        total = _SavingTally()
+        for saving in self.savings.values():
+            total.merge(saving)
+        return total.frozen()
 
 
 class RunReport:
@@ -185,6 +326,14 @@ class RunReport:
         self._leaks: list[Leak] = []
         self._adaptations: list[Adaptation] = []
         self._workers = [worker]
+        self._savings: dict[str, _SavingTally] = {}
+        # The stdlib's cost of each (spec, kind of call) in this process,
+        # None where it could not be measured; and the requests waiting for
+        # it, by (that key, spec name), until measure_stdlib_costs().
+        self._stdlib_costs: dict[tuple[str, str], float | None] = {}
+        self._pending: dict[tuple[tuple[str, str], str], _Pending] = {}
+        # CPU spent measuring the stdlib's costs (see MEASURING_BUDGET).
+        self._measuring_seconds = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -200,7 +349,13 @@ class RunReport:
             self._tests += 1
 
     def record_acquire(
-        self, spec: str, *, hit: bool, build_seconds: float | None
+        self,
+        spec: str,
+        *,
+        hit: bool,
+        build_seconds: float | None,
+        hand_out_seconds: float | None = None,
+        autospec: tuple[Any, Any, bool] | None = None,
     ) -> None:
         """Count a mock of *spec* handed out (requested by a test).
 
@@ -210,17 +365,111 @@ class RunReport:
                 avoided); False if a mock was built.
             build_seconds: The measured build time when *hit* is False, or
                 None if it was not measured. Must be None when *hit* is True.
+            hand_out_seconds: For a hit, the measured time the pool took to
+                hand it out (a build's is its *build_seconds*).
+            autospec: The ``create_autospec`` call the mock answered, as
+                ``(spec, spec_set, instance)`` (an
+                :class:`~mockpool._reporting.stdlib_cost.AutospecCall`), to
+                compare the request with the stdlib's cost of it; held
+                until :meth:`measure_stdlib_costs` if that is not measured
+                yet. Without it, or without a measured time, the request
+                is not compared.
 
         Raises:
-            ArgumentTypeError: *spec* is not a str or *build_seconds* not a
-                number.
+            ArgumentTypeError: *spec* is not a str, *build_seconds* or
+                *hand_out_seconds* not a number, or *autospec* not a
+                triple.
             InvalidArgumentError: *build_seconds* is negative or not finite,
-                or given for a hit (a ValueError).
+                or given for a hit; *hand_out_seconds* is negative or not
+                finite (a ValueError).
         """
         checks.text(spec, "spec")
         check_build_seconds(build_seconds, hit, spec)
+        if hand_out_seconds is not None:
+            checks.number(hand_out_seconds, "hand_out_seconds", minimum=0)
+        if autospec is not None and not (
+            isinstance(autospec, tuple) and len(autospec) == 3
+        ):
+            raise ArgumentTypeError(
+                "autospec must be a (spec, spec_set, instance) tuple or None, "
+                f"not {autospec!r:.60}"
+            )
+        seconds = hand_out_seconds if hit else build_seconds
+        if autospec is None or seconds is None:
+            with self._lock:
+                self._counts(spec).record_acquire(hit, build_seconds, 0)
+            return
+        call = AutospecCall._make(autospec)
+        key = _stdlib_cost.cost_key(call)
         with self._lock:
             self._counts(spec).record_acquire(hit, build_seconds, 0)
+            if key not in self._stdlib_costs:
+                pending = self._pending.get((key, spec))
+                if pending is None:
+                    pending = self._pending[key, spec] = _Pending(call)
+                pending.requests.add(hit, seconds)
+                return
+            cost = self._stdlib_costs[key]
+            if cost is not None:
+                self._saving(spec).add(hit, cost - seconds)
+
+    def measure_stdlib_costs(self, test_id: str | None = None) -> None:
+        """Measure the stdlib's cost of the specs requested since the last call.
+
+        Call it outside any test's clock -- the drop-in calls it when a
+        test's scope closes -- and with what the test patched undone: each
+        new spec is built once with the stdlib's ``create_autospec``
+        (:func:`mockpool._reporting.stdlib_cost.measure`), the mock thrown
+        away, and the requests that waited for it compared. Every step is
+        fenced: an error is a warning naming *test_id*, and leaves that
+        spec's requests uncompared.
+        """
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        if not pending:
+            return
+        deferred: dict[tuple[tuple[str, str], str], _Pending] = {}
+        for (key, spec), waiting in pending.items():
+            with _fence.fenced("run report", test_id):
+                with self._lock:
+                    measured = key in self._stdlib_costs
+                    affordable = (
+                        self._measuring_seconds <= MEASURING_BUDGET * _process_time()
+                    )
+                if not measured and not affordable:
+                    deferred[key, spec] = waiting
+                    continue
+                with self._lock:
+                    # Marked first: a spec whose measurement fails is not
+                    # measured again, whatever fails.
+                    cost = self._stdlib_costs.setdefault(key, None)
+                if not measured:
+                    started = _process_time()
+                    try:
+                        cost = _stdlib_cost.measure(waiting.call)
+                    finally:
+                        with self._lock:
+                            self._measuring_seconds += _process_time() - started
+                    with self._lock:
+                        self._stdlib_costs[key] = cost
+                if cost is not None:
+                    with self._lock:
+                        self._saving(spec).settle(waiting.requests, cost)
+        if deferred:
+            with self._lock:
+                for entry, waiting in deferred.items():
+                    merged = self._pending.get(entry)
+                    if merged is None:
+                        self._pending[entry] = waiting
+                    else:
+                        merged.requests.merge(waiting.requests)
+
+    def _saving(self, spec: str) -> _SavingTally:
+        # Called with self._lock held.
+        saving = self._savings.get(spec)
+        if saving is None:
+            saving = self._savings[spec] = _SavingTally()
+        return saving
 
     def _counts(self, spec: str) -> AcquisitionCounts:
         # Called with self._lock held.
@@ -302,6 +551,7 @@ class RunReport:
                 leaks=list(self._leaks),
                 adaptations=list(self._adaptations),
                 workers=list(self._workers),
+                savings={spec: tally.frozen() for spec, tally in self._savings.items()},
             )
 
     @property
@@ -336,12 +586,19 @@ class RunReport:
         return self.totals().hit_rate
 
     @property
-    def estimated_seconds_saved(self) -> float:
-        """Per spec, builds avoided times its mean measured build time, summed.
+    def lazy_build_seconds_avoided(self) -> float:
+        """Per spec, builds avoided times mockpool's mean measured build time.
 
-        Specs never built (so never measured) contribute nothing.
+        What pooling saves over building lazily every time -- not what a
+        user saves, which is :attr:`stdlib_saving`. Specs never built (so
+        never measured) contribute nothing.
         """
         return _saved(self._snapshot().stats())
+
+    @property
+    def stdlib_saving(self) -> StdlibSaving:
+        """Time saved against ``unittest.mock``, every spec together."""
+        return self._snapshot().saving()
 
     @property
     def specs(self) -> dict[str, SpecStats]:
@@ -401,6 +658,8 @@ class RunReport:
             self._tests += part.tests
             for spec, counts in part.specs.items():
                 self._counts(spec).merge(counts)
+            for spec, saving in part.savings.items():
+                self._saving(spec).merge(saving)
             self._discards.update(part.discards)
             self._degraded.update(part.degraded)
             self._leaks.extend(part.leaks)
@@ -434,7 +693,11 @@ class RunReport:
               "tests": 12,
               "specs": {"pkg.mod.Class": {"hits": 9, "builds": 3,
                                           "timed_builds": 3,
-                                          "build_seconds": 0.0041}},
+                                          "build_seconds": 0.0041,
+                                          "compared_hits": 9,
+                                          "saved_on_hits": 0.0752,
+                                          "compared_builds": 3,
+                                          "saved_on_builds": 0.0210}},
               "discards": {"pool full": 2},
               "degraded": [{"spec": "pkg.mod.Other", "variant": "minimal",
                             "count": 1}],
@@ -449,7 +712,10 @@ class RunReport:
             "workers": part.workers,
             "tests": part.tests,
             "specs": {
-                spec: as_dict(counts, SPEC_KEYS)
+                spec: {
+                    **as_dict(counts, SPEC_KEYS),
+                    **dataclasses.asdict(part.savings.get(spec, StdlibSaving())),
+                }
                 for spec, counts in sorted(part.specs.items())
             },
             "discards": dict(sorted(part.discards.items())),
@@ -506,6 +772,9 @@ class RunReport:
                     f"report 'specs'[{spec!r}] has timed_builds "
                     f"{counts.timed_builds!r} > builds {counts.builds!r}"
                 )
+            saving = _read_saving(fields)
+            if saving is not None:
+                report._saving(spec).merge(saving)
         for reason, count in top.get("discards", dict).items():
             report._discards[reason] = count_value(
                 count, f"report 'discards'[{reason!r}]", ReportError
@@ -565,10 +834,7 @@ class RunReport:
             f"Builds avoided: {total.builds_avoided} "
             f"({total.hit_rate:.1%} of mocks requested)"
         )
-        lines.append(
-            f"Estimated time saved: {_saved(specs):.3f}s "
-            "(measured build cost x builds avoided)"
-        )
+        lines.extend(_saving_lines(part.saving(), total.acquired))
         slowest = _slowest(specs, _SLOWEST)
         # Full lists everywhere would not fit on a screen: the slowest specs
         # give up lines first (down to one), so leaks keep their room.
@@ -645,6 +911,20 @@ def _header(part: _Snapshot) -> str:
     return f"mockpool: {part.tests} tests run, {where}"
 
 
+def _saving_lines(saving: StdlibSaving, acquired: int) -> list[str]:
+    """The time saved against the stdlib, and how it splits."""
+    lines = [f"Time saved against unittest.mock: {saving.seconds_saved:.3f}s"]
+    split = (
+        f"  pool hits {saving.saved_on_hits:.3f}s, "
+        f"lazy builds {saving.saved_on_builds:.3f}s"
+    )
+    uncompared = acquired - saving.compared
+    if uncompared > 0:
+        split += f"; {uncompared} requests not compared"
+    lines.append(split)
+    return lines
+
+
 def _section(title: str, items: list[str], room: int) -> list[str]:
     """*title* and up to *room* item lines, or "<title-name>: none"."""
     if not items:
@@ -713,6 +993,20 @@ def _degraded_variant(variant: Variant | str) -> str:
             f"variant {chosen.value!r} is not degraded; record only {degraded}"
         )
     return chosen.value
+
+
+def _read_saving(fields: FieldReader) -> StdlibSaving | None:
+    """A spec's saving against the stdlib, or None in a file written before
+    it was reported (which has none of its keys)."""
+    if not any(key in fields.data for key in SAVING_KEYS):
+        return None
+    saving = StdlibSaving(
+        compared_hits=fields.count("compared_hits"),
+        saved_on_hits=fields.signed_seconds("saved_on_hits"),
+        compared_builds=fields.count("compared_builds"),
+        saved_on_builds=fields.signed_seconds("saved_on_builds"),
+    )
+    return saving
 
 
 def _reader(data: object, where: str) -> FieldReader:

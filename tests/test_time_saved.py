@@ -1,0 +1,422 @@
+"""Tests for the run report's time saved against ``unittest.mock``.
+
+The arithmetic (each compared request saves the stdlib's cost of its spec
+minus mockpool's cost of it, apart for pool hits and lazy builds), the
+measurement of the stdlib's cost (once per spec and kind, off the test's
+clock, never changing an outcome, never keeping the mock), the report's
+JSON and text forms, and -- with ``MOCKPOOL_SLOW_TESTS=1`` -- the check
+against reality on the bundled suite.
+"""
+
+from __future__ import annotations
+
+import gc
+import io
+import json
+import os
+import resource
+import smtplib
+import subprocess
+import sys
+import tempfile
+import unittest
+import warnings
+import weakref
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import mockpool
+from mockpool._autospec import plain as _plain
+from mockpool._base import stdlib as _stdlib
+from mockpool._integration import dropin as _dropin
+from mockpool._pools import spec_pools
+from mockpool._reporting import run_report, stdlib_cost
+from mockpool._reporting import worker_files as _worker_files
+from mockpool._reporting.run_report import RunReport, StdlibSaving
+from mockpool._reporting.stdlib_cost import AutospecCall
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Gateway:
+    """A spec for the tests below."""
+
+    def send(self, payload: bytes) -> int:
+        return len(payload)
+
+
+def _send(payload: bytes) -> int:
+    return len(payload)
+
+
+class ArithmeticTests(unittest.TestCase):
+    """What a request saves, once its spec's stdlib cost is known."""
+
+    def setUp(self) -> None:
+        self.costs = {Gateway: 0.010, _send: 0.002}
+        patcher = mock.patch.object(
+            stdlib_cost, "measure", side_effect=lambda call: self.costs[call.spec]
+        )
+        self.measure = patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_saving_is_stdlib_cost_minus_mockpool_cost_per_request(self) -> None:
+        """Hits and lazy builds each save the stdlib's cost minus their own."""
+        report = RunReport(worker="w")
+        call = (Gateway, False, True)
+        report.record_acquire(
+            "m.Gateway", hit=False, build_seconds=0.003, autospec=call
+        )
+        for seconds in (0.0001, 0.0003):
+            report.record_acquire(
+                "m.Gateway",
+                hit=True,
+                build_seconds=None,
+                hand_out_seconds=seconds,
+                autospec=call,
+            )
+        self.assertEqual(report.stdlib_saving, StdlibSaving())  # not measured yet
+        report.measure_stdlib_costs("t")
+        # Measured now: this request is compared at once.
+        report.record_acquire(
+            "m.Gateway", hit=False, build_seconds=0.004, autospec=call
+        )
+        saving = report.stdlib_saving
+        self.assertEqual((saving.compared_hits, saving.compared_builds), (2, 2))
+        self.assertAlmostEqual(saving.saved_on_hits, 2 * 0.010 - 0.0004)
+        self.assertAlmostEqual(saving.saved_on_builds, 2 * 0.010 - 0.007)
+        self.assertAlmostEqual(saving.seconds_saved, 4 * 0.010 - 0.0074)
+        self.assertEqual(report.specs["m.Gateway"].stdlib_saving, saving)
+
+    def test_a_slower_mockpool_saves_a_negative_amount(self) -> None:
+        """A request that cost more than the stdlib's build counts as a loss."""
+        report = RunReport(worker="w")
+        report.record_acquire(
+            "m._send", hit=False, build_seconds=0.005, autospec=(_send, False, False)
+        )
+        report.measure_stdlib_costs()
+        self.assertAlmostEqual(report.stdlib_saving.saved_on_builds, 0.002 - 0.005)
+
+    def test_measured_once_per_spec_and_kind(self) -> None:
+        """Later tests reuse the cost; an instance and a class autospec differ."""
+        report = RunReport(worker="w")
+        for _ in range(3):
+            for instance in (True, False):
+                report.record_acquire(
+                    "m.Gateway",
+                    hit=False,
+                    build_seconds=0.001,
+                    autospec=(Gateway, False, instance),
+                )
+            report.measure_stdlib_costs()
+        calls = [call.args[0] for call in self.measure.call_args_list]
+        self.assertEqual(
+            calls,
+            [AutospecCall(Gateway, False, True), AutospecCall(Gateway, False, False)],
+        )
+        self.assertEqual(report.stdlib_saving.compared_builds, 6)
+
+    def test_measuring_stays_within_its_budget_of_the_run(self) -> None:
+        """Past its share of the process's CPU, a spec waits, requests kept,
+        until the run can afford to measure it."""
+        report = RunReport(worker="w")
+        with mock.patch.object(run_report, "MEASURING_BUDGET", 0.0):
+            for spec, instance in ((Gateway, True), (_send, False)):
+                report.record_acquire(
+                    "m.x",
+                    hit=False,
+                    build_seconds=0.001,
+                    autospec=(spec, False, instance),
+                )
+            report.measure_stdlib_costs()
+            self.assertEqual(self.measure.call_count, 1)  # the first is free
+            report.record_acquire(
+                "m.x", hit=False, build_seconds=0.001, autospec=(_send, False, False)
+            )
+            report.measure_stdlib_costs()
+            self.assertEqual(self.measure.call_count, 1)
+            self.assertEqual(report.stdlib_saving.compared_builds, 1)
+        report.measure_stdlib_costs()
+        self.assertEqual(self.measure.call_count, 2)
+        self.assertEqual(report.stdlib_saving.compared_builds, 3)
+
+    def test_requests_without_a_call_or_a_time_are_not_compared(self) -> None:
+        """No autospec call, or an unmeasured hand-out: counted, not compared."""
+        report = RunReport(worker="w")
+        report.record_acquire("m.Gateway", hit=False, build_seconds=0.001)
+        report.record_acquire(
+            "m.Gateway", hit=True, build_seconds=None, autospec=(Gateway, False, True)
+        )
+        report.measure_stdlib_costs()
+        self.assertEqual(report.acquired, 2)
+        self.assertEqual(report.stdlib_saving.compared, 0)
+        self.measure.assert_not_called()
+
+    def test_a_spec_the_stdlib_cannot_build_is_left_out(self) -> None:
+        """measure() giving None leaves the spec's requests uncompared, for good."""
+        self.costs[Gateway] = None  # type: ignore[assignment]
+        report = RunReport(worker="w")
+        for _ in range(2):
+            report.record_acquire(
+                "m.Gateway",
+                hit=False,
+                build_seconds=0.001,
+                autospec=(Gateway, False, True),
+            )
+            report.measure_stdlib_costs()
+        self.assertEqual(self.measure.call_count, 1)
+        self.assertEqual(report.stdlib_saving, StdlibSaving())
+        self.assertIn(
+            "  pool hits 0.000s, lazy builds 0.000s; 2 requests not compared",
+            report.render().splitlines(),
+        )
+
+    def test_bad_autospec_argument_names_the_fix(self) -> None:
+        """An autospec that is not a triple is a TypeError naming the form."""
+        report = RunReport(worker="w")
+        with self.assertRaisesRegex(TypeError, r"\(spec, spec_set, instance\)"):
+            report.record_acquire(
+                "m.G",
+                hit=False,
+                build_seconds=0.1,
+                autospec=Gateway,  # type: ignore[arg-type]
+            )
+        with self.assertRaisesRegex(ValueError, "hand_out_seconds"):
+            report.record_acquire(
+                "m.G", hit=True, build_seconds=None, hand_out_seconds=-1.0
+            )
+
+
+class MeasureTests(unittest.TestCase):
+    """stdlib_cost.measure: the stdlib's own build, timed, then dropped."""
+
+    def test_measures_the_stdlib_build_with_plain_mocks_unaccelerated(self) -> None:
+        """Plain-mock acceleration is off while the stdlib builds, then back."""
+        seen: list[bool] = []
+        real = _stdlib.create_autospec
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            seen.append(_plain.enabled())
+            return real(*args, **kwargs)
+
+        _plain.enable()
+        try:
+            with mock.patch.object(_stdlib, "create_autospec", spy):
+                seconds = stdlib_cost.measure(AutospecCall(smtplib.SMTP, False, True))
+            self.assertTrue(_plain.enabled())
+        finally:
+            _plain.disable()
+        self.assertEqual(seen, [False])
+        self.assertIsNotNone(seconds)
+        self.assertGreater(seconds or 0.0, 0.0)
+
+    def test_the_built_mock_is_not_kept(self) -> None:
+        """Nothing holds the stdlib's mock once measured."""
+        built: list[weakref.ref[Any]] = []
+        real = _stdlib.create_autospec
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            result = real(*args, **kwargs)
+            built.append(weakref.ref(result))
+            return result
+
+        with mock.patch.object(_stdlib, "create_autospec", spy):
+            stdlib_cost.measure(AutospecCall(Gateway, False, True))
+        gc.collect()
+        self.assertEqual(len(built), 1)
+        self.assertIsNone(built[0]())
+
+    def test_unbuildable_and_instance_specs_give_none(self) -> None:
+        """A spec the stdlib raises on, or an instance spec, is not measured."""
+        with mock.patch.object(_stdlib, "create_autospec", side_effect=TypeError):
+            self.assertIsNone(stdlib_cost.measure(AutospecCall(Gateway)))
+        self.assertIsNone(stdlib_cost.measure(AutospecCall(Gateway())))
+
+    def test_keys_by_qualified_name_and_kind(self) -> None:
+        """Bound methods share their function's key; kinds follow the call."""
+        key = stdlib_cost.cost_key
+        self.assertEqual(
+            key(AutospecCall(Gateway().send)),
+            key(AutospecCall(Gateway().send)),
+        )
+        self.assertEqual(key(AutospecCall(Gateway().send))[1], "autospec_function")
+        self.assertEqual(
+            key(AutospecCall(Gateway, False, True))[1], "autospec_instance"
+        )
+        self.assertEqual(key(AutospecCall(Gateway))[1], "autospec_class")
+
+
+class OffTheClockTests(unittest.TestCase):
+    """Under the drop-in: measured when the test's scope has closed."""
+
+    def setUp(self) -> None:
+        installation = mockpool.install()
+        self.addCleanup(installation.undo)
+        spec_pools.clear()
+        self.report = RunReport(worker="w")
+        patcher = mock.patch.object(
+            _worker_files, "process_report", return_value=self.report
+        )
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def run_case(self, case: type[unittest.TestCase]) -> unittest.TestResult:
+        suite = unittest.TestLoader().loadTestsFromTestCase(case)
+        with warnings.catch_warnings(record=True) as self.caught:
+            warnings.simplefilter("always")
+            return unittest.TextTestRunner(stream=io.StringIO()).run(suite)
+
+    def test_measured_after_the_test_outside_its_scope(self) -> None:
+        """The stdlib builds once per spec, with no test scope open, after
+        the outcome is recorded; instance, class and function autospecs."""
+        events: list[str] = []
+        real = _stdlib.create_autospec
+
+        def spy(*args: Any, **kwargs: Any) -> Any:
+            scope = _dropin.current_scope()
+            # Not the stdlib's own call for a class mock's return_value.
+            if len(args) < 4 and kwargs.get("_parent") is None:
+                events.append(f"stdlib build, scope {'open' if scope else 'closed'}")
+            return real(*args, **kwargs)
+
+        class Case(unittest.TestCase):
+            def test_1(self) -> None:
+                mock.create_autospec(Gateway, instance=True)
+                mock.create_autospec(Gateway)
+                mock.create_autospec(_send)
+                events.append("test 1 ran")
+
+            def test_2(self) -> None:
+                mock.create_autospec(Gateway, instance=True)
+                events.append("test 2 ran")
+
+        with mock.patch.object(_stdlib, "create_autospec", spy):
+            result = self.run_case(Case)
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual(
+            events,
+            ["test 1 ran", *["stdlib build, scope closed"] * 3, "test 2 ran"],
+        )
+        saving = self.report.stdlib_saving
+        self.assertEqual(saving.compared, 4)
+        self.assertEqual(saving.compared_hits, self.report.hits)
+
+    def test_a_failing_measurement_warns_and_changes_no_outcome(self) -> None:
+        """An error while measuring is a warning naming the test, not a failure."""
+
+        class Case(unittest.TestCase):
+            def test_1(self) -> None:
+                mock.create_autospec(Gateway, instance=True)
+
+        with mock.patch.object(stdlib_cost, "measure", side_effect=RuntimeError("x")):
+            result = self.run_case(Case)
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual(result.testsRun, 1)
+        messages = [str(w.message) for w in self.caught]
+        self.assertTrue(
+            any("run report" in m and "test_1" in m for m in messages), messages
+        )
+        self.assertEqual(self.report.stdlib_saving.compared, 0)
+
+
+class ReportFormTests(unittest.TestCase):
+    """The saving in the report's JSON, merged reports and text."""
+
+    def report(self, worker: str, hit_saving: float) -> RunReport:
+        report = RunReport(worker=worker)
+        with mock.patch.object(stdlib_cost, "measure", return_value=hit_saving + 0.001):
+            report.record_acquire(
+                "m.G",
+                hit=True,
+                build_seconds=None,
+                hand_out_seconds=0.001,
+                autospec=(Gateway, False, True),
+            )
+            report.measure_stdlib_costs()
+        return report
+
+    def test_json_round_trip_and_merge_keep_the_saving(self) -> None:
+        """to_dict/from_dict keep it; merged reports add it up."""
+        one, two = self.report("a", 0.5), self.report("b", -0.25)
+        data = json.loads(json.dumps(one.to_dict()))
+        self.assertEqual(data["specs"]["m.G"]["compared_hits"], 1)
+        self.assertEqual(RunReport.from_dict(data).stdlib_saving, one.stdlib_saving)
+        merged = RunReport.merged([RunReport.from_dict(data), two])
+        self.assertEqual(merged.stdlib_saving.compared_hits, 2)
+        self.assertAlmostEqual(merged.stdlib_saving.saved_on_hits, 0.25)
+
+    def test_old_files_without_the_saving_still_read(self) -> None:
+        """A report written before the saving existed reads with none."""
+        data = self.report("a", 0.5).to_dict()
+        for key in (
+            "compared_hits",
+            "saved_on_hits",
+            "compared_builds",
+            "saved_on_builds",
+        ):
+            del data["specs"]["m.G"][key]
+        report = RunReport.from_dict(data)
+        self.assertEqual(report.stdlib_saving, StdlibSaving())
+        self.assertEqual(report.acquired, 1)
+
+    def test_malformed_saving_names_the_field(self) -> None:
+        """A saving that is not a finite number is a ReportError naming it."""
+        data = self.report("a", 0.5).to_dict()
+        data["specs"]["m.G"]["saved_on_hits"] = "lots"
+        with self.assertRaisesRegex(ValueError, "saved_on_hits"):
+            RunReport.from_dict(data)
+
+    def test_render_prints_the_saving_and_its_split(self) -> None:
+        """'Time saved against unittest.mock' then hits and lazy builds."""
+        lines = self.report("a", 0.5).render().splitlines()
+        self.assertIn("Time saved against unittest.mock: 0.500s", lines)
+        self.assertIn("  pool hits 0.500s, lazy builds 0.000s", lines)
+        self.assertFalse(any("Estimated time saved" in line for line in lines))
+
+
+def _cpu_of(args: list[str], cwd: Path) -> tuple[float, str]:
+    """CPU seconds (user + system) of a child running ``python -m *args*``."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    done = subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    spent = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return spent, done.stdout + done.stderr
+
+
+@unittest.skipUnless(
+    os.environ.get("MOCKPOOL_SLOW_TESTS") == "1",
+    "runs the bundled suite twice (minutes); set MOCKPOOL_SLOW_TESTS=1",
+)
+class RealityTests(unittest.TestCase):
+    """The report's saving against the measured saving on the bundled suite."""
+
+    def test_saving_is_within_a_factor_of_one_and_a_half_of_the_measured(self) -> None:
+        """Plain minus accelerated CPU, against the accelerated run's figure."""
+        suite = ["discover", "-s", "mockpool/_demo/tests", "-t", "."]
+        with tempfile.TemporaryDirectory() as directory:
+            path = os.path.join(directory, "report.json")
+            plain, plain_out = _cpu_of(["unittest", *suite], _ROOT)
+            fast, fast_out = _cpu_of(
+                ["mockpool", "run", "--report-json", path, *suite], _ROOT
+            )
+            with open(path, encoding="utf-8") as file:
+                report = RunReport.from_dict(json.load(file))
+        self.assertIn("OK", plain_out[-200:])
+        self.assertIn("OK", fast_out)
+        measured = plain - fast
+        estimated = report.stdlib_saving.seconds_saved
+        print(
+            f"\nplain {plain:.1f}s, accelerated {fast:.1f}s: measured saving "
+            f"{measured:.1f}s, report's {estimated:.1f}s",
+            file=sys.stderr,
+        )
+        self.assertGreater(measured, 0.0)
+        self.assertLessEqual(estimated, measured * 1.5)
+        self.assertGreaterEqual(estimated, measured / 1.5)
