@@ -253,10 +253,18 @@ def _ids(entries: list[tuple[unittest.TestCase, str]]) -> list[str]:
 SEEN: list[Any] = []
 
 
-def make_pair() -> type[unittest.TestCase]:
-    """A suite of a passing test, a failing one and a passing one after."""
+def make_pair(*, asks_for_session: bool = False) -> type[unittest.TestCase]:
+    """A suite of a passing test, a failing one and a passing one after.
+
+    With *asks_for_session*, each test asks for its session, which the
+    drop-in opens only then.
+    """
 
     class Pair(unittest.TestCase):
+        def setUp(self) -> None:
+            if asks_for_session:
+                mockpool.current_session()
+
         def test_1_passes(self) -> None:
             SEEN.append("1")
 
@@ -706,7 +714,7 @@ class FenceTests(FenceTestBase):
 
     def test_session_close_error_is_a_warning(self) -> None:
         """The test's own session failing to close warns once per test."""
-        case = make_pair()
+        case = make_pair(asks_for_session=True)
         boom = RuntimeError("cannot release")
         with mock.patch.object(MockSession, "_release_all", side_effect=boom):
             result, caught = run_cases(case)
