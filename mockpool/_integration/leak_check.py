@@ -337,6 +337,11 @@ _READS_POINTERS = (
 )
 
 
+# Below this many items, four ctypes calls cost more than comparing object
+# by object (about 7 us against 37 ns an item, measured on 3.11).
+_POINTERS_PAY_OFF = 200
+
+
 def _same_objects(first: list[Any], second: list[Any]) -> bool:
     """Whether both lists hold the very same objects, in the same order.
 
@@ -348,7 +353,7 @@ def _same_objects(first: list[Any], second: list[Any]) -> bool:
     """
     if len(first) != len(second):
         return False
-    if _READS_POINTERS:
+    if _READS_POINTERS and len(first) > _POINTERS_PAY_OFF:
         addresses = _pointers(first)
         if addresses is not None:
             return addresses == _pointers(second)
