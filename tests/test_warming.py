@@ -16,7 +16,7 @@ from unittest import mock
 
 from mockpool._autospec import introspect as _introspect
 from mockpool._learning.warming import Warmer, resolve_class
-from mockpool._pools import spec_pools
+from mockpool._pools import adapt, spec_pools
 
 
 class Ledger:
@@ -69,6 +69,10 @@ class ResolveTests(unittest.TestCase):
 
 class WarmerTests(unittest.TestCase):
     def setUp(self) -> None:
+        # The process's adapter may have gone lean (its memory grew over the
+        # tests run before): these tests are about warming, not adaptation.
+        previous = adapt.set_adapter(adapt.Adapter(enabled=False))
+        self.addCleanup(adapt.set_adapter, previous)
         spec_pools.clear()
         self.addCleanup(spec_pools.clear)
         self.warmer = Warmer(
