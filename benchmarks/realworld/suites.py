@@ -3,8 +3,8 @@
 Each suite is a PyPI project at one version. Its sdist is unpacked, its test
 requirements are installed from inside the unpacked directory with
 ``install`` (the project itself is ``.``), and its tests run there with
-``python -m unittest`` and ``test_args``. The expected figures, measured on
-CPython 3.11, are in /work/shared/REALWORLD.md's table and in README.md.
+``python -m unittest`` and ``test_args``. Figures measured on CPython 3.11
+are in README.md and in benchmarks/realworld/README.md.
 """
 
 from __future__ import annotations
