@@ -126,7 +126,7 @@ class InProcessTests(unittest.TestCase):
         """Nothing of the drop-in is left on the test: run, skipped or not."""
         from tests import _testtools_cases as cases
 
-        tests = [
+        tests: list[unittest.TestCase] = [
             cases.ToolsCase("test_instance_autospec"),
             cases.ToolsCase("test_skipped"),
             cases.OwnRunCase("test_runs_its_own_way"),

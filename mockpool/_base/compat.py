@@ -38,5 +38,6 @@ def autospec_presets_method_return_value() -> bool:
     child = _stdlib.create_autospec(_Probe, instance=True).method
     return child._mock_return_value is not mock.DEFAULT
 
+
 #: ``create_autospec(..., unsafe=...)`` exists from 3.10 on.
 AUTOSPEC_HAS_UNSAFE = PY_3_10_PLUS
