@@ -242,6 +242,7 @@ def _disguised(function: Any, original: Any) -> Any:
     copy.__qualname__ = original.__qualname__
     copy.__doc__ = original.__doc__
     copy.__module__ = original.__module__
+    copy.__kwdefaults__ = function.__kwdefaults__
     copy.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
     copy.__annotations__ = {}
     return copy

@@ -45,11 +45,11 @@ import operator
 import sys
 import threading
 import types
-from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
-from mockpool._autospec.introspect import is_static, keyable
+from mockpool._autospec.introspect import _function_state, is_static, keyable
+from mockpool._autospec.lazy import _disguised
 from mockpool._base import compat as _compat
 
 __all__ = ["disable", "enable", "enabled"]
@@ -131,21 +131,6 @@ _TPFLAGS_HEAPTYPE = 1 << 9
 _SIGNATURE_SOURCES = ("__init__", "__call__")
 
 
-def _signature_state(value: Any) -> tuple[Any, ...] | None:
-    """What ``inspect.signature`` reads of a function, by identity."""
-    if isinstance(value, (staticmethod, classmethod)):
-        value = value.__func__
-    if not isinstance(value, types.FunctionType):
-        return None
-    return (
-        value.__code__,
-        value.__defaults__,
-        value.__kwdefaults__,
-        value.__annotations__,
-        tuple(value.__dict__.items()),
-    )
-
-
 class _SpecFingerprint:
     """The state of a spec class that ``_mock_add_spec``'s outcome reads.
 
@@ -172,7 +157,7 @@ class _SpecFingerprint:
 
     def _read_signature_states(self, spec: type) -> tuple[Any, ...]:
         return tuple(
-            _signature_state(_class_lookup(self._mro, name))
+            _function_state(_class_lookup(self._mro, name))
             for name in _SIGNATURE_SOURCES
         )
 
@@ -329,7 +314,7 @@ class _FunctionFingerprint:
 
     ``dir()`` of a function is its type's names plus its ``__dict__``; its
     signature follows ``__wrapped__``. Each function along that chain is
-    compared by :func:`_signature_state`.
+    compared by :func:`~mockpool._autospec.introspect._function_state`.
     """
 
     __slots__ = ("_states",)
@@ -346,7 +331,7 @@ class _FunctionFingerprint:
         states = []
         value = spec
         for _ in range(cls.CHAIN_LIMIT):
-            states.append(_signature_state(value))
+            states.append(_function_state(value))
             if not isinstance(value, types.FunctionType):
                 break
             value = value.__dict__.get("__wrapped__", _END)
@@ -657,29 +642,6 @@ def _accelerated_async_magic_init(self: Any, /, *args: Any, **kw: Any) -> None:
 
 
 # -- enable / disable -----------------------------------------------------------
-
-
-def _disguised(function: Callable[..., Any], original: Any) -> Any:
-    """*function*, presenting itself as *original* to introspection.
-
-    The replacement is reachable as a class attribute (``Mock.__new__``,
-    ``MagicMixin.__init__``); its name, docstring and signature -- which
-    ``inspect.signature(Mock)`` reads -- must stay the stdlib's.
-    """
-    copy = types.FunctionType(
-        function.__code__,
-        function.__globals__,
-        original.__name__,
-        function.__defaults__,
-        function.__closure__,
-    )
-    copy.__qualname__ = original.__qualname__
-    copy.__doc__ = original.__doc__
-    copy.__module__ = original.__module__
-    copy.__kwdefaults__ = function.__kwdefaults__
-    copy.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
-    copy.__annotations__ = {}
-    return copy
 
 
 def _replacements() -> list[tuple[type, str, Any, Any]]:
