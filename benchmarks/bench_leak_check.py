@@ -181,20 +181,6 @@ class ScanClock:
 
         return timed
 
-    def _timed_generator(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        @functools.wraps(function)
-        def timed(*args: Any, **kwargs: Any) -> Iterator[Any]:
-            self._inside = True
-            started = time.process_time()
-            try:
-                found = list(function(*args, **kwargs))
-            finally:
-                self.seconds += time.process_time() - started
-                self._inside = False
-            yield from found
-
-        return timed
-
     def install(self) -> None:
         gc.callbacks.append(self._on_collection)
         self._undo.append(functools.partial(gc.callbacks.remove, self._on_collection))
@@ -202,7 +188,7 @@ class ScanClock:
         for owner, name, wrap in (
             (leak_check, "watched_namespaces", self._timed),
             (baseline, "__init__", self._timed),
-            (baseline, "new_mocks", self._timed_generator),
+            (baseline, "new_mocks", self._timed),
         ):
             original = getattr(owner, name)
             setattr(owner, name, wrap(original))

@@ -210,6 +210,54 @@ class LeakTests(DropInTestBase):
         self.assertEqual(caught, [])
         self.assertEqual(result.testsRun, 11)
 
+    def test_leaks_warn_after_the_test_without_touching_its_cleanups(self) -> None:
+        """Not failing on leaks, the check adds nothing to the test: it runs
+        once run() is over, so no cleanup of the drop-in's is left behind."""
+        seen: list[list[Any]] = []
+
+        class Looks(unittest.TestCase):
+            def test_1(self) -> None:
+                seen.append(list(self._cleanups))
+
+        result, _ = run_tests(Looks)
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual(seen, [[]])
+
+    def test_a_leak_under_warnings_as_errors_does_not_end_the_run(self) -> None:
+        """-W error: a leak found after the test goes to stderr, the run on."""
+        loader = unittest.TestLoader()
+        suite = loader.loadTestsFromTestCase(_leaky.Leaks)
+        stderr = io.StringIO()
+        _dropin.enable()
+        try:
+            with warnings.catch_warnings(), mock.patch("sys.stderr", stderr):
+                warnings.simplefilter("error")
+                result = unittest.TestResult()
+                suite.run(result)
+        finally:
+            _dropin.disable()
+        self.assertEqual(result.testsRun, 4)
+        self.assertEqual(result.errors + result.failures, [])
+        self.assertEqual(stderr.getvalue().count("LeakWarning: "), len(_leaky.LEAKING))
+
+    def test_a_skipped_test_keeps_no_check_when_failing_on_leaks(self) -> None:
+        """A skipped test runs no cleanups: the check placed for it goes."""
+        kept: list[unittest.TestCase] = []
+
+        class Skipped(unittest.TestCase):
+            def __init__(self, name: str) -> None:
+                super().__init__(name)
+                kept.append(self)
+
+            @unittest.skip("not today")
+            def test_skipped(self) -> None:
+                pass
+
+        result, caught = run_tests(Skipped, fail_on_leak=True)
+        self.assertEqual(len(result.skipped), 1)
+        self.assertEqual(caught, [])
+        self.assertEqual(kept[0]._cleanups, [])
+
 
 #: A global that a test rebinds itself around a patch of it.
 REBOUND = "original"

@@ -594,8 +594,10 @@ class FenceTests(FenceTestBase):
         """Failing on leaks, only a leak fails a test, not the check's own error."""
         case = make_pair()
         boom = RuntimeError("scan exploded")
+        # _new_assignments runs for every test (_unrestored_patches only for
+        # one that started patches).
         with mock.patch.object(
-            _dropin.TestScope, "_unrestored_patches", side_effect=boom
+            _dropin.TestScope, "_new_assignments", side_effect=boom
         ):
             result, caught = run_cases(case, fail_on_leak=True)
         self.assert_outcomes_unchanged(result, case)

@@ -26,7 +26,6 @@ from mockpool._autospec import lazy as _autospec
 from mockpool._base import process as _process
 from mockpool._integration import dropin as _dropin
 from mockpool._integration import install as _install
-from mockpool._integration import leak_check
 from mockpool._learning import history as _history
 from mockpool._pools import spec_pools
 from mockpool._reporting import worker_files as _worker_files
@@ -48,7 +47,6 @@ def _locks() -> list[Any]:
         _introspect._cache_lock,
         _routing._lock,
         _dropin._lock,
-        leak_check._lock,
         spec_pools._lock,
         _worker_files._lock,
         _process._state_lock,

@@ -35,7 +35,13 @@ from types import TracebackType
 
 from mockpool.errors import MockPoolWarning
 
-__all__ = ["current_test", "fenced", "set_current_test", "warn_failure"]
+__all__ = [
+    "current_test",
+    "fenced",
+    "set_current_test",
+    "warn_failure",
+    "write_to_stderr",
+]
 
 
 class _Current(threading.local):
@@ -107,9 +113,14 @@ def warn_failure(
         # that called into the side system.
         warnings.warn(MockPoolWarning(message), stacklevel=3)
     except Exception:  # warnings are errors here: say it without raising
-        # And if stderr fails too, there is nothing more to be done.
-        with contextlib.suppress(Exception):
-            sys.stderr.write(f"MockPoolWarning: {message}\n")
+        write_to_stderr(f"MockPoolWarning: {message}")
+
+
+def write_to_stderr(line: str) -> None:
+    """Write *line* to stderr, for a warning that cannot be issued (warnings
+    are errors); if stderr fails too, there is nothing more to be done."""
+    with contextlib.suppress(Exception):
+        sys.stderr.write(f"{line}\n")
 
 
 class fenced:  # lower case: used like contextlib.suppress, so named like it

@@ -205,6 +205,8 @@ class TestScope:
             # With no baseline, every mock already there would count as
             # assigned by the test: watch nothing instead.
         self._checked = False
+        #: The id() of the test this scope is for, while it runs.
+        self.test_key: int | None = None
         # The test a fence named by default before this scope opened.
         self._previous_test: str | None = None
 
@@ -219,14 +221,15 @@ class TestScope:
         """
         # Until close(), a fence that is not told the test names this one.
         self._previous_test = _fence.set_current_test(self.test_id)
-        with _fence.fenced("warming", self.test_id):
-            _learning.before_first_test()
+        # Fenced inside: warming fails into a warning.
+        _learning.before_first_test()
         # The previous test on this thread is over: what it passed to the
         # mocks it gave back goes now, not when the mocks are next needed.
-        returned, _local.returned = _local.returned, ()
-        for pool in returned:
-            with _fence.fenced("recycling", self.test_id):
-                pool.settle()
+        if _local.returned:
+            returned, _local.returned = _local.returned, ()
+            for pool in returned:
+                with _fence.fenced("recycling", self.test_id):
+                    pool.settle()
         if current_session() is None:
             # Opened when the test first asks for it: most tests never do.
             promise_session(self._open_session)
@@ -270,6 +273,11 @@ class TestScope:
             )
         return built
 
+    @property
+    def checked(self) -> bool:
+        """Whether the leak check has run (it runs once)."""
+        return self._checked
+
     def remember_patch(
         self, target: Any, attribute: str, installed: Any, original: Any
     ) -> None:
@@ -304,9 +312,17 @@ class TestScope:
             return []
         self._checked = True
         leaks: list[tuple[str, str]] = []
-        with _fence.fenced("leak check", self.test_id):
-            leaks += [("patch not undone", text) for text in self._unrestored_patches()]
+        # A try, not a fence, on this path every test takes: same effect.
+        try:
+            if self._patches or self._dicts:
+                leaks += [
+                    ("patch not undone", text) for text in self._unrestored_patches()
+                ]
             leaks += [("mock assigned", text) for text in self._new_assignments()]
+        except Exception as error:
+            _fence.warn_failure("leak check", error, self.test_id)
+        if not leaks:
+            return []
         with _fence.fenced("run report", self.test_id):
             report = _worker_files.process_report()
             for kind, detail in leaks:
@@ -319,7 +335,15 @@ class TestScope:
             # test's own failure.
             raise AssertionError("\n".join(messages))
         for message in messages:
-            warnings.warn(LeakWarning(message), stacklevel=2)
+            if fail:
+                warnings.warn(LeakWarning(message), stacklevel=2)
+                continue
+            # Outside the test (its outcome recorded): a warning made an
+            # error (-W error) must not end the run.
+            try:
+                warnings.warn(LeakWarning(message), stacklevel=2)
+            except Exception:
+                _fence.write_to_stderr(f"LeakWarning: {message}")
         return messages
 
     def _patched_targets(
@@ -375,10 +399,13 @@ class TestScope:
         baseline, self._baseline = self._baseline, None
         if baseline is None:
             return
+        found = baseline.new_mocks()
+        if not found:  # the common case, told by a handful of C calls
+            return
         patched: dict[tuple[int, str], tuple[Any, list[Any], list[Any]]] = {}
         if self._patches:
             patched = self._patched_targets()
-        for label, owner, key, value in baseline.new_mocks():
+        for label, owner, key, value in found:
             try:
                 _, put, _ = patched.get((id(owner), key), (None, [], []))
                 if any(value is installed for installed in put):
@@ -392,20 +419,26 @@ class TestScope:
         """Give the test's mocks back, close its session, flush the report."""
         if _local.scope is self:
             _local.scope = None
+        # Every test takes this path: the side systems are fenced by a try
+        # each (free when nothing is raised) rather than a fence object.
         try:
-            # A lease whose mock the test let go is counted, not taken back.
-            returned = set(self._pools.values())
-            for key in list(self._leases):
-                self._pools.pop(key).release(self._leases, key)
-            _local.returned = (*_local.returned, *returned)
+            if self._leases:
+                # A lease whose mock the test let go is counted, not taken
+                # back.
+                returned = set(self._pools.values())
+                for key in list(self._leases):
+                    self._pools.pop(key).release(self._leases, key)
+                _local.returned = (*_local.returned, *returned)
         finally:
             self._patches.clear()
             self._dicts.clear()
-            with _fence.fenced("run report", self.test_id):
+            try:
                 report = _worker_files.process_report()
                 report.record_test()
                 # Off the test's clock, its patches undone: once per new spec.
                 report.measure_stdlib_costs(self.test_id)
+            except Exception as error:
+                _fence.warn_failure("run report", error, self.test_id)
             try:
                 withdraw_promise()
                 if self.session is not None:
@@ -416,11 +449,13 @@ class TestScope:
                         self.session.close()
                 else:
                     # No session was opened to tell it: the test's end is
-                    # when usage history is written, if due.
+                    # when usage history is written, if due (fenced inside).
                     _learning.note_session_end()
             finally:
-                with _fence.fenced("run report", self.test_id):
+                try:
                     _worker_files.flush()
+                except Exception as error:
+                    _fence.warn_failure("run report", error, self.test_id)
                 _fence.set_current_test(self._previous_test)
 
 
@@ -455,54 +490,104 @@ def _call_in_scope(self: TestCase, *args: Any, **kwargs: Any) -> Any:
 def _in_scope(
     self: TestCase, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    if _local.scope is not None:
+    outer = _local.scope
+    if outer is not None:
         # A test run from inside another test belongs to the outer one; so
-        # does run() called by the test's own __call__.
-        _drop_copied_hook(self)
+        # does run() called by the test's own __call__ (the common case,
+        # told apart first: it needs nothing done).
+        if outer.test_key != id(self):
+            _drop_copied_hook(self)
         return method(self, *args, **kwargs)
     test_id = _test_id(self)
     watched: list[leak_check.Watched] = []
-    with _fence.fenced("leak check", test_id):
-        watched = leak_check.watched_namespaces(leak_check.module_of(type(self)) or "")
-    scope = TestScope(test_id, watched, fail_on_leak=_fail_on_leak)
-    # A scope that fails to open leaves the test unpooled, not unrun.
-    with _fence.fenced("per-test session", test_id):
-        scope.open()
-    hook = None
+    # Tries, not fences, on this path every test takes: the same effect.
     try:
-        with _fence.fenced("leak check", test_id):
-            hook = _check_leaks_last(self, scope)
+        watched = leak_check.watched_namespaces(leak_check.module_of(type(self)) or "")
+    except Exception as error:
+        _fence.warn_failure("leak check", error, test_id)
+    scope = TestScope(test_id, watched, fail_on_leak=_fail_on_leak)
+    scope.test_key = id(self)
+    # A scope that fails to open leaves the test unpooled, not unrun.
+    try:
+        scope.open()
+    except Exception as error:
+        _fence.warn_failure("per-test session", error, test_id)
+    check: Any = None
+    if _fail_on_leak:
+        # A leak is to fail the test: the check must run inside it, as its
+        # last cleanup. Otherwise it only warns, and runs once run() is over
+        # -- after every cleanup too, at a fraction of the cost.
+        try:
+            check = _check_leaks_last(self, scope)
+        except Exception as error:
+            _fence.warn_failure("leak check", error, test_id)
+    try:
         return method(self, *args, **kwargs)
     finally:
         try:
-            if hook is not None:
-                # A skipped test never calls setUp: take the hook away.
-                _remove_hook(self, hook)
-            # A run() that never called setUp (one that replaces unittest's
-            # and runs the method itself) still gets its leaks reported --
-            # as warnings: the test's outcome is already recorded.
+            if check is not None and not scope.checked:
+                # A skipped test never runs its cleanups, nor calls setUp:
+                # take the check away.
+                _withdraw_check(self, check)
+            # Leaks found now only warn: the test's outcome is recorded (a
+            # run() that never called setUp, or no failing on leaks).
             scope.check_leaks(fail=False)
         finally:
             scope.close()
 
 
-def _check_leaks_last(test: TestCase, scope: TestScope) -> _SetUpHook | None:
+def _check_leaks_last(test: TestCase, scope: TestScope) -> Any:
     """Make the leak check the test's last cleanup, whatever its run().
 
-    unittest keeps cleanups registered before run(), but testtools' run()
-    starts by emptying the list. Every TestCase family calls ``setUp``
-    after that, so the check is registered by a one-shot ``setUp`` on the
-    instance, which removes itself before running the class's own -- first
-    of all cleanups, so it runs after every other, and still as part of the
-    test. Returns the hook, or None where it cannot be placed.
+    unittest's own run() keeps the cleanups registered before it, and runs
+    them after tearDown even when setUp fails: the check is registered
+    there and then, first of all cleanups, so it runs after every other and
+    still as part of the test. testtools' run() starts by emptying the
+    list; every TestCase family calls ``setUp`` after that, so there the
+    check is registered by a one-shot ``setUp`` on the instance, which
+    removes itself before running the class's own. Returns what was placed
+    (the cleanup entry or the hook), or None where nothing can be placed.
     """
     namespace = leak_check.namespace_of(test)
-    if type(namespace) is not dict or "setUp" in namespace:
-        # No instance dict to hold it, or the test set its own setUp there:
-        # check when the test is over instead (warnings only).
+    if type(namespace) is not dict:
+        return None  # no instance dict: check when the test is over
+    cleanups = namespace.get("_cleanups")
+    if type(cleanups) is list and _runs_unittest_run(type(test)):
+        entry: tuple[Any, ...] = (scope.check_leaks, (), {})
+        cleanups.append(entry)
+        return entry
+    if "setUp" in namespace:
+        # The test set its own setUp on the instance: check when the test
+        # is over instead (warnings only).
         return None
     hook = namespace["setUp"] = _SetUpHook(test, scope)
     return hook
+
+
+def _runs_unittest_run(kind: type) -> bool:
+    """Whether tests of class *kind* run by unittest's own ``run()``."""
+    try:
+        # type's own lookup: past any __getattribute__ of a metaclass.
+        return _TYPE_GETATTRIBUTE(kind, "run") is _run_in_scope
+    except Exception:
+        return False
+
+
+_TYPE_GETATTRIBUTE = type.__getattribute__
+
+
+def _withdraw_check(test: TestCase, check: Any) -> None:
+    """Take the leak check placed by :func:`_check_leaks_last` away again."""
+    if type(check) is _SetUpHook:
+        _remove_hook(test, check)
+        return
+    cleanups = (leak_check.namespace_of(test) or {}).get("_cleanups")
+    if type(cleanups) is list:
+        # By identity: comparing entries would run the cleanups' __eq__.
+        for index in range(len(cleanups) - 1, -1, -1):
+            if cleanups[index] is check:
+                del cleanups[index]
+                break
 
 
 class _SetUpHook:

@@ -29,15 +29,12 @@ import inspect
 import os
 import struct
 import sys
-import threading
 from collections.abc import Iterable, Iterator
 from itertools import chain, compress
 from operator import is_, is_not
 from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any
 from unittest import mock
-
-import cachetools
 
 __all__ = [
     "MISSING",
@@ -480,7 +477,7 @@ class Baseline:
         self._views = _views_of(watched)
         self._reading = self._views.read()
 
-    def new_mocks(self) -> Iterator[tuple[str, Any, Any, Any]]:
+    def new_mocks(self) -> list[tuple[str, Any, Any, Any]]:
         """Each mock a watched namespace holds now that it did not hold under
         the same name at the start, as (label, owner, name, mock)."""
         sizes_before, names_before, values_before = self._reading
@@ -490,7 +487,8 @@ class Baseline:
             and _same_objects(names, names_before)
             and _same_objects(values, values_before)
         ):
-            return  # the common case: nothing moved anywhere
+            return []  # the common case: nothing moved anywhere
+        found: list[tuple[str, Any, Any, Any]] = []
         start_before = start = 0
         for (label, owner), size_before, size in zip(
             self._views.owners, sizes_before, sizes
@@ -502,37 +500,41 @@ class Baseline:
                 names[start:end],
                 values[start:end],
             ):
-                yield label, owner, name, value
+                found.append((label, owner, name, value))
             start_before, start = end_before, end
+        return found
 
 
 def _views_of(watched: list[Watched]) -> _Views:
     """The views of *watched*, made once per list :func:`watched_namespaces`
     returns (the same list for every test of a module)."""
-    with _lock:
-        cached = _views_cache.get(id(watched))
+    cached = _views_cache.get(id(watched))
     if cached is not None and cached[0] is watched:
         return cached[1]
     views = _Views(watched)
-    with _lock:
-        # The entry holds its list, so that id names no other list meanwhile.
-        _views_cache[id(watched)] = (watched, views)
+    if len(_views_cache) >= _CACHE_SIZE:
+        _views_cache.clear()
+    # The entry holds its list, so that id names no other list meanwhile.
+    _views_cache[id(watched)] = (watched, views)
     return views
 
 
-_views_cache: cachetools.LRUCache[int, tuple[list[Watched], _Views]] = (
-    cachetools.LRUCache(maxsize=256)
-)
+# Both caches below are looked up twice per test: plain dicts (a lookup and
+# a store are each atomic under the GIL, so no lock), emptied when full --
+# a suite has far fewer test modules than that.
+_CACHE_SIZE = 256
+_views_cache: dict[int, tuple[list[Watched], _Views]] = {}
 
 
 _stdlib_prefixes: tuple[str, ...] = tuple(
     {os.path.dirname(os.__file__), os.path.dirname(inspect.__file__)}
 )
-# Per (test module name, id of the module, number of its names); an entry
-# holds its module, so that id names no other module while it is cached.
-_watch_cache: cachetools.LRUCache[tuple[str, int, int], list[Watched]] = (
-    cachetools.LRUCache(maxsize=256)
-)
+# Per test module name: (the module, its namespace, its number of names,
+# what it watches). Valid while that very module is loaded under the name
+# and has as many names: a test that reloads or fakes a module gets the new
+# one's namespaces, and one that gains names (an import done late) is looked
+# at again. The entry holds its module.
+_watch_cache: dict[str, tuple[Any, Any, int, list[Watched]]] = {}
 
 
 def user_module(module: Any) -> bool:
@@ -572,16 +574,13 @@ def watched_namespaces(module_name: str) -> list[Watched]:
     proxy, a lazy class or module) is left out.
     """
     module = sys.modules.get(module_name)
+    cached = _watch_cache.get(module_name)
+    if cached is not None and cached[0] is module and len(cached[1]) == cached[2]:
+        return cached[3]
     namespace = namespace_of(module)
     if module is None or namespace is None:
         return []
-    # The module object too: one of the same name put in its place (a test
-    # that reloads or fakes a module) has namespaces of its own.
-    key = (module_name, id(module), len(namespace))
-    with _lock:
-        cached = _watch_cache.get(key)
-    if cached is not None:
-        return cached
+    size = len(namespace)
     modules: dict[str, Any] = {module_name: module}
     for _, value in _entries(namespace):
         owner = _defining_module(value)
@@ -599,16 +598,7 @@ def watched_namespaces(module_name: str) -> list[Watched]:
             if issubclass(type(value), type) and module_of(value) == name:
                 label = f"{name}.{_qualname(value)}"
                 watched.append((label, value, _TYPE_DICT.__get__(value)))
-    with _lock:
-        _watch_cache[key] = watched
+    if len(_watch_cache) >= _CACHE_SIZE:
+        _watch_cache.clear()
+    _watch_cache[module_name] = (module, namespace, size, watched)
     return watched
-
-
-def _reinit_after_fork() -> None:
-    global _lock
-    _lock = threading.Lock()
-
-
-_lock = threading.Lock()
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reinit_after_fork)
