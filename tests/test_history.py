@@ -1016,6 +1016,28 @@ class LiveWriterTests(_HistoryCase):
         )
         self.assertEqual(self.store("now").load().series("db"), [3.0])
 
+    @unittest.skipUnless(sys.platform.startswith("linux"), "reads Linux's /proc")
+    def test_liveness_agrees_with_psutil_without_importing_it(self) -> None:
+        """On Linux, start times and liveness come from /proc, as psutil's."""
+        pid, started = self.live_process()
+        # A zombie: exited, not yet waited for.
+        zombie = subprocess.Popen([sys.executable, "-c", "pass"])
+        self.addCleanup(zombie.wait)
+        deadline = time.monotonic() + 30
+        while psutil.Process(zombie.pid).status() != psutil.STATUS_ZOMBIE:
+            self.assertLess(time.monotonic(), deadline, "the child never exited")
+            time.sleep(0.01)
+        with mock.patch.dict(sys.modules, {"psutil": None}):
+            self.assertAlmostEqual(
+                _process.process_start_time(pid) or 0.0, started, delta=0.05
+            )
+            self.assertTrue(_process.is_running(pid, started))
+            self.assertFalse(_process.is_running(pid, started - 100))
+            self.assertFalse(_process.is_running(zombie.pid, None))
+            zombie.wait()
+            self.assertFalse(_process.is_running(zombie.pid, None))
+            self.assertIsNone(_process.process_start_time(zombie.pid))
+
     def test_file_of_a_dead_writer_is_merged(self) -> None:
         """Writer exited: its file is merged."""
         child = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -24,11 +24,12 @@ The contract:
 
 The worker id is looked up at every test's end, while the patches a test
 class or module started are in place: what it calls of the standard library
-(``os.getpid``, ``socket.gethostname``) is bound at import, so that a test
-that patches one of those never sees a call of mockpool's. psutil, which
-finds a start time, is imported on first use (it costs ~10 ms) and its
-answer for this process kept: ask :func:`identity` once before the first
-test, as a run's beginning does.
+(``os.getpid``, ``socket.gethostname``, ``open``) is bound at import, so
+that a test that patches one of those never sees a call of mockpool's. This
+process's start time is read from ``/proc`` on Linux (as psutil reads it
+there) and asked of psutil elsewhere -- imported on first use, it costs
+~20 ms a run --, and kept: ask :func:`identity` once before the first test,
+as a run's beginning does.
 
 A forked child forgets the cached start time and takes a worker name of its
 own; it keeps the run id.
@@ -45,6 +46,7 @@ import threading
 import time
 
 # Bound at import, before any test can patch them (see the module's notes).
+from builtins import open as _open
 from os import getpid as _getpid
 from socket import gethostname as _gethostname
 
@@ -219,14 +221,56 @@ def process_start_time(pid: int) -> float | None:
         The time, or None when it cannot be told (no such process, no
         permission).
     """
-    # psutil is imported on first use: it costs ~10 ms, and most processes
-    # need it once.
+    try:
+        found = _proc_stat(pid)
+    except FileNotFoundError:
+        return None  # no such process
+    if found is not None:
+        return found[0]
+    # psutil is imported on first use: it costs ~20 ms, and most processes
+    # need it once, if at all.
     import psutil
 
     try:
         return float(psutil.Process(pid).create_time())
     except (psutil.Error, OSError):
         return None
+
+
+def _proc_stat(pid: int) -> tuple[float, bytes] | None:
+    """*pid*'s start time and state letter from Linux's ``/proc``, read as
+    psutil reads them there: the start is the boot time plus field 22 of
+    ``/proc/<pid>/stat`` (clock ticks since boot), the state field 3. None
+    where ``/proc`` cannot be read so (not Linux, an unexpected layout).
+
+    Raises:
+        FileNotFoundError: ``/proc`` is there but has no process *pid*.
+    """
+    try:
+        with _open(f"/proc/{pid}/stat", "rb") as stat:
+            # The command name (field 2) may hold spaces and parentheses:
+            # the fields after it follow its last ")".
+            fields = stat.read().rpartition(b")")[2].split()
+        state, ticks = fields[0], int(fields[19])
+        with _open("/proc/stat", "rb") as system:
+            boot = next(
+                int(line.split()[1]) for line in system if line.startswith(b"btime ")
+            )
+        return boot + ticks / os.sysconf("SC_CLK_TCK"), state
+    except FileNotFoundError:
+        if _proc_mounted():
+            raise
+        return None
+    except Exception:
+        return None
+
+
+def _proc_mounted() -> bool:
+    try:
+        with _open("/proc/self/stat", "rb"):
+            return True
+    except OSError:
+        return False
 
 
 def is_running(pid: int, started: float | None) -> bool:
@@ -242,6 +286,15 @@ def is_running(pid: int, started: float | None) -> bool:
         process started later, or when it is a zombie; True when it runs,
         and when that cannot be told (permission denied).
     """
+    try:
+        found = _proc_stat(pid)
+    except FileNotFoundError:
+        return False
+    if found is not None:
+        began, state = found
+        if started is not None and abs(began - started) > _START_TOLERANCE_SECONDS:
+            return False  # the pid now belongs to another process
+        return state != b"Z"
     import psutil
 
     try:

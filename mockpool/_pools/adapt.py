@@ -78,6 +78,7 @@ __all__ = [
     "Decision",
     "Thresholds",
     "current_adapter",
+    "resident_set_bytes",
     "set_adapter",
 ]
 
@@ -444,6 +445,20 @@ def _resident_set_reader() -> Callable[[], int] | None:
         if _reader is _UNRESOLVED:
             _reader = _find_reader()
         return _reader
+
+
+def resident_set_bytes() -> int | None:
+    """This process's resident set size in bytes now; None if unknown.
+
+    Read as the adapter reads it (on Linux from ``/proc``, without psutil).
+    """
+    reader = _resident_set_reader()
+    if reader is None:
+        return None
+    try:
+        return reader()
+    except Exception:  # a reading that fails: memory is unknown
+        return None
 
 
 def _find_reader(platform: str = sys.platform) -> Callable[[], int] | None:

@@ -85,7 +85,9 @@ def write_last_run(
     data[LIVE_KEY] = (LiveFigures.capture() if live is None else live).to_dict()
     try:
         os.makedirs(folder, exist_ok=True)
-        write_atomic(path, json.dumps(data, indent=1) + "\n")
+        # Not durable: an fsync costs a run ~10 ms to protect a report
+        # against power loss only (the rename alone survives a crash).
+        write_atomic(path, json.dumps(data, indent=1) + "\n", durable=False)
     except OSError as exc:
         # Keyed by the directory, as the history's own warnings are: one
         # warning per process for an unwritable history directory.
