@@ -16,6 +16,7 @@ from __future__ import annotations
 import gc
 import io
 import sys
+import types
 import unittest
 import warnings
 import weakref
@@ -243,6 +244,22 @@ class WithinOneTestTests(LeakCheckTestBase):
         )
 
 
+def _scratch_module(test: unittest.TestCase, name: str) -> Any:
+    """A module *name* with a value and a class, in sys.modules for *test*."""
+    module = types.ModuleType(name)
+    module.__file__ = __file__  # a user module: watched
+    module.value = object()  # type: ignore[attr-defined]
+
+    class Kind:
+        pass
+
+    Kind.__module__, Kind.__qualname__ = name, "Kind"
+    module.Kind = Kind  # type: ignore[attr-defined]
+    test.addCleanup(sys.modules.pop, name, None)
+    sys.modules[name] = module
+    return module
+
+
 class WhatTheCheckTouchesTests(LeakCheckTestBase):
     def test_values_that_changed_are_compared_by_identity_only(self) -> None:
         """A module-level MagicMock replaced and put back records no __eq__."""
@@ -265,14 +282,18 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
             self.assertEqual(seen.mock_calls, [])
 
     def test_an_unchanged_namespace_is_not_scanned(self) -> None:
-        """is_mock runs only on the values a test changed, not on all."""
+        """Once a module's namespaces were read at a test's end, is_mock runs
+        only on the values a test changed, not on all."""
         watched = leak_check.watched_namespaces(__name__)
         self.assertGreater(sum(len(namespace) for _, _, namespace in watched), 20)
         with mock.patch.object(
             leak_check, "is_mock", wraps=leak_check.is_mock
         ) as is_mock:
-            baseline = leak_check.Baseline(watched)
-            self.assertEqual(list(baseline.new_mocks()), [])
+            # The first test of the module: the values are asked whether
+            # they are mocks (this module holds one, SHARED).
+            self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
+            is_mock.reset_mock()
+            self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
             self.assertEqual(is_mock.call_count, 0)
             baseline = leak_check.Baseline(watched)
             Target.method = mock.MagicMock()  # type: ignore[method-assign]
@@ -281,6 +302,43 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
         self.assertEqual(
             [(label, owner, name) for label, owner, name, _ in found],
             [(f"{__name__}.Target", Target, "method")],
+        )
+
+    def test_a_module_without_mocks_is_compared_by_values_only(self) -> None:
+        """Where no namespace holds a mock, names are not read: a mock is
+        new to its namespace whatever its name, and a moved value is not."""
+        module = _scratch_module(self, "tests._scratch_mock_free")
+        watched = leak_check.watched_namespaces(module.__name__)
+        leak_check.Baseline(watched).new_mocks()  # the module's first test
+        with mock.patch.object(
+            leak_check._Views, "read", autospec=True, side_effect=leak_check._Views.read
+        ) as read, mock.patch.object(
+            leak_check, "is_mock", wraps=leak_check.is_mock
+        ) as is_mock:
+            self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
+            self.assertEqual((read.call_count, is_mock.call_count), (0, 0))
+            baseline = leak_check.Baseline(watched)
+            module.renamed = vars(module).pop("value")
+            module.Kind.added = mock.Mock(name="added")
+            found = baseline.new_mocks()
+        self.assertEqual(
+            [(label, name) for label, _, name, _ in found],
+            [(f"{module.__name__}.Kind", "added")],
+        )
+        # Only the values that were not there before were asked.
+        self.assertEqual(is_mock.call_count, 1)  # "renamed"'s value is not new
+
+    def test_a_namespace_with_other_keys_is_read_all_the_same(self) -> None:
+        """A module dict with a key that is not a string shows its keys to
+        the garbage collector too: read the ordinary way, it still counts."""
+        module = _scratch_module(self, "tests._scratch_odd_keys")
+        vars(module)[1] = "a key that is not a name"
+        watched = leak_check.watched_namespaces(module.__name__)
+        leak_check.Baseline(watched).new_mocks()
+        baseline = leak_check.Baseline(watched)
+        module.left = mock.Mock(name="left")
+        self.assertEqual(
+            [name for _, _, name, _ in baseline.new_mocks()], ["left"]
         )
 
     def test_both_ways_of_comparing_agree(self) -> None:

@@ -49,6 +49,7 @@ __all__ = [
     "namespace_of",
     "raw_attribute",
     "read_items",
+    "release_readings",
     "short_repr",
     "target_name",
     "type_name",
@@ -364,13 +365,19 @@ class _Views:
     owners, and they never go stale.
     """
 
-    __slots__ = ("names", "owners", "values")
+    __slots__ = ("dicts", "last", "names", "owners", "values")
 
     def __init__(self, watched: Iterable[Watched]) -> None:
         #: (label, owner) of each namespace, in order.
         self.owners: list[tuple[str, Any]] = []
         self.names: list[Any] = []
         self.values: list[Any] = []
+        #: The dicts themselves (a class's: the one its mappingproxy shows).
+        self.dicts: list[dict[Any, Any]] = []
+        #: The last reading taken at a test's end, if this is the views
+        #: object of the last test (see _Hold): the next test's baseline
+        #: starts from it when nothing moved meanwhile.
+        self.last: _Last | None = None
         seen: set[tuple[str, int]] = set()
         for label, owner, namespace in watched:
             if (label, id(owner)) in seen:  # a class bound under two names
@@ -381,10 +388,14 @@ class _Views:
             # whatever else is left out, as a namespace that cannot be read
             # safely always was.
             kind = type(namespace)
-            if kind is dict or (kind is MappingProxyType and _over_a_dict(namespace)):
+            shown = namespace if kind is dict else None
+            if kind is MappingProxyType:
+                shown = _dict_shown_by(namespace)
+            if shown is not None:
                 self.owners.append((label, owner))
                 self.names.append(namespace.keys())
                 self.values.append(namespace.values())
+                self.dicts.append(shown)
 
     def read(self) -> _Reading:
         """What the namespaces hold now: each one's size, then all their
@@ -411,17 +422,80 @@ class _Views:
             values += own_values
         return sizes, names, values
 
+    def read_values(self) -> tuple[list[int], list[Any]]:
+        """Each namespace's size, then all their values (no names).
+
+        The values come from the garbage collector's view of the dicts, one
+        C call for all of them: a dict whose keys are all strings -- every
+        module's and class's, in practice -- shows its values in order, and
+        nothing else. Where that does not add up (a dict with other keys
+        shows those too), :meth:`read` does it.
+        """
+        sizes = list(map(len, self.dicts))
+        values = gc.get_referents(*self.dicts)
+        if len(values) == sum(sizes):
+            return sizes, values
+        sizes, _, values = self.read()
+        return sizes, values
+
+
+class _Last:
+    """A reading kept from one test's end to the next test's start."""
+
+    __slots__ = ("mock_free", "sizes", "values")
+
+    def __init__(self, sizes: list[int], values: list[Any], mock_free: bool) -> None:
+        self.sizes = sizes
+        self.values = values
+        #: Whether none of the values is a mock (known, not guessed).
+        self.mock_free = mock_free
+
 
 # Sizes, names and values of watched namespaces (see _Views.read).
 _Reading = tuple[list[int], list[Any], list[Any]]
 
 
-def _over_a_dict(proxy: Any) -> bool:
-    """Whether *proxy* (a mappingproxy) shows a dict itself, as a class's
-    does: its views are then the dict's own, all C code."""
+def _dict_shown_by(proxy: Any) -> dict[Any, Any] | None:
+    """The dict a mappingproxy shows, as a class's does: its views are then
+    the dict's own, all C code. None if it shows anything else."""
     # The mapping a proxy shows is the one object it refers to; asked this
     # way, no method of the mapping runs.
-    return [type(referent) for referent in gc.get_referents(proxy)] == [dict]
+    referents = gc.get_referents(proxy)
+    if len(referents) == 1 and type(referents[0]) is dict:
+        shown: dict[Any, Any] = referents[0]
+        return shown
+    return None
+
+
+class _Hold:
+    """Which views object keeps its last reading between tests: one at a
+    time, the last test's, so that what a module or class let go of after
+    its tests is kept no longer than until the next test starts."""
+
+    views: _Views | None = None
+
+    @classmethod
+    def keep(cls, views: _Views, last: _Last) -> None:
+        held = cls.views
+        if held is not None and held is not views:
+            held.last = None
+        views.last = last
+        cls.views = views
+
+    @classmethod
+    def take(cls, views: _Views) -> _Last | None:
+        held, cls.views = cls.views, None
+        if held is not None and held is not views:
+            held.last = None
+        last, views.last = views.last, None
+        return last
+
+
+def release_readings() -> None:
+    """Let go of the reading kept between tests (when the drop-in ends)."""
+    held, _Hold.views = _Hold.views, None
+    if held is not None:
+        held.last = None
 
 
 def _new_in(
@@ -460,34 +534,61 @@ def _new_in(
 class Baseline:
     """The watched namespaces as they are when a test starts.
 
-    Holds, in order, the names and values of every namespace: what was there
-    before the test, never what the test puts there, so nothing the test
-    passes to a mock is kept alive through it (contract 5). The values are
-    held, not remembered by ``id``: a freed value's id can be taken by a mock
-    the test builds and puts in its place, which an id would not tell apart.
-    Drop the baseline once :meth:`new_mocks` has been read.
+    Holds, in order, the values of every namespace: what was there before
+    the test, never what the test puts there, so nothing the test passes to
+    a mock is kept alive through it (contract 5). The values are held, not
+    remembered by ``id``: a freed value's id can be taken by a mock the test
+    builds and puts in its place, which an id would not tell apart. Drop the
+    baseline once :meth:`new_mocks` has been read.
+
+    Names are read too only where a namespace holds a mock when the test
+    starts -- whether one does is known from the last test's end when
+    nothing moved since, else asked of every value once. Where none does,
+    a mock there at the end is new to its namespace whatever its name, so
+    only values are compared.
 
     Args:
         watched: The namespaces to watch (:func:`watched_namespaces`).
     """
 
-    __slots__ = ("_reading", "_views")
+    __slots__ = ("_names", "_sizes", "_values", "_views")
 
     def __init__(self, watched: list[Watched]) -> None:
-        self._views = _views_of(watched)
-        self._reading = self._views.read()
+        views = self._views = _views_of(watched)
+        sizes, values = views.read_values()
+        last = _Hold.take(views)
+        if (
+            last is not None
+            and last.sizes == sizes
+            and _same_objects(last.values, values)
+        ):
+            mock_free = last.mock_free
+        else:
+            mock_free = not any(map(is_mock, values))
+        #: None while no namespace holds a mock (names not needed).
+        self._names: list[Any] | None = None
+        if not mock_free:
+            sizes, self._names, values = views.read()
+        self._sizes, self._values = sizes, values
 
     def new_mocks(self) -> list[tuple[str, Any, Any, Any]]:
         """Each mock a watched namespace holds now that it did not hold under
         the same name at the start, as (label, owner, name, mock)."""
-        sizes_before, names_before, values_before = self._reading
+        if self._names is None:
+            return self._new_where_none_was()
+        names_before, sizes_before, values_before = (
+            self._names,
+            self._sizes,
+            self._values,
+        )
         sizes, names, values = self._views.read()
         if (
             sizes == sizes_before  # lists of ints: compared by value, safely
             and _same_objects(names, names_before)
             and _same_objects(values, values_before)
         ):
-            return []  # the common case: nothing moved anywhere
+            self._keep(sizes, values, mock_free=False)
+            return []  # nothing moved anywhere
         found: list[tuple[str, Any, Any, Any]] = []
         start_before = start = 0
         for (label, owner), size_before, size in zip(
@@ -502,7 +603,43 @@ class Baseline:
             ):
                 found.append((label, owner, name, value))
             start_before, start = end_before, end
+        # Whether mocks remain is not known without asking every value:
+        # the next baseline asks if it needs to.
         return found
+
+    def _new_where_none_was(self) -> list[tuple[str, Any, Any, Any]]:
+        # No namespace held a mock at the start: every mock one holds now is
+        # new to it, whatever its name.
+        sizes_before, values_before = self._sizes, self._values
+        sizes, values = self._views.read_values()
+        if sizes == sizes_before and _same_objects(values, values_before):
+            self._keep(sizes, values, mock_free=True)
+            return []  # the common case: nothing moved anywhere
+        # Names are needed now, to say where: read both together, so they
+        # line up even if a thread changed a namespace since.
+        sizes, names, values = self._views.read()
+        found: list[tuple[str, Any, Any, Any]] = []
+        start_before = start = 0
+        for (label, owner), size_before, size in zip(
+            self._views.owners, sizes_before, sizes
+        ):
+            end_before, end = start_before + size_before, start + size
+            if size != size_before or not _same_objects(
+                values[start:end], values_before[start_before:end_before]
+            ):
+                # The values held before are alive (held here): their ids
+                # name them and nothing else. Only the others can be mocks.
+                before = set(map(id, values_before[start_before:end_before]))
+                for place in range(start, end):
+                    value = values[place]
+                    if id(value) not in before and is_mock(value):
+                        found.append((label, owner, names[place], value))
+            start_before, start = end_before, end
+        self._keep(sizes, values, mock_free=not found)
+        return found
+
+    def _keep(self, sizes: list[int], values: list[Any], *, mock_free: bool) -> None:
+        _Hold.keep(self._views, _Last(sizes, values, mock_free))
 
 
 def _views_of(watched: list[Watched]) -> _Views:
