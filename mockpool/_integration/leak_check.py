@@ -30,7 +30,7 @@ import os
 import struct
 import sys
 from collections.abc import Iterable, Iterator
-from itertools import chain, compress
+from itertools import chain, compress, count, repeat
 from operator import is_, is_not
 from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any
@@ -442,13 +442,26 @@ class _Views:
 class _Last:
     """A reading kept from one test's end to the next test's start."""
 
-    __slots__ = ("mock_free", "sizes", "values")
+    __slots__ = ("mock_at", "sizes", "values")
 
-    def __init__(self, sizes: list[int], values: list[Any], mock_free: bool) -> None:
+    def __init__(
+        self, sizes: list[int], values: list[Any], mock_at: int | None
+    ) -> None:
         self.sizes = sizes
         self.values = values
-        #: Whether none of the values is a mock (known, not guessed).
-        self.mock_free = mock_free
+        #: The place of a mock among the values; None if none is one (known,
+        #: not guessed).
+        self.mock_at = mock_at
+
+
+def _place_of(values: list[Any], value: Any) -> int | None:
+    """Where *value* itself (by identity) is in *values*, if anywhere."""
+    return next(compress(count(), map(is_, values, repeat(value))), None)
+
+
+def _first_mock(values: list[Any]) -> int | None:
+    """The place of the first mock in *values*, if any."""
+    return next(compress(count(), map(is_mock, values)), None)
 
 
 # Sizes, names and values of watched namespaces (see _Views.read).
@@ -551,7 +564,7 @@ class Baseline:
         watched: The namespaces to watch (:func:`watched_namespaces`).
     """
 
-    __slots__ = ("_names", "_sizes", "_values", "_views")
+    __slots__ = ("_mock_at", "_names", "_sizes", "_values", "_views")
 
     def __init__(self, watched: list[Watched]) -> None:
         views = self._views = _views_of(watched)
@@ -562,13 +575,17 @@ class Baseline:
             and last.sizes == sizes
             and _same_objects(last.values, values)
         ):
-            mock_free = last.mock_free
+            mock_at = last.mock_at
         else:
-            mock_free = not any(map(is_mock, values))
+            mock_at = _first_mock(values)
         #: None while no namespace holds a mock (names not needed).
         self._names: list[Any] | None = None
-        if not mock_free:
+        if mock_at is not None:
+            known = values[mock_at]
             sizes, self._names, values = views.read()
+            if mock_at >= len(values) or values[mock_at] is not known:
+                mock_at = _first_mock(values)  # a thread moved it meanwhile
+        self._mock_at = mock_at
         self._sizes, self._values = sizes, values
 
     def new_mocks(self) -> list[tuple[str, Any, Any, Any]]:
@@ -587,7 +604,7 @@ class Baseline:
             and _same_objects(names, names_before)
             and _same_objects(values, values_before)
         ):
-            self._keep(sizes, values, mock_free=False)
+            self._keep(sizes, values, self._mock_at)
             return []  # nothing moved anywhere
         found: list[tuple[str, Any, Any, Any]] = []
         start_before = start = 0
@@ -603,8 +620,16 @@ class Baseline:
             ):
                 found.append((label, owner, name, value))
             start_before, start = end_before, end
-        # Whether mocks remain is not known without asking every value:
-        # the next baseline asks if it needs to.
+        # Kept for the next test if a mock is known to be there still (the
+        # one at the start, or one found); else the next baseline asks.
+        known = [leak[3] for leak in found[:1]]
+        if self._mock_at is not None:
+            known.insert(0, values_before[self._mock_at])
+        for mock_value in known:
+            place = _place_of(values, mock_value)
+            if place is not None:
+                self._keep(sizes, values, place)
+                break
         return found
 
     def _new_where_none_was(self) -> list[tuple[str, Any, Any, Any]]:
@@ -613,7 +638,7 @@ class Baseline:
         sizes_before, values_before = self._sizes, self._values
         sizes, values = self._views.read_values()
         if sizes == sizes_before and _same_objects(values, values_before):
-            self._keep(sizes, values, mock_free=True)
+            self._keep(sizes, values, None)
             return []  # the common case: nothing moved anywhere
         # Names are needed now, to say where: read both together, so they
         # line up even if a thread changed a namespace since.
@@ -635,11 +660,11 @@ class Baseline:
                     if id(value) not in before and is_mock(value):
                         found.append((label, owner, names[place], value))
             start_before, start = end_before, end
-        self._keep(sizes, values, mock_free=not found)
+        self._keep(sizes, values, _place_of(values, found[0][3]) if found else None)
         return found
 
-    def _keep(self, sizes: list[int], values: list[Any], *, mock_free: bool) -> None:
-        _Hold.keep(self._views, _Last(sizes, values, mock_free))
+    def _keep(self, sizes: list[int], values: list[Any], mock_at: int | None) -> None:
+        _Hold.keep(self._views, _Last(sizes, values, mock_at))
 
 
 def _views_of(watched: list[Watched]) -> _Views:
