@@ -31,7 +31,7 @@ import struct
 import sys
 from collections.abc import Iterable, Iterator
 from itertools import chain, compress, count, repeat
-from operator import is_, is_not
+from operator import is_, is_not, itemgetter
 from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any
 from unittest import mock
@@ -192,12 +192,25 @@ def _same(current: Any, value: Any) -> bool:
         return True
 
 
+_KEY, _VALUE = itemgetter(0), itemgetter(1)
+
+
 def holds(patched: Any, items: list[tuple[Any, Any]]) -> bool:
     """Whether the container *patched* holds exactly *items* again.
 
     True when that cannot be told -- the container or a key raises when
     read or compared --: only a difference read is a leak.
     """
+    # patch.dict restores a dict by clear() and update() from its copy: the
+    # same keys and values, by identity, in the same order. Told in a few C
+    # calls (sys.modules has thousands of items).
+    if (
+        type(patched) is dict
+        and len(patched) == len(items)
+        and _same_objects(list(patched), list(map(_KEY, items)))
+        and _same_objects(list(patched.values()), list(map(_VALUE, items)))
+    ):
+        return True
     now = read_items(patched)
     if now is None:
         return True
