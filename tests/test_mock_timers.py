@@ -7,7 +7,11 @@ inside it, so counting a nested call twice shows as a second too many.
 
 from __future__ import annotations
 
+import cProfile
 import http.client
+import importlib.util
+import itertools
+import os
 import threading
 import time
 import unittest
@@ -254,3 +258,101 @@ class OverheadTest(unittest.TestCase):
         self.assertLess(timed, untimed * 1.5)
         # And the timers account for most of the work they wrap.
         self.assertGreater(installed.creation_seconds(), 0.5 * 3 * untimed)
+
+
+def _load_profile_counter() -> Any:
+    """benchmarks/realworld/cprofile_run.py, loaded by its path."""
+    path = os.path.join(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+        "benchmarks",
+        "realworld",
+        "cprofile_run.py",
+    )
+    spec = importlib.util.spec_from_file_location("_cprofile_run", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class ProfileCountTest(unittest.TestCase):
+    """The cProfile count that check_measure.py sets against the timers.
+
+    Profiled with a clock that counts events, so that the figures are
+    exact: what matters is which calls count as outermost, as the timers
+    decide it.
+    """
+
+    def outermost(self, work: Any) -> tuple[dict[str, float], dict[str, float]]:
+        counter = _load_profile_counter()
+        profiler = cProfile.Profile(itertools.count().__next__, 1.0)
+        profiler.enable()
+        try:
+            work()
+        finally:
+            profiler.disable()
+        profiler.create_stats()
+        stats = profiler.stats
+        result: tuple[dict[str, float], dict[str, float]] = counter.outermost_by_kind(
+            stats, counter.entry_points()
+        )
+        return result
+
+    def test_an_autospec_inside_a_patch_is_the_patch_only(self) -> None:
+        """patch(autospec=True) is patch_enter; its autospec and mocks nest."""
+
+        def work() -> None:
+            with mock.patch.object(Sample, "method", autospec=True):
+                pass
+
+        outermost, every = self.outermost(work)
+        self.assertGreater(outermost["patch_enter"], 0)
+        self.assertGreater(every["autospec"], 0)
+        self.assertGreater(every["mock_init"], 0)
+        self.assertEqual(
+            (outermost["autospec"], outermost["mock_init"], outermost["child_mock"]),
+            (0, 0, 0),
+        )
+
+    def test_the_profile_and_the_timers_agree_on_the_kinds(self) -> None:
+        """Direct autospecs, mocks and children count where the timers put them."""
+
+        def work() -> None:
+            mock.create_autospec(Sample, instance=True)
+            built = mock.MagicMock()
+            built.child.grandchild()
+
+        outermost, _ = self.outermost(work)
+        installed = timers.install(TickingClock())
+        try:
+            work()
+        finally:
+            timers.uninstall()
+        counted = installed.snapshot()["counts"]
+        timed_kinds = {
+            "autospec" if kind.startswith("autospec") else kind
+            for kind, count in counted.items()
+            if count and kind != "patch_exit"
+        }
+        profiled_kinds = {kind for kind, spent in outermost.items() if spent}
+        self.assertEqual(profiled_kinds, timed_kinds)
+        self.assertEqual(profiled_kinds, {"autospec", "mock_init", "child_mock"})
+
+    def test_inside_fractions_follow_the_callers(self) -> None:
+        """A helper called half from an entry point is half inside one."""
+        counter = _load_profile_counter()
+        entry = ("mock.py", 1, "create_autospec")
+        helper = ("mock.py", 2, "helper")
+        test = ("test.py", 3, "test_x")
+        leaf = ("mock.py", 4, "leaf")
+        stats = {
+            test: (1, 1, 1.0, 10.0, {}),
+            entry: (1, 1, 1.0, 4.0, {test: (1, 1, 1.0, 4.0)}),
+            # 3 s of calls from the entry point, 3 s from the test itself.
+            helper: (2, 2, 2.0, 6.0, {entry: (1, 1, 1.0, 3.0), test: (1, 1, 1.0, 3.0)}),
+            leaf: (2, 2, 4.0, 4.0, {helper: (2, 2, 4.0, 4.0)}),
+        }
+        inside = counter.inside_fractions(stats, [entry])
+        self.assertEqual((inside[test], inside[entry]), (0.0, 0.0))
+        self.assertAlmostEqual(inside[helper], 0.5)
+        self.assertAlmostEqual(inside[leaf], 0.5)

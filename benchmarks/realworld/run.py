@@ -14,7 +14,10 @@ this checkout, and runs the suite's tests from its unpacked sdist:
    mocks. This run also compiles the suite's bytecode, so that the timed
    runs after it all start alike;
 2. *N* times ``python -m unittest ARGS`` and ``python -m mockpool run
-   ARGS``, alternating, each in a fresh process recorded by record.py.
+   --report-json PATH ARGS``, alternating, each in a fresh process recorded
+   by record.py. The run report's "time saved against unittest.mock" is
+   read from PATH and set beside the CPU the accelerated runs actually
+   saved (plain CPU - accelerated CPU).
 
 It prints one row per suite -- medians over the N pairs -- and exits with
 status 1 when a suite's per-test outcomes or exit status differ between the
@@ -119,6 +122,30 @@ def record_run(
     return record
 
 
+def report_saving(path: Path) -> dict[str, float] | None:
+    """The run report's time saved against ``unittest.mock``, from its JSON.
+
+    The sums over specs of what ``python -m mockpool run`` prints as "Time
+    saved against unittest.mock" (pool hits and lazy builds), and how many
+    requests it compared and made in all. None if the run wrote no report.
+    """
+    if not path.exists():
+        return None
+    specs = json.loads(path.read_text(encoding="utf-8")).get("specs", {})
+    totals = dict.fromkeys(
+        ("saved_on_hits", "saved_on_builds", "compared", "requests"), 0.0
+    )
+    for figures in specs.values():
+        totals["saved_on_hits"] += figures.get("saved_on_hits", 0.0)
+        totals["saved_on_builds"] += figures.get("saved_on_builds", 0.0)
+        totals["compared"] += figures.get("compared_hits", 0) + figures.get(
+            "compared_builds", 0
+        )
+        totals["requests"] += figures.get("hits", 0) + figures.get("builds", 0)
+    totals["seconds"] = totals["saved_on_hits"] + totals["saved_on_builds"]
+    return totals
+
+
 def differing(plain: dict[str, Any], other: dict[str, Any]) -> list[str]:
     """Test ids whose outcomes differ between two runs, sorted."""
     ours, theirs = plain["outcomes"], other["outcomes"]
@@ -156,11 +183,17 @@ def benchmark_suite(
         plain.append(
             record_run(environment, f"plain-{round_}", plain_command, runs, env)
         )
-        accelerated.append(
-            record_run(
-                environment, f"accelerated-{round_}", accelerated_command, runs, env
-            )
+        label = f"accelerated-{round_}"
+        report_path = runs / f"{label}-report.json"
+        run = record_run(
+            environment,
+            label,
+            [*accelerated_command, "--report-json", str(report_path)],
+            runs,
+            env,
         )
+        run["report_saving"] = report_saving(report_path)
+        accelerated.append(run)
     return summarize(suite, measured, plain, accelerated)
 
 
@@ -182,6 +215,13 @@ def summarize(
     )
     cpu_plain = _median(plain, "cpu")
     cpu_accelerated = _median(accelerated, "cpu")
+    reports = [run["report_saving"] for run in accelerated if run.get("report_saving")]
+    report_saved = (
+        float(statistics.median(report["seconds"] for report in reports))
+        if reports
+        else float("nan")
+    )
+    measured_saved = cpu_plain - cpu_accelerated
     timers = measured.get("timers") or {}
     creation = timers.get("creation_seconds", float("nan"))
     share = creation / measured["cpu"] if measured["cpu"] else float("nan")
@@ -211,6 +251,14 @@ def summarize(
         "cpu_accelerated": cpu_accelerated,
         "cpu_ratio": cpu_plain / cpu_accelerated,
         "wall_ratio": _median(plain, "wall") / _median(accelerated, "wall"),
+        # The report's "time saved against unittest.mock" (median over the
+        # accelerated runs) against the CPU actually saved.
+        "saved_measured": measured_saved,
+        "saved_reported": report_saved,
+        "saved_ratio": (
+            report_saved / measured_saved if measured_saved > 0 else float("nan")
+        ),
+        "report_savings": reports,
         "share": share,
         "target": 1 / (1 - SAVED * share),
         "timer_overhead": measured["cpu"] / cpu_plain - 1,
@@ -261,6 +309,9 @@ _COLUMNS = (
     ("target", "{target:.2f}x"),
     ("wall ratio", "{wall_ratio:.2f}x"),
     ("share s", "{share:.0%}"),
+    ("saved", "{saved_measured:.2f}s"),
+    ("report says", "{saved_reported:.2f}s"),
+    ("report/saved", "{saved_ratio:.2f}"),
     ("ok", "{ok}"),
 )
 
