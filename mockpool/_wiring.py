@@ -20,6 +20,10 @@ so importing this module twice changes nothing.
 
 from __future__ import annotations
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import isinstance  # noqa: UP029
 from typing import Any
 
 from mockpool._base import events

@@ -28,6 +28,11 @@ from __future__ import annotations
 import threading
 import types
 import weakref
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import all
 from typing import Any
 
 from mockpool._autospec import introspect as _introspect

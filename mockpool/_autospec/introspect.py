@@ -23,6 +23,23 @@ import os
 import threading
 import types
 import weakref
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import (  # noqa: UP029
+    all,
+    any,
+    dir,
+    getattr,
+    hasattr,
+    isinstance,
+    len,
+    map,
+    range,
+    sorted,
+    zip,
+)
 from typing import Any
 from unittest import mock
 

@@ -26,6 +26,11 @@ import inspect
 import os
 import threading
 import types
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import getattr, hasattr, id, setattr
 from typing import Any
 from unittest import mock
 

@@ -12,6 +12,10 @@ Used by the lazy class autospec and by the function autospec.
 
 from __future__ import annotations
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import setattr, zip  # noqa: UP029
 from typing import Any
 
 from mockpool._autospec.introspect import Snapshot, Snapshots

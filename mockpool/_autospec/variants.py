@@ -9,6 +9,11 @@ rather than hand them out silently.
 from __future__ import annotations
 
 import enum
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import repr
 from typing import Any
 from unittest import mock
 

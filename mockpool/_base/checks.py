@@ -29,6 +29,11 @@ import contextlib
 import math
 import numbers
 import operator
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import isinstance  # noqa: UP029
 from typing import Literal, SupportsIndex, cast, overload
 
 from mockpool.errors import ArgumentTypeError, InvalidArgumentError

@@ -23,6 +23,10 @@ Contract:
 
 from __future__ import annotations
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import getattr, len, repr
 from collections.abc import Callable
 from typing import Any
 

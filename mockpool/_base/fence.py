@@ -31,6 +31,11 @@ import contextlib
 import sys
 import threading
 import warnings
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import isinstance  # noqa: UP029
 from types import TracebackType
 
 from mockpool.errors import MockPoolWarning

@@ -25,6 +25,11 @@ from __future__ import annotations
 import contextlib
 import os
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import getattr, range  # noqa: UP029
+
 # Bound at import, before any test can patch them (see the module's notes);
 # io.open is the builtin open itself.
 from io import open as _open

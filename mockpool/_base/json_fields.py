@@ -16,6 +16,11 @@ array's item, a mapping's value) the same way.
 from __future__ import annotations
 
 import math
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import isinstance  # noqa: UP029
 from collections.abc import Mapping
 from typing import Any
 

@@ -27,6 +27,11 @@ from __future__ import annotations
 import json
 import os
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import open  # noqa: UP029
+
 from mockpool._base.json_fields import FieldReader
 
 __all__ = ["check_format", "read_json_file"]

@@ -46,6 +46,7 @@ import threading
 import time
 
 # Bound at import, before any test can patch them (see the module's notes).
+from builtins import abs, hasattr, next  # noqa: UP029
 from builtins import open as _open
 from os import getpid as _getpid
 from socket import gethostname as _gethostname

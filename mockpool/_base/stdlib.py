@@ -9,6 +9,10 @@ falls back to :func:`unittest.mock.create_autospec` (slower, never wrong).
 
 from __future__ import annotations
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import all, getattr, hasattr
 from typing import Any
 from unittest import mock
 

@@ -38,6 +38,11 @@ import inspect
 import os
 import threading
 import warnings
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import any, hasattr, vars
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any

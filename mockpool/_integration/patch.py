@@ -23,6 +23,11 @@ is set independently of it.
 from __future__ import annotations
 
 import inspect
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import dir, getattr, hasattr, setattr, vars
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 from unittest import mock

@@ -37,6 +37,22 @@ import inspect
 import keyword
 import sys
 import unittest
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import (  # noqa: UP029
+    any,
+    callable,
+    delattr,
+    getattr,
+    isinstance,
+    issubclass,
+    len,
+    repr,
+    setattr,
+    vars,
+)
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 from unittest import mock

@@ -38,6 +38,11 @@ import os
 import threading
 import warnings
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import hasattr, isinstance, sorted  # noqa: UP029
+
 # Bound at import: a test that patches time.monotonic (class-wide, say)
 # must not see a test's end read it.
 from time import monotonic as _monotonic

@@ -19,6 +19,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import abs, enumerate, isinstance, len, max, min, range, sorted, zip  # noqa: UP029
 from collections.abc import Mapping, Sequence
 from typing import Any
 

@@ -14,6 +14,11 @@ import dataclasses
 import os
 import threading
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import getattr, hasattr, len, sorted
+
 # Bound at import: the process recorder may be made during a test that
 # patches time.time.
 from time import time as _wall_clock

@@ -23,6 +23,11 @@ from __future__ import annotations
 
 import sys
 import threading
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import getattr, isinstance, len, min, range  # noqa: UP029
 from collections.abc import Callable, Sequence
 
 # Bound at import: warming runs while tests do (its thread, and the warm-up

@@ -57,6 +57,11 @@ import sys
 import threading
 import warnings
 import weakref
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import any, getattr, hasattr, isinstance, map, max, min, open, repr  # noqa: UP029
 from collections.abc import Iterable, Mapping
 
 # The builtin open and os.getpid themselves, bound before any test can

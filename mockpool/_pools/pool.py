@@ -31,6 +31,11 @@ import dataclasses
 import os
 import threading
 import weakref
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import hasattr, id, isinstance, len, min  # noqa: UP029
 from collections import Counter, deque
 from time import perf_counter as _perf_counter
 from typing import Any

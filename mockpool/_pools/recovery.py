@@ -45,6 +45,11 @@ import os
 import threading
 import warnings
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import hasattr, isinstance, sorted  # noqa: UP029
+
 # Bound at import: recovery runs during a test, which may patch
 # time.perf_counter.
 from time import perf_counter as _perf_counter

@@ -25,6 +25,11 @@ from __future__ import annotations
 
 import os
 import threading
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import hasattr, iter
 from collections.abc import Iterator
 from typing import Any
 

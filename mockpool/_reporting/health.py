@@ -48,6 +48,11 @@ from __future__ import annotations
 import dataclasses
 import math
 import textwrap
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import all, enumerate, getattr, id, isinstance, len, max, min, sorted, sum  # noqa: UP029
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 

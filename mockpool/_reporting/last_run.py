@@ -23,6 +23,11 @@ from __future__ import annotations
 import json
 import os
 
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import isinstance  # noqa: UP029
+
 from mockpool._base.files import write_atomic
 from mockpool._base.json_fields import FieldReader
 from mockpool._learning import history as _history

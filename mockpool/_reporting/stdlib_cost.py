@@ -33,6 +33,11 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import getattr, isinstance, range  # noqa: UP029
 from collections.abc import Iterator
 from time import thread_time as _thread_time
 from typing import Any, NamedTuple

@@ -33,6 +33,11 @@ from __future__ import annotations
 import os
 import re
 import threading
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import hasattr, isinstance, repr, sorted  # noqa: UP029
 from collections.abc import Callable, Iterable
 
 # Bound at import, before any test can patch them (see the module's notes).

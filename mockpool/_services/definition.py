@@ -17,6 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import types
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import dir, enumerate, getattr, isinstance, repr, setattr, sorted  # noqa: UP029
 from collections.abc import Callable, Mapping
 from typing import Any
 from unittest import mock

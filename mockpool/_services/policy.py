@@ -11,6 +11,11 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import getattr, isinstance, repr  # noqa: UP029
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, get_args
 

@@ -20,6 +20,11 @@ import dataclasses
 import os
 import threading
 import weakref
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import callable, hasattr, isinstance, iter, len, map, repr  # noqa: UP029
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, TypeVar
 

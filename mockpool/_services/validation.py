@@ -26,6 +26,11 @@ import inspect
 import keyword
 import re
 import types
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import all, callable, dir, getattr, isinstance, vars  # noqa: UP029
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from unittest import mock

@@ -23,6 +23,11 @@ from __future__ import annotations
 
 import builtins
 import threading
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import dir, getattr, id, isinstance, issubclass, len, reversed, sorted  # noqa: UP029
 from types import ModuleType
 from typing import Any, Callable, Protocol
 from unittest import mock

@@ -54,6 +54,25 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import (
+    all,
+    any,
+    delattr,
+    dir,
+    getattr,
+    hasattr,
+    hash,
+    id,
+    iter,
+    len,
+    repr,
+    reversed,
+    setattr,
+)
 from collections.abc import Iterator
 from typing import Any, Protocol
 from unittest import mock

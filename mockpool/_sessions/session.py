@@ -18,6 +18,11 @@ from __future__ import annotations
 import contextlib
 import itertools
 import threading
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import id, isinstance, iter, next, sorted  # noqa: UP029
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any

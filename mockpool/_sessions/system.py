@@ -21,6 +21,11 @@ from __future__ import annotations
 
 import dataclasses
 import types
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import isinstance, len, range, sum  # noqa: UP029
 from collections.abc import Iterable, Mapping
 
 # Bound at import: a harness may initialise the system inside a test that
