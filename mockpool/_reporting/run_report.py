@@ -452,6 +452,10 @@ class RunReport:
         fenced: an error is a warning naming *test_id*, and leaves that
         spec's requests uncompared.
         """
+        if not self._pending:
+            # Read without the lock (after every test): a request recorded
+            # meanwhile is measured after the next test instead.
+            return
         with self._lock:
             if not self._pending:
                 return
