@@ -31,9 +31,9 @@ from mockpool._autospec import plain as _plain
 from mockpool._base import stdlib as _stdlib
 from mockpool._integration import dropin as _dropin
 from mockpool._pools import spec_pools
-from mockpool._reporting import run_report, stdlib_cost
+from mockpool._reporting import plain_cost, run_report, stdlib_cost
 from mockpool._reporting import worker_files as _worker_files
-from mockpool._reporting.run_report import RunReport, StdlibSaving
+from mockpool._reporting.run_report import PlainSaving, RunReport, StdlibSaving
 from mockpool._reporting.stdlib_cost import AutospecCall
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -355,6 +355,112 @@ class OffTheClockTests(unittest.TestCase):
         self.assertEqual(self.report.stdlib_saving.compared, 0)
 
 
+class PlainSavingTests(unittest.TestCase):
+    """Plain mocks: counted per kind, each kind measured once off the clock."""
+
+    def setUp(self) -> None:
+        self.costs = {None: (0.000090, 0.000030), smtplib.SMTP: (0.000200, 0.000050)}
+        patcher = mock.patch.object(
+            plain_cost, "measure", side_effect=lambda key: self.costs[key.spec]
+        )
+        self.measure = patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_saving_is_count_times_stdlib_minus_mockpool_per_kind(self) -> None:
+        """Each kind measured once; its mocks of every test save the gap."""
+        report = RunReport(worker="w")
+        for _ in range(2):
+            for _ in range(10):
+                report.record_plain(mock.MagicMock, None)
+            report.record_plain(mock.Mock, smtplib.SMTP)
+            report.measure_stdlib_costs()
+        self.assertEqual(
+            [call.args[0] for call in self.measure.call_args_list],
+            [
+                plain_cost.PlainKey(mock.MagicMock, None),
+                plain_cost.PlainKey(mock.Mock, smtplib.SMTP),
+            ],
+        )
+        saving = report.plain_saving
+        self.assertEqual((saving.built, saving.compared), (22, 22))
+        self.assertAlmostEqual(saving.saved, 20 * 0.000060 + 2 * 0.000150)
+
+    def test_a_tests_own_classes_and_objects_are_counted_never_kept(self) -> None:
+        """A spec that is an instance, or a class made inside a test, is
+        counted, not compared, and the report lets go of it."""
+
+        class Local:
+            pass
+
+        report = RunReport(worker="w")
+        instance = Gateway()
+        report.record_plain(mock.Mock, instance)
+        report.record_plain(mock.Mock, Local)
+        report.measure_stdlib_costs()
+        saving = report.plain_saving
+        self.assertEqual((saving.built, saving.compared), (2, 0))
+        self.measure.assert_not_called()
+        witnesses = [weakref.ref(instance), weakref.ref(Local)]
+        del instance, Local
+        gc.collect()
+        self.assertEqual([witness() for witness in witnesses], [None, None])
+
+    def test_json_merge_render_and_old_files(self) -> None:
+        """The saving in JSON, summed by merge, printed as an estimate; a
+        file written before it reads as none."""
+        report = RunReport(worker="w")
+        for _ in range(4):
+            report.record_plain(mock.MagicMock, None)
+        report.record_plain(mock.Mock, Gateway())
+        report.measure_stdlib_costs()
+        data = json.loads(json.dumps(report.to_dict()))
+        plain = data["plain_mocks"]
+        self.assertEqual((plain["built"], plain["compared"]), (5, 4))
+        self.assertAlmostEqual(plain["saved"], 4 * 0.000060)
+        merged = RunReport.merged([RunReport.from_dict(data), report])
+        self.assertEqual(merged.plain_saving.built, 10)
+        self.assertIn(
+            "  plain mocks 0.000s (estimated, 5 built; 1 not compared)",
+            report.render().splitlines(),
+        )
+        del data["plain_mocks"]
+        self.assertEqual(RunReport.from_dict(data).plain_saving, PlainSaving())
+        data["plain_mocks"] = {"built": 1, "compared": 2, "saved": 0.0}
+        with self.assertRaisesRegex(ValueError, "compared 2 > built 1"):
+            RunReport.from_dict(data)
+
+
+class PlainCostTests(unittest.TestCase):
+    """plain_cost.measure: both sides built off the clock, the stdlib's with
+    the acceleration suspended."""
+
+    def test_measures_both_sides_and_restores_the_acceleration(self) -> None:
+        seen: list[bool] = []
+        real_new = mock.NonCallableMock.__new__
+
+        class Recording(mock.MagicMock):
+            def __new__(cls, /, *args: Any, **kw: Any) -> Any:
+                seen.append(_plain.enabled())
+                return real_new(cls, *args, **kw)
+
+        _plain.enable()
+        try:
+            # A class of this module (defined at the top) is needed to
+            # compare: a local one is not kept, so not measured.
+            self.assertIsNone(plain_cost.measure(plain_cost.PlainKey(Recording, None)))
+            costs = plain_cost.measure(
+                plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+            )
+            self.assertTrue(_plain.enabled())
+        finally:
+            _plain.disable()
+        self.assertEqual(seen, [])
+        self.assertIsNotNone(costs)
+        stdlib_seconds, mockpool_seconds = costs or (0.0, 0.0)
+        self.assertGreater(stdlib_seconds, 0.0)
+        self.assertGreater(mockpool_seconds, 0.0)
+
+
 class ReportFormTests(unittest.TestCase):
     """The saving in the report's JSON, merged reports and text."""
 
@@ -446,7 +552,7 @@ class RealityTests(unittest.TestCase):
         self.assertIn("OK", plain_out[-200:])
         self.assertIn("OK", fast_out)
         measured = plain - fast
-        estimated = report.stdlib_saving.seconds_saved
+        estimated = report.stdlib_saving.seconds_saved + report.plain_saving.saved
         # Requests the report could not compare (their spec's stdlib cost
         # was never measured) are the usual reason for a low figure.
         figures = (

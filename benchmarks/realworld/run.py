@@ -126,12 +126,14 @@ def report_saving(path: Path) -> dict[str, float] | None:
     """The run report's time saved against ``unittest.mock``, from its JSON.
 
     The sums over specs of what ``python -m mockpool run`` prints as "Time
-    saved against unittest.mock" (pool hits and lazy builds), and how many
-    requests it compared and made in all. None if the run wrote no report.
+    saved against unittest.mock" (pool hits and lazy builds, and the plain
+    mocks' estimate), and how many requests it compared and made in all.
+    None if the run wrote no report.
     """
     if not path.exists():
         return None
-    specs = json.loads(path.read_text(encoding="utf-8")).get("specs", {})
+    report = json.loads(path.read_text(encoding="utf-8"))
+    specs = report.get("specs", {})
     totals = dict.fromkeys(
         ("saved_on_hits", "saved_on_builds", "compared", "requests"), 0.0
     )
@@ -142,7 +144,12 @@ def report_saving(path: Path) -> dict[str, float] | None:
             "compared_builds", 0
         )
         totals["requests"] += figures.get("hits", 0) + figures.get("builds", 0)
-    totals["seconds"] = totals["saved_on_hits"] + totals["saved_on_builds"]
+    totals["saved_on_plain_mocks"] = report.get("plain_mocks", {}).get("saved", 0.0)
+    totals["seconds"] = (
+        totals["saved_on_hits"]
+        + totals["saved_on_builds"]
+        + totals["saved_on_plain_mocks"]
+    )
     return totals
 
 

@@ -46,6 +46,7 @@ from builtins import (  # noqa: UP029
     enumerate,
     getattr,
     isinstance,
+    issubclass,
     len,
     max,
     min,
@@ -72,6 +73,7 @@ from mockpool._base.counts import (
 )
 from mockpool._base.json_fields import FieldReader, count_value, typed_value
 from mockpool._base.json_files import check_format
+from mockpool._reporting import plain_cost as _plain_cost
 from mockpool._reporting import stdlib_cost as _stdlib_cost
 from mockpool._reporting.stdlib_cost import AutospecCall
 from mockpool.errors import ArgumentTypeError, MockPoolError
@@ -85,6 +87,7 @@ __all__ = [
     "ReportError",
     "RunReport",
     "SpecStats",
+    "PlainSaving",
     "StdlibSaving",
 ]
 
@@ -179,6 +182,28 @@ class StdlibSaving:
 #: The key of each :class:`StdlibSaving` field, in report files (absent from
 #: files written before the saving was reported: read as zeros).
 SAVING_KEYS = tuple(field.name for field in dataclasses.fields(StdlibSaving))
+
+
+@dataclasses.dataclass(frozen=True)
+class PlainSaving:
+    """Time saved against ``unittest.mock`` on plain mocks (``Mock()``,
+    ``MagicMock()``, child mocks), an estimate: per kind of plain mock, the
+    stdlib's cost minus mockpool's, both measured off the tests' clock
+    (:mod:`mockpool._reporting.plain_cost`), times the mocks tests built."""
+
+    #: Plain mocks mockpool built for tests.
+    built: int = 0
+    #: Those whose kind was measured.
+    compared: int = 0
+    #: Their saving, in seconds.
+    saved: float = 0.0
+
+
+#: The key under which report files hold the :class:`PlainSaving` (absent
+#: from files written before it was reported: read as zeros).
+PLAIN_KEY = "plain_mocks"
+# Stands for a spec that is not a class, in the plain-mock counts.
+_OTHER_SPEC = object()
 
 
 class _SavingTally:
@@ -308,6 +333,8 @@ class _Snapshot:
     workers: list[str]
     #: The time saved against the stdlib, per spec.
     savings: dict[str, StdlibSaving]
+    #: The time saved against the stdlib on plain mocks.
+    plain: PlainSaving = PlainSaving()
 
     def stats(self) -> list[SpecStats]:
         """The frozen view of each spec's counts."""
@@ -361,6 +388,14 @@ class RunReport:
         # (see MEASURING_BUDGET).
         self._measuring_seconds = 0.0
         self._saved_seconds = 0.0
+        # Plain mocks built, by kind, since measure_stdlib_costs() last
+        # took them (updated without the lock, see record_plain); per kind
+        # measured, what one saves (None: not compared); and the totals.
+        self._plain_pending: dict[tuple[type, Any], int] = {}
+        self._plain_costs: dict[tuple[type, Any], float | None] = {}
+        self._plain_built = 0
+        self._plain_compared = 0
+        self._plain_saved = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -441,6 +476,25 @@ class RunReport:
                 self._saving(spec).add(hit, cost - seconds)
                 self._saved_seconds += cost - seconds
 
+    def record_plain(self, mock_class: type, spec: Any) -> None:
+        """Count a plain mock of *mock_class* mockpool built for a test.
+
+        Called for every one, so it takes no lock: two threads counting at
+        the same instant may lose one count, in an estimate.
+
+        Args:
+            mock_class: The mock's class (``MagicMock``, a subclass...).
+            spec: The ``spec``/``spec_set`` it was built with, or None.
+        """
+        # type(spec), not isinstance(): that reads spec.__class__, which a
+        # proxy may refuse -- nothing of the test's runs here.
+        if spec is not None and not issubclass(type(spec), type):
+            # Not kept: it may be a test's own object (counted, not compared).
+            spec = _OTHER_SPEC
+        key = (mock_class, spec)
+        pending = self._plain_pending
+        pending[key] = pending.get(key, 0) + 1
+
     def measure_stdlib_costs(self, test_id: str | None = None) -> None:
         """Measure the stdlib's cost of the specs requested since the last call.
 
@@ -452,6 +506,8 @@ class RunReport:
         fenced: an error is a warning naming *test_id*, and leaves that
         spec's requests uncompared.
         """
+        if self._plain_pending:
+            self._measure_plain_costs(test_id)
         if not self._pending:
             # Read without the lock (after every test): a request recorded
             # meanwhile is measured after the next test instead.
@@ -498,6 +554,58 @@ class RunReport:
                         self._pending[entry] = waiting
                     else:
                         merged.requests.merge(waiting.requests)
+
+    def _measure_plain_costs(self, test_id: str | None) -> None:
+        """Settle the plain mocks counted since the last call (see
+        :meth:`measure_stdlib_costs`): each kind is measured once, within
+        the budget; past it, its count waits."""
+        # Swapped, not copied: record_plain adds to the new dict meanwhile.
+        counted, self._plain_pending = self._plain_pending, {}
+        waiting: dict[tuple[type, Any], int] = {}
+        for key, count in counted.items():
+            with _fence.fenced("run report", test_id):
+                mock_class, spec = key
+                if spec is _OTHER_SPEC or not _plain_cost.comparable(
+                    _plain_cost.PlainKey(mock_class, spec)
+                ):
+                    # Never kept past this test (see plain_cost): counted.
+                    with self._lock:
+                        self._plain_built += count
+                    continue
+                with self._lock:
+                    measured = key in self._plain_costs
+                    if not measured and not self._affordable():
+                        waiting[key] = count
+                        continue
+                    # Marked first: a kind whose measuring fails is not
+                    # measured again, whatever fails.
+                    each = self._plain_costs.setdefault(key, None)
+                if not measured:
+                    each = self._measure_plain(key)
+                with self._lock:
+                    self._plain_built += count
+                    if each is not None:
+                        self._plain_compared += count
+                        self._plain_saved += count * each
+                        self._saved_seconds += count * each
+        for key, count in waiting.items():
+            pending = self._plain_pending
+            pending[key] = pending.get(key, 0) + count
+
+    def _measure_plain(self, key: tuple[type, Any]) -> float | None:
+        """What one plain mock of *key* saves, measured now; None if it
+        cannot be compared."""
+        mock_class, spec = key
+        started = _process_time()
+        try:
+            costs = _plain_cost.measure(_plain_cost.PlainKey(mock_class, spec))
+        finally:
+            with self._lock:
+                self._measuring_seconds += _process_time() - started
+        each = None if costs is None else costs[0] - costs[1]
+        with self._lock:
+            self._plain_costs[key] = each
+        return each
 
     def _affordable(self) -> bool:
         # Called with self._lock held.
@@ -592,6 +700,11 @@ class RunReport:
                 adaptations=list(self._adaptations),
                 workers=list(self._workers),
                 savings={spec: tally.frozen() for spec, tally in self._savings.items()},
+                plain=PlainSaving(
+                    self._plain_built + sum(self._plain_pending.values()),
+                    self._plain_compared,
+                    self._plain_saved,
+                ),
             )
 
     @property
@@ -639,6 +752,11 @@ class RunReport:
     def stdlib_saving(self) -> StdlibSaving:
         """Time saved against ``unittest.mock``, every spec together."""
         return self._snapshot().saving()
+
+    @property
+    def plain_saving(self) -> PlainSaving:
+        """Time saved against ``unittest.mock`` on plain mocks (estimated)."""
+        return self._snapshot().plain
 
     @property
     def specs(self) -> dict[str, SpecStats]:
@@ -700,11 +818,18 @@ class RunReport:
                 self._counts(spec).merge(counts)
             for spec, saving in part.savings.items():
                 self._saving(spec).merge(saving)
+            self._merge_plain(part.plain)
             self._discards.update(part.discards)
             self._degraded.update(part.degraded)
             self._leaks.extend(part.leaks)
             self._adaptations.extend(part.adaptations)
             self._workers.extend(part.workers)
+
+    def _merge_plain(self, plain: PlainSaving) -> None:
+        # Called with self._lock held.
+        self._plain_built += plain.built
+        self._plain_compared += plain.compared
+        self._plain_saved += plain.saved
 
     @classmethod
     def merged(cls, reports: Iterable[RunReport]) -> RunReport:
@@ -768,6 +893,7 @@ class RunReport:
                 for leak in part.leaks
             ],
             "adaptations": [dataclasses.asdict(item) for item in part.adaptations],
+            PLAIN_KEY: dataclasses.asdict(part.plain),
         }
 
     @classmethod
@@ -837,6 +963,20 @@ class RunReport:
                     fields.string("detail"),
                 )
             )
+        # Absent from files written before plain mocks were reported.
+        if PLAIN_KEY in top.data:
+            fields = _reader(top.get(PLAIN_KEY, dict), f"report {PLAIN_KEY!r}")
+            plain = PlainSaving(
+                fields.count("built"),
+                fields.count("compared"),
+                fields.signed_seconds("saved"),
+            )
+            if plain.compared > plain.built:
+                raise ReportError(
+                    f"report {PLAIN_KEY!r} has compared {plain.compared!r} > "
+                    f"built {plain.built!r}"
+                )
+            report._merge_plain(plain)
         # Absent from files written before adaptation was reported.
         for index, item in enumerate(top.get("adaptations", list)):
             fields = _reader(item, f"report 'adaptations'[{index}]")
@@ -874,7 +1014,7 @@ class RunReport:
             f"Builds avoided: {total.builds_avoided} "
             f"({total.hit_rate:.1%} of mocks requested)"
         )
-        lines.extend(_saving_lines(part.saving(), total.acquired))
+        lines.extend(_saving_lines(part.saving(), total.acquired, part.plain))
         slowest = _slowest(specs, _SLOWEST)
         # Full lists everywhere would not fit on a screen: the slowest specs
         # give up lines first (down to one), so leaks keep their room.
@@ -951,9 +1091,10 @@ def _header(part: _Snapshot) -> str:
     return f"mockpool: {part.tests} tests run, {where}"
 
 
-def _saving_lines(saving: StdlibSaving, acquired: int) -> list[str]:
+def _saving_lines(saving: StdlibSaving, acquired: int, plain: PlainSaving) -> list[str]:
     """The time saved against the stdlib, and how it splits."""
-    lines = [f"Time saved against unittest.mock: {saving.seconds_saved:.3f}s"]
+    whole = saving.seconds_saved + plain.saved
+    lines = [f"Time saved against unittest.mock: {whole:.3f}s"]
     split = (
         f"  pool hits {saving.saved_on_hits:.3f}s, "
         f"lazy builds {saving.saved_on_builds:.3f}s"
@@ -962,6 +1103,11 @@ def _saving_lines(saving: StdlibSaving, acquired: int) -> list[str]:
     if uncompared > 0:
         split += f"; {uncompared} requests not compared"
     lines.append(split)
+    if plain.built:
+        line = f"  plain mocks {plain.saved:.3f}s (estimated, {plain.built} built"
+        if plain.built > plain.compared:
+            line += f"; {plain.built - plain.compared} not compared"
+        lines.append(line + ")")
     return lines
 
 

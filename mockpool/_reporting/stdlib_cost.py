@@ -46,7 +46,7 @@ from unittest import mock
 from mockpool._autospec import plain as _plain
 from mockpool._base import stdlib as _stdlib
 
-__all__ = ["AutospecCall", "cost_key", "measure"]
+__all__ = ["AutospecCall", "as_without_mockpool", "cost_key", "measure"]
 
 #: The kinds of autospec compared, named as ``python -m mockpool measure``
 #: names them (:data:`mockpool._measure.timers.AUTOSPEC_KINDS`).
@@ -96,7 +96,7 @@ def measure(call: AutospecCall) -> float | None:
     """
     if cost_key(call)[1] == OTHER:
         return None
-    with _as_without_mockpool():
+    with as_without_mockpool():
         started = _thread_time()
         try:
             _stdlib.create_autospec(call.spec, call.spec_set, call.instance)
@@ -106,7 +106,7 @@ def measure(call: AutospecCall) -> float | None:
 
 
 @contextlib.contextmanager
-def _as_without_mockpool() -> Iterator[None]:
+def as_without_mockpool() -> Iterator[None]:
     """Build with the stdlib's own constructors and autospec while inside.
 
     Another thread building a mock meanwhile is built the stdlib's way or
