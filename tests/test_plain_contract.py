@@ -27,7 +27,7 @@ import threading
 import unittest
 import warnings
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sized
 from typing import Any
 from unittest import mock
 
@@ -118,7 +118,8 @@ def _own_class(target: Any) -> Any:
     namespace = []
     for key, value in vars(own).items():
         if isinstance(value, MAGIC_PROXY):
-            entry: Any = ("proxy", value.name, value.parent is target)
+            parent = plain.proxy_parent(own, value)
+            entry: Any = ("proxy", value.name, parent is target)
         else:
             entry = describe(value, target)
         namespace.append((key, entry))
@@ -280,6 +281,27 @@ def _op_get_unknown(m: Any) -> Any:
 
 def _op_await(m: Any) -> Any:
     return asyncio.run(_await(m))
+
+
+def _op_class_magic(m: Any) -> Any:
+    child = type(m).__iter__
+    child.return_value = iter([4])
+    return list(m)
+
+
+def _op_magic_function(m: Any) -> Any:
+    m.__bool__ = lambda self: False
+    return bool(m)
+
+
+def _op_churn(m: Any) -> Any:
+    """Build and drop other mocks, so that later builds reuse their classes."""
+    for cls in (mock.Mock, mock.MagicMock, mock.AsyncMock):
+        other = cls()
+        other.child.__len__.return_value = 1
+        cls(spec=Spec)
+    del other
+    gc.collect()
 
 
 def _op_copy(m: Any) -> Any:
@@ -505,6 +527,11 @@ class ConstructionContractTests(unittest.TestCase):
                     compare_runs(self, cls, args, kwargs, ["call"])
 
 
+def _accelerated_magic_mock() -> Any:
+    with accelerated():
+        return mock.MagicMock()
+
+
 class IdentityTests(unittest.TestCase):
     """One class per mock, and magic configuration that stays put."""
 
@@ -534,13 +561,48 @@ class IdentityTests(unittest.TestCase):
             self.assertTrue(first.other)
 
     def test_proxies_belong_to_their_mock(self) -> None:
-        """Each magic-method proxy on a mock's class has that mock as parent."""
+        """Each magic-method proxy on a mock's class serves that mock."""
         with accelerated():
             built = mock.MagicMock()
+        proxies = 0
         for name, value in vars(type(built)).items():
             if isinstance(value, MAGIC_PROXY):
-                self.assertIs(value.parent, built, name)
+                proxies += 1
+                self.assertIs(plain.proxy_parent(type(built), value), built, name)
                 self.assertEqual(value.name, name)
+        self.assertGreater(proxies, 40)
+
+    def test_class_level_magic_access_creates_the_child_on_the_mock(self) -> None:
+        """type(m).__len__ configures m's __len__, as the stdlib's proxy does."""
+        with accelerated():
+            built, other = mock.MagicMock(), mock.MagicMock()
+        child = type(built).__len__
+        child.return_value = 4
+        self.assertEqual(len(built), 4)
+        self.assertEqual(len(other), 0)
+        self.assertIs(built.__len__, child)
+        self.assertEqual(child._mock_new_parent, built)
+        self.assertIn("__len__", vars(type(built)))
+        self.assertIsNot(vars(type(built))["__len__"], vars(type(other))["__len__"])
+
+    def test_copies_share_magic_methods_with_their_original(self) -> None:
+        """A copy's magic child is the original's, as with the stdlib."""
+        for build in (mock.MagicMock, _accelerated_magic_mock):
+            original = build()
+            twin = copy.copy(original)
+            twin.__len__.return_value = 6
+            self.assertEqual((len(original), len(twin)), (6, 6), build)
+            self.assertIs(original.__len__, twin.__len__)
+
+    def test_deleted_magic_is_gone_only_from_its_mock(self) -> None:
+        """del m.__len__ removes the proxy from m's class only."""
+        with accelerated():
+            first, second = mock.MagicMock(), mock.MagicMock()
+        del first.__len__
+        with self.assertRaises(TypeError):
+            len(first)
+        self.assertEqual(len(second), 0)
+        self.assertNotIn("__len__", vars(type(first)))
 
     def test_isinstance_against_stdlib_classes(self) -> None:
         """Accelerated mocks are instances of exactly the stdlib's classes."""
@@ -556,6 +618,123 @@ class IdentityTests(unittest.TestCase):
         with accelerated():
             got = {cls: str(inspect.signature(cls)) for cls in PLAIN_CLASSES}
         self.assertEqual(got, expected)
+
+
+class _Token:
+    """Something a test passes to a mock; must not outlive the test."""
+
+
+def _used_and_dropped(configure: Callable[[Any], Any]) -> None:
+    """Build a MagicMock, let *configure* use it, and drop it."""
+    with accelerated():
+        built = mock.MagicMock()
+        configure(built)
+    del built
+    gc.collect()
+
+
+class ClassRecyclingTests(unittest.TestCase):
+    """A mock's class is reused only when that cannot be told apart."""
+
+    def setUp(self) -> None:
+        # Enabled for the whole test: the last disable() lets go of every
+        # class kept for reuse.
+        plain.enable()
+        self.addCleanup(plain.disable)
+
+    def build_many(self, cls: type = mock.MagicMock, count: int = 40) -> list[Any]:
+        with accelerated():
+            return [cls() for _ in range(count)]
+
+    def test_classes_of_dropped_mocks_are_reused(self) -> None:
+        """Mocks built and dropped one after another make no new classes."""
+        for cls in (mock.Mock, mock.MagicMock, mock.AsyncMock):
+            self.build_many(cls, count=5)
+            gc.collect()
+            before = len(cls.__subclasses__())
+            gc.disable()  # only reuse, not the collector, may keep it flat
+            try:
+                with accelerated():
+                    for _ in range(50):
+                        cls()
+            finally:
+                gc.enable()
+            # Without reuse, 50 more; a few entries may be passed over.
+            self.assertLessEqual(len(cls.__subclasses__()), before + 10, cls)
+
+    def test_a_class_the_test_holds_is_never_reused(self) -> None:
+        """type(m) kept by the test stays m's alone, strongly or weakly held."""
+        for hold in (lambda klass: klass, weakref.ref):
+            with accelerated():
+                dropped = mock.MagicMock()
+            held = hold(type(dropped))
+            address = id(type(dropped))
+            del dropped
+            gc.collect()
+            later = self.build_many()
+            self.assertNotIn(address, [id(type(m)) for m in later])
+            self.assertIsNotNone(held)
+
+    def test_an_abc_cache_entry_keeps_the_class_out(self) -> None:
+        """isinstance against an ABC caches the class weakly: not reused."""
+        with accelerated():
+            dropped = mock.MagicMock()
+        self.assertIsInstance(dropped, Sized)
+        address = id(type(dropped))
+        del dropped
+        gc.collect()
+        later = self.build_many()
+        self.assertNotIn(address, [id(type(m)) for m in later])
+
+    def test_a_reused_class_is_as_new(self) -> None:
+        """Whatever the last mock did to its class, the next one sees none."""
+
+        def configure(built: Any) -> None:
+            built.__len__.return_value = 3
+            built.__iter__ = mock.Mock(return_value=iter([1]))
+            built.__bool__ = lambda self: False
+            type(built).extra = mock.PropertyMock(return_value=1)
+            del built.__str__
+
+        fresh = list(vars(type(self.build_many(count=1)[0])))
+        for _ in range(3):
+            _used_and_dropped(configure)
+        for built in self.build_many():
+            self.assertEqual(len(built), 0)
+            self.assertEqual(list(built), [])
+            self.assertTrue(built)
+            self.assertFalse(hasattr(type(built), "extra"))
+            self.assertEqual(list(vars(type(built))), fresh)
+            for value in vars(type(built)).values():
+                if isinstance(value, MAGIC_PROXY):
+                    self.assertIs(plain.proxy_parent(type(built), value), built)
+
+    def test_nothing_a_test_put_on_a_class_outlives_the_mock(self) -> None:
+        """Keeping classes for reuse keeps no test object alive (contract 5)."""
+        ways: dict[str, Callable[..., Any]] = {
+            "magic child": lambda m, t: setattr(m.__len__, "side_effect", [t]),
+            "magic set to a mock": lambda m, t: setattr(
+                m, "__iter__", mock.Mock(return_value=iter([t]))
+            ),
+            "magic set to a function": lambda m, t: setattr(
+                m, "__bool__", lambda self: bool(t)
+            ),
+            "called with it": lambda m, t: m(t),
+            "property on the class": lambda m, t: setattr(
+                type(m), "prop", mock.PropertyMock(return_value=t)
+            ),
+            "configure_mock": lambda m, t: m.configure_mock(
+                **{"__getitem__.return_value": t}
+            ),
+        }
+        for label, use in ways.items():
+            with self.subTest(label):
+                token = _Token()
+                alive = weakref.ref(token)
+                _used_and_dropped(functools.partial(use, t=token))
+                del token
+                gc.collect()
+                self.assertIsNone(alive(), label)
 
 
 class SpecChangeTests(unittest.TestCase):
@@ -763,7 +942,7 @@ class SwitchTests(unittest.TestCase):
         for created in built:
             proxy = vars(type(created)).get("__len__")
             if proxy is not None:
-                self.assertIs(proxy.parent, created)
+                self.assertIs(plain.proxy_parent(type(created), proxy), created)
 
 
 if __name__ == "__main__":

@@ -13,21 +13,31 @@ the mock being built:
   for a spec deletes the ones the spec lacks again.
 
 While :func:`enable` is in effect, ``NonCallableMock.__new__``,
-``NonCallableMock._mock_add_spec`` and the ``__init__`` of ``MagicMixin``
-and ``AsyncMagicMixin`` are replaced:
+``NonCallableMock._mock_add_spec``, ``NonCallableMock.__setattr__``,
+``CallableMixin.__init__``, ``MagicMixin._mock_set_magics`` and the
+``__init__`` of ``MagicMixin`` and ``AsyncMagicMixin`` are replaced:
 
-* the mock's own class is still made per mock (``type(m)`` differs for
-  every mock, as it must), but with the magic-method proxies the stdlib
-  would leave on it already in its namespace, in a single ``type()`` call;
-  the ``__init__`` then skips ``_mock_set_magics``, which would find nothing
-  to do;
+* the magic-method proxies are shared: one object per name
+  (:class:`_SharedMagicProxy`) sits in every mock class's namespace and
+  finds its mock when looked up, instead of ~80 new objects per mock that
+  each point back at it;
+* the mock's own class is still one per living mock (``type(m)`` differs
+  for every mock, as it must), made in a single ``type()`` call with the
+  proxies the stdlib would leave on it -- or, better, taken from a mock of
+  the same kind that is gone, when nothing refers to that class any more
+  and its namespace is as made (:class:`_Shape`); the ``__init__`` then
+  skips ``_mock_set_magics``, which would find nothing to do;
 * the outcome of ``_mock_add_spec`` is recorded once per spec -- by running
   the running interpreter's own ``_mock_add_spec`` on a scratch object, so
   3.11's scan of ``dir(None)``, 3.12's scan only with a spec and 3.13's
   ``getattr_static`` are each followed as they are -- and replayed, with
   fresh lists, for every later mock. A class spec's record is valid while
   its fingerprint matches (:class:`_SpecFingerprint`: the rule of the
-  introspection cache, checked on every mock).
+  introspection cache, checked on every mock);
+* ``CallableMixin.__init__`` writes, for keyword-only calls, the entries
+  it and ``NonCallableMock.__init__`` would write, in one pass;
+* ``__setattr__`` of a magic name and ``_mock_set_magics`` first let go of
+  the mock's class as a candidate for reuse (a test's value goes into it).
 
 Anything else -- positional arguments that do not bind, a spec that is an
 instance or a function, ``configure_mock`` keywords touching dunder names
@@ -40,19 +50,47 @@ is left on a mock: mocks built while enabled go on working after
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import inspect
 import operator
 import sys
 import threading
 import types
+import weakref
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import (  # noqa: UP029
+    all,
+    any,
+    callable,
+    getattr,
+    hasattr,
+    id,
+    isinstance,
+    issubclass,
+    iter,
+    len,
+    map,
+    min,
+    next,
+    range,
+    setattr,
+    sorted,
+    vars,
+    zip,
+)
+from collections.abc import Callable
 from typing import Any
 from unittest import mock
 
 from mockpool._autospec.introspect import _function_state, is_static, keyable
 from mockpool._autospec.lazy import _disguised
-from mockpool._base import compat as _compat
+from mockpool._base import fence as _fence
 
-__all__ = ["disable", "enable", "enabled"]
+__all__ = ["disable", "enable", "enabled", "observe"]
 
 _MOCK_MODULE_NAME = mock.__name__
 # Read afresh on every build: a test may have patched one of its helpers.
@@ -521,7 +559,6 @@ def _spec_argument(cls: type, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
 
 
 _BAD_CALL = object()
-_set_class = object.__dict__["__class__"].__set__
 
 
 def _final_magics(args: tuple[Any, ...], kw: dict[str, Any]) -> tuple[str, ...] | None:
@@ -552,29 +589,334 @@ def _final_magics(args: tuple[Any, ...], kw: dict[str, Any]) -> tuple[str, ...] 
             names = set(spec)
         except Exception:  # the stdlib's own intersection will raise it
             return None
-        return tuple(name for name in _MAGICS if name in names)
+        magics = tuple(name for name in _MAGICS if name in names)
+        # One object per combination, so that its mocks share a shape.
+        if len(_list_spec_magics) < _MAX_SHAPES:
+            magics = _list_spec_magics.setdefault(magics, magics)
+        return magics
     return record.magics
 
 
-def _proxies_by_call(names: tuple[str, ...], parent: Any) -> list[Any]:
-    return [_MagicProxy(name, parent) for name in names]
+_list_spec_magics: dict[tuple[str, ...], tuple[str, ...]] = {}
 
 
-def _proxies_by_hand(names: tuple[str, ...], parent: Any) -> list[Any]:
-    # What MagicProxy.__init__ does, without a call into it per proxy.
-    proxies = []
-    for name in names:
-        proxy = _new_object(_MagicProxy)
-        proxy.name = name
-        proxy.parent = parent
-        proxies.append(proxy)
-    return proxies
+# -- shared magic proxies -------------------------------------------------------
 
 
-_new_object = object.__new__
-# 3.13 specialises calls of classes with a Python __init__; before, setting
-# the two attributes by hand is about a third cheaper.
-_make_proxies = _proxies_by_call if _compat.PY_3_13_PLUS else _proxies_by_hand
+class _SharedMagicProxy(_MagicProxy):  # type: ignore[misc]
+    """The one magic-method proxy of a name, shared by every mock's class.
+
+    The stdlib puts a fresh ``MagicProxy(name, mock)`` for each of ~80
+    names on every ``MagicMock``'s class: the largest part of its
+    construction, and a reference cycle per mock. This one knows only its
+    name and finds its mock when looked up, as the owner of the class
+    whose namespace holds it (:class:`_ClassEntry`), so ``m.__len__``,
+    ``type(m).__len__`` and a copy's ``__len__`` (the copy's class is a
+    subclass of the original's) create the child on the same mock as the
+    stdlib's proxy would -- by running the stdlib's own ``create_mock``.
+
+    A subclass of ``MagicProxy``, so that code asking ``isinstance`` of a
+    class namespace (the introspection snapshot) still sees a proxy; it has
+    no ``parent`` (see :func:`proxy_parent`).
+    """
+
+    def __init__(self, name: str) -> None:
+        # No parent, on purpose: see _proxy_owner.
+        self.name = name
+
+    # Identity, and never NotImplemented: a recycled class's namespace is
+    # compared with its template without asking a value of the test's.
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __ne__(self, other: object) -> bool:
+        return self is not other
+
+    __hash__ = object.__hash__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        holder, parent = _proxy_owner(self, instance, owner)
+        # create_mock puts the child on the class: no longer a template.
+        _release(holder)
+        return _MagicProxy(self.name, parent).create_mock()
+
+
+def _proxy_owner(
+    proxy: _SharedMagicProxy, instance: Any, owner: Any
+) -> tuple[Any, Any]:
+    """The class whose namespace holds *proxy*, and the mock it serves."""
+    klass = type(instance) if instance is not None else owner
+    for holder in getattr(klass, "__mro__", ()):
+        if holder.__dict__.get(proxy.name) is proxy:
+            entry = _entries.get(weakref.ref(holder))
+            found = None if entry is None else entry.owner()
+            if found is not None:
+                return holder, found
+            break
+    else:
+        holder = None
+    if instance is not None:
+        # The owner is gone and only a copy of it is left: the stdlib's
+        # proxy would have kept it alive; the copy is its closest kin.
+        return holder, instance
+    raise AttributeError(
+        f"{proxy.name!r}: the mock this class was made for no longer exists"
+    )
+
+
+def proxy_parent(namespace_owner: type, value: Any) -> Any:
+    """The mock that magic proxy *value* on class *namespace_owner* serves.
+
+    ``None`` if *value* is no proxy or its mock is gone. For a stdlib proxy
+    its ``parent``; for a shared one, the owner of the class.
+    """
+    if type(value) is _SharedMagicProxy:
+        entry = _entries.get(weakref.ref(namespace_owner))
+        return None if entry is None else entry.owner()
+    if isinstance(value, _MagicProxy):
+        return value.parent
+    return None
+
+
+#: The class of the shared proxies, for code that inspects mock classes.
+SHARED_PROXY_TYPE: type = _SharedMagicProxy
+
+#: One shared proxy per magic name.
+_SHARED_PROXIES: dict[str, _SharedMagicProxy] = (
+    {name: _SharedMagicProxy(name) for name in _MAGICS} if _AVAILABLE else {}
+)
+
+
+# -- mock classes, recycled -----------------------------------------------------
+#
+# Making a mock's own class is the other large cost (a type() call costs
+# more than the rest of Mock()). A class whose mock is gone and that
+# nothing else refers to -- strongly (its reference count) or weakly (an
+# isinstance cache of an ABC, a singledispatch registry) -- is
+# indistinguishable from a new one if its namespace, name and bases are
+# those it was made with: it is handed to the next mock of the same shape.
+#
+# Keeping a class for reuse must never keep alive what a test put on it
+# (contract 5): a class is held only while its namespace is its template.
+# Everything that puts a value there through the mock -- a magic proxy's
+# first use, ``m.__len__ = ...``, ``_mock_set_magics`` -- lets go of it
+# first (:func:`_release`); a name a test adds to ``type(m)`` itself is
+# seen by its length, each time the class is looked at.
+
+
+class _ClassEntry:
+    """What we know of one accelerated mock class."""
+
+    __slots__ = ("__weakref__", "klass", "owner", "reference", "size")
+
+    def __init__(self, klass: type | None, reference: Any, size: int) -> None:
+        #: The class, held for reuse; ``None`` once it may hold a value of
+        #: a test's, or if it is not to be reused.
+        self.klass = klass
+        #: A weak reference to the class: the key of :data:`_entries`.
+        self.reference = reference
+        #: A weak reference to the mock the class was made for.
+        self.owner: Any = _dead_reference
+        #: How many names the class's namespace has when made.
+        self.size = size
+
+    def serve(self, instance: Any) -> None:
+        """Make *instance* the mock of the class."""
+        self.owner = weakref.ref(instance, self._owner_gone)
+
+    def _owner_gone(self, _reference: Any) -> None:
+        # A name the test added to type(m) itself (a PropertyMock, say) is
+        # let go with the mock, not when the class is next looked at.
+        klass = self.klass
+        if klass is not None and len(klass.__dict__) != self.size:
+            self.klass = None
+
+
+def _dead() -> None:
+    return None
+
+
+_dead_reference: Any = _dead
+
+#: Every accelerated class (alive) by a weak reference to it.
+_entries: dict[Any, _ClassEntry] = {}
+
+
+def _forget_class(reference: Any) -> None:
+    _entries.pop(reference, None)
+
+
+def _release(klass: Any) -> None:
+    """Stop keeping *klass* for reuse: a test's value may go into it."""
+    if klass is None:
+        return
+    entry = _entries.get(weakref.ref(klass))
+    if entry is not None:
+        entry.klass = None
+
+
+def held_references(klass: type) -> int:
+    """How many references to *klass* this module holds (0 or 1).
+
+    For code that counts a mock class's references to tell whether a test
+    kept it (the pool's escape check): a class kept for reuse has one more,
+    until a magic method of its mock is set.
+    """
+    entry = _entries.get(weakref.ref(klass))
+    return 0 if entry is None or entry.klass is not klass else 1
+
+
+class _Shape:
+    """The mock classes of one (class, async base, magics) combination."""
+
+    __slots__ = ("bases", "entries", "keys", "magics", "name", "values")
+
+    def __init__(
+        self, cls: type, bases: tuple[type, ...], magics: tuple[str, ...] | None
+    ) -> None:
+        # What NonCallableMock.__new__ gives type(); type() adds __module__
+        # from the caller's globals: unittest.mock's.
+        namespace: dict[str, Any] = {
+            "__doc__": cls.__doc__,
+            "__module__": _MOCK_MODULE_NAME,
+        }
+        if magics:
+            shared = _SHARED_PROXIES
+            namespace.update([(name, shared[name]) for name in magics])
+        self.bases = bases
+        self.name: str = cls.__name__
+        self.keys = tuple(namespace)
+        self.values = tuple(namespace.values())
+        self.magics = magics  # kept so that its id stays this shape's
+        #: The entries of the classes of this shape made lately, oldest
+        #: first; the ones in use are passed over.
+        self.entries: collections.deque[_ClassEntry] = collections.deque()
+
+    def new_entry(self, keep: bool) -> _ClassEntry:
+        """A class of this shape made now; held for reuse if *keep*."""
+        klass = type(self.name, self.bases, dict(zip(self.keys, self.values)))
+        reference = weakref.ref(klass, _forget_class)
+        entry = _ClassEntry(klass if keep else None, reference, len(self.keys))
+        _entries[reference] = entry
+        return entry
+
+    def pristine(self, klass: type) -> bool:
+        """Whether *klass* is as :meth:`new_entry` made it."""
+        namespace = klass.__dict__
+        if len(namespace) != len(self.values):
+            return False
+        values = tuple(namespace.values())
+        template = self.values
+        # Values in order are enough: each proxy is its name's alone. The
+        # docstring and module first, by identity: then the tuples'
+        # comparison asks only the template's proxies (whose __eq__ is
+        # identity) about a value, never a mock a test put there.
+        return (
+            values[0] is template[0]
+            and values[1] is template[1]
+            and template == values
+            and klass.__bases__ == self.bases
+            and klass.__name__ == self.name
+            and klass.__qualname__ == self.name
+        )
+
+    def reused_entry(self) -> _ClassEntry | None:
+        """The entry of a class of this shape nothing uses, or ``None``."""
+        entries = self.entries
+        for _ in range(min(_CANDIDATES, len(entries))):
+            try:
+                entry = entries.popleft()
+            except IndexError:  # another thread took the last one
+                return None
+            klass = entry.klass
+            if klass is None:
+                continue  # released: left to the garbage collector
+            if _usage(klass) != _UNUSED:
+                if len(klass.__dict__) == entry.size:
+                    entries.append(entry)  # still in use: look again later
+                else:
+                    entry.klass = None  # a test added to it: let it go
+                continue
+            if self.pristine(klass):
+                return entry
+            entry.klass = None  # changed by its last mock: let it go
+        return None
+
+
+#: Classes of a shape kept for reuse (in use or not).
+SHAPE_LIMIT = 256
+#: Classes looked at per build before a new one is made.
+_CANDIDATES = 3
+_shapes: dict[tuple[Any, ...], _Shape] = {}
+_MAX_SHAPES = 64
+_getrefcount = sys.getrefcount
+_getweakrefcount = weakref.getweakrefcount
+
+
+_weakref = weakref.ref
+
+
+def _usage(klass: type) -> tuple[int, int, int]:
+    """How much refers to *klass*, held by its entry and the caller.
+
+    Its references, its weak references, and the references to its plain
+    weak reference: there is one such object per class, shared by every
+    ``weakref.ref(klass)`` without a callback -- the base's list of
+    subclasses holds it, and so may a test.
+    """
+    return (
+        _getrefcount(klass),
+        _getweakrefcount(klass),
+        _getrefcount(_weakref(klass)),
+    )
+
+
+def _own_class(
+    cls: type, bases: tuple[type, ...], magics: tuple[str, ...] | None
+) -> _ClassEntry:
+    """The entry of the class of a new mock of *cls*, with *magics*."""
+    if cls not in _STDLIB_CLASSES:
+        # Subclasses a suite defines are not kept (contract 5).
+        return _Shape(cls, bases, magics).new_entry(keep=False)
+    key = (bases, id(magics))
+    shape = _shapes.get(key)
+    if shape is None or shape.magics is not magics:
+        shape = _Shape(cls, bases, magics)
+        if len(_shapes) >= _MAX_SHAPES:
+            return shape.new_entry(keep=False)
+        _shapes[key] = shape
+    entry = shape.reused_entry()
+    if entry is None:
+        entry = shape.new_entry(keep=True)
+    entries = shape.entries
+    entries.append(entry)
+    if len(entries) > SHAPE_LIMIT:
+        with contextlib.suppress(IndexError):  # another thread emptied it
+            entries.popleft().klass = None
+    return entry
+
+
+def _let_go_of_kept_classes() -> None:
+    """Stop keeping any class for reuse (when the last user disables)."""
+    for shape in list(_shapes.values()):
+        for entry in list(shape.entries):
+            entry.klass = None
+    _shapes.clear()
+
+
+def _calibrate() -> tuple[int, int, int]:
+    """What :func:`_usage` says of a class that nothing but its entry holds."""
+    namespace = {"__doc__": None, "__module__": _MOCK_MODULE_NAME}
+    probe = type("Probe", (_NonCallableMock,), namespace)
+    entry = _ClassEntry(probe, weakref.ref(probe, _forget_class), 2)
+    del probe
+    # Measured as reused_entry measures: held by the entry and one name.
+    klass = entry.klass
+    assert klass is not None
+    return _usage(klass)
+
+
+_UNUSED: tuple[int, int, int] = _calibrate()
 
 
 def _accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
@@ -582,6 +924,7 @@ def _accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
     if plan is None or _mock_module.MagicProxy is not _MagicProxy:
         return _stdlib_new_function(cls, *args, **kw)
     bases: tuple[type, ...] = (cls,)
+    spec_arg = None
     if not issubclass(cls, _AsyncMockMixin):
         spec_arg = _spec_argument(cls, args, kw)
         if spec_arg is _BAD_CALL:
@@ -596,10 +939,7 @@ def _accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
         and _spec_argument(cls, args, kw) is _BAD_CALL
     ):
         return _stdlib_new_function(cls, *args, **kw)
-    namespace: dict[str, Any] = {
-        "__doc__": cls.__doc__,
-        "__module__": _MOCK_MODULE_NAME,
-    }
+    magics = None
     skip = False
     if plan.magic:
         magics = _final_magics(args, kw) if plan.skip_set_magics else None
@@ -609,18 +949,56 @@ def _accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
             magics = _MAGICS
         else:
             skip = True
-        # The instance is made first, so each proxy gets its parent at
-        # once; it moves into its own class below, before anyone sees it.
-        instance = super(_NonCallableMock, cls).__new__(cls)
-        namespace.update(zip(magics, _make_proxies(magics, instance)))
-        own_class = type(cls.__name__, bases, namespace)
-        # Past the mock's own __setattr__, which needs state not set yet.
-        _set_class(instance, own_class)
-        if skip:
-            _prepared[own_class] = True
-        return instance
-    own_class = type(cls.__name__, bases, namespace)
-    return super(_NonCallableMock, cls).__new__(own_class)
+    entry = _own_class(cls, bases, magics)
+    own_class = entry.reference()
+    instance = super(_NonCallableMock, cls).__new__(own_class)
+    entry.serve(instance)
+    if skip:
+        _prepared[own_class] = True
+    observer = _observer
+    if observer is not None:
+        try:
+            observer(cls, spec_arg)
+        except Exception as error:  # bookkeeping: never the test's failure
+            _fence.warn_failure("run report", error, once=True)
+    return instance
+
+
+# Told of every mock built here: (its class, its spec or None). See observe().
+_observer: Callable[[type, Any], None] | None = None
+
+
+def observe(observer: Callable[[type, Any], None] | None) -> None:
+    """Have *observer* told of every mock this module builds (None: stop).
+
+    The run report counts them, to say what plain mocks saved against the
+    stdlib (:mod:`mockpool._reporting.plain_cost`): called with the mock's
+    class and its spec (None if it has none), after the mock is made.
+    """
+    global _observer
+    _observer = observer
+
+
+# -- what may put a test's value on a mock's class ------------------------------
+
+_ALL_MAGICS: Any = getattr(mock, "_all_magics", frozenset())
+_stdlib_setattr: Any = _NonCallableMock.__dict__["__setattr__"]
+_stdlib_set_magics: Any = (
+    _MagicMixin.__dict__["_mock_set_magics"] if _AVAILABLE else None
+)
+
+
+def _accelerated_setattr(self: Any, name: str, value: Any) -> None:
+    if name in _ALL_MAGICS:
+        # NonCallableMock.__setattr__ sets magic methods on the class.
+        _release(type(self))
+    _stdlib_setattr(self, name, value)
+
+
+def _accelerated_set_magics(self: Any) -> None:
+    # Its proxies point at the mock: the class no longer is a template.
+    _release(type(self))
+    _stdlib_set_magics(self)
 
 
 def _accelerated_magic_init(self: Any, /, *args: Any, **kw: Any) -> None:
@@ -639,6 +1017,211 @@ def _accelerated_async_magic_init(self: Any, /, *args: Any, **kw: Any) -> None:
         super(_MagicMixin, self).__init__(*args, **kw)
     else:
         _stdlib_async_magic_init(self, *args, **kw)
+
+
+# -- __init__ in one pass ------------------------------------------------------
+#
+# CallableMixin.__init__ and NonCallableMock.__init__ (the same code on
+# 3.9-3.13) write about twenty entries of the mock's __dict__, through a
+# chain of super() calls and, for side_effect, the mock's own __setattr__
+# and a property. For the common call -- keywords only, none for
+# configure_mock -- the same entries are written here, in the same order.
+
+_CallableMixin: Any = getattr(mock, "CallableMixin", None)
+_stdlib_callable_init: Any = (
+    _CallableMixin.__dict__.get("__init__") if _CallableMixin is not None else None
+)
+_DEFAULT = mock.DEFAULT
+#: Keywords the one-pass __init__ handles; any other takes the stdlib's.
+_ONE_PASS_KEYWORDS = frozenset(
+    (
+        "spec",
+        "side_effect",
+        "return_value",
+        "wraps",
+        "name",
+        "spec_set",
+        "parent",
+        "_spec_state",
+        "_new_name",
+        "_new_parent",
+        "_spec_as_instance",
+        "_eat_self",
+        "unsafe",
+    )
+)
+
+
+def _names_of(function: Any) -> tuple[Any, ...]:
+    code = function.__code__
+    return (code.co_varnames, code.co_names)
+
+
+# What the two __init__ read and call, on every interpreter whose
+# __init__ this copies; another one keeps the stdlib's.
+_KNOWN_INIT_NAMES = (
+    (
+        (
+            "self",
+            "spec",
+            "side_effect",
+            "return_value",
+            "wraps",
+            "name",
+            "spec_set",
+            "parent",
+            "_spec_state",
+            "_new_name",
+            "_new_parent",
+            "kwargs",
+        ),
+        ("__dict__", "_safe_super", "CallableMixin", "__init__", "side_effect"),
+    ),
+    (
+        (
+            "self",
+            "spec",
+            "wraps",
+            "name",
+            "spec_set",
+            "parent",
+            "_spec_state",
+            "_new_name",
+            "_new_parent",
+            "_spec_as_instance",
+            "_eat_self",
+            "unsafe",
+            "kwargs",
+            "__dict__",
+        ),
+        (
+            "__dict__",
+            "_mock_add_spec",
+            "_CallList",
+            "configure_mock",
+            "_safe_super",
+            "NonCallableMock",
+            "__init__",
+        ),
+    ),
+)
+
+
+def _one_pass_known() -> bool:
+    if _stdlib_callable_init is None:
+        return False
+    found = (
+        _names_of(_stdlib_callable_init),
+        _names_of(_NonCallableMock.__dict__["__init__"]),
+    )
+    return found == _KNOWN_INIT_NAMES
+
+
+_ONE_PASS = _one_pass_known()
+
+
+#: "Not given", for the one-pass __init__'s keywords.
+_UNSET: Any = object()
+
+
+def _accelerated_callable_init(
+    self: Any,
+    /,
+    *args: Any,
+    spec: Any = _UNSET,
+    side_effect: Any = _UNSET,
+    return_value: Any = _UNSET,
+    wraps: Any = _UNSET,
+    name: Any = _UNSET,
+    spec_set: Any = _UNSET,
+    parent: Any = _UNSET,
+    _spec_state: Any = _UNSET,
+    _new_name: Any = _UNSET,
+    _new_parent: Any = _UNSET,
+    _spec_as_instance: Any = _UNSET,
+    _eat_self: Any = _UNSET,
+    unsafe: Any = _UNSET,
+    **kwargs: Any,
+) -> None:
+    # Keyword-only parameters with a marker for "not given": binding never
+    # fails here, and the stdlib gets exactly the call it was given.
+    own_class = type(self)
+    if (
+        args
+        or kwargs
+        or own_class.__bases__[-1] not in _STDLIB_CLASSES
+        or own_class.__setattr__ is not _SETATTR
+        or _mock_module.NonCallableMock.__init__ is not _stdlib_noncallable_init
+    ):
+        given = {
+            key: value
+            for key, value in (
+                ("spec", spec),
+                ("side_effect", side_effect),
+                ("return_value", return_value),
+                ("wraps", wraps),
+                ("name", name),
+                ("spec_set", spec_set),
+                ("parent", parent),
+                ("_spec_state", _spec_state),
+                ("_new_name", _new_name),
+                ("_new_parent", _new_parent),
+                ("_spec_as_instance", _spec_as_instance),
+                ("_eat_self", _eat_self),
+                ("unsafe", unsafe),
+            )
+            if value is not _UNSET
+        }
+        _stdlib_callable_init(self, *args, **given, **kwargs)
+        return
+    if spec is _UNSET:
+        spec = None
+    if spec_set is _UNSET:
+        spec_set = None
+    if parent is _UNSET:
+        parent = None
+    if _new_parent is _UNSET:
+        _new_parent = None
+    state = self.__dict__
+    # CallableMixin.__init__
+    state["_mock_return_value"] = _DEFAULT if return_value is _UNSET else return_value
+    # NonCallableMock.__init__
+    if _new_parent is None:
+        _new_parent = parent
+    state["_mock_parent"] = parent
+    state["_mock_name"] = None if name is _UNSET else name
+    state["_mock_new_name"] = "" if _new_name is _UNSET else _new_name
+    state["_mock_new_parent"] = _new_parent
+    state["_mock_sealed"] = False
+    if spec_set is not None:
+        spec = spec_set
+        spec_set = True
+    if _eat_self is _UNSET or _eat_self is None:
+        _eat_self = parent is not None
+    if _spec_as_instance is _UNSET:
+        _spec_as_instance = False
+    self._mock_add_spec(spec, spec_set, _spec_as_instance, _eat_self)
+    call_list = _mock_module._CallList
+    state["_mock_children"] = {}
+    state["_mock_wraps"] = None if wraps is _UNSET else wraps
+    state["_mock_delegate"] = None
+    state["_mock_called"] = False
+    state["_mock_call_args"] = None
+    state["_mock_call_count"] = 0
+    state["_mock_call_args_list"] = call_list()
+    state["_mock_mock_calls"] = call_list()
+    state["method_calls"] = call_list()
+    state["_mock_unsafe"] = False if unsafe is _UNSET else unsafe
+    # Base.__init__ takes anything and does nothing. Then CallableMixin's
+    # ``self.side_effect = side_effect``: for None, what the property
+    # writes with no delegate.
+    if side_effect is _UNSET or side_effect is None:
+        state["_mock_side_effect"] = None
+    else:
+        self.side_effect = side_effect
+
+
+_stdlib_noncallable_init: Any = _NonCallableMock.__dict__["__init__"]
 
 
 # -- enable / disable -----------------------------------------------------------
@@ -668,7 +1251,28 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
             _stdlib_magic_init,
             _disguised(_accelerated_magic_init, _stdlib_magic_init),
         ),
+        (
+            _NonCallableMock,
+            "__setattr__",
+            _stdlib_setattr,
+            _disguised(_accelerated_setattr, _stdlib_setattr),
+        ),
+        (
+            _MagicMixin,
+            "_mock_set_magics",
+            _stdlib_set_magics,
+            _disguised(_accelerated_set_magics, _stdlib_set_magics),
+        ),
     ]
+    if _ONE_PASS:
+        replacements.append(
+            (
+                _CallableMixin,
+                "__init__",
+                _stdlib_callable_init,
+                _disguised(_accelerated_callable_init, _stdlib_callable_init),
+            )
+        )
     if _stdlib_async_magic_init is not None:
         replacements.append(
             (
@@ -682,6 +1286,10 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
 
 
 _REPLACEMENTS = _replacements()
+# The __setattr__ the one-pass __init__ expects a mock's class to have.
+_SETATTR: Any = next(
+    (new for klass, name, _old, new in _REPLACEMENTS if name == "__setattr__"), None
+)
 _lock = threading.Lock()
 _depth = 0
 
@@ -722,6 +1330,7 @@ def disable() -> None:
                 setattr(klass, name, original)
             _prepared.clear()
             _plans.clear()
+            _let_go_of_kept_classes()
 
 
 def enabled() -> bool:

@@ -50,10 +50,16 @@ from __future__ import annotations
 import inspect
 import sys
 import types
+
+# Bound at import: a test, or its class, may patch one of these builtins
+# (a public suite patches builtins.map) while mockpool works for it --
+# mockpool must neither call the test's mock nor add to its calls.
+from builtins import all, any, delattr, getattr, id, isinstance, map, setattr, sum  # noqa: UP029
 from typing import Any
 from unittest import mock
 
 from mockpool._autospec.lazy import _PendingMethod, _PendingRoutine
+from mockpool._autospec.plain import SHARED_PROXY_TYPE, held_references
 from mockpool._base import stdlib as _stdlib
 
 __all__ = ["Baseline", "DiscardReason"]
@@ -113,6 +119,9 @@ _INERT_TYPES = frozenset(
         inspect.Signature,
         types.FunctionType,
         types.BuiltinFunctionType,
+        # The magic proxies a mock's class shares with every other mock
+        # (mockpool._autospec.plain): they name a method and hold nothing.
+        SHARED_PROXY_TYPE,
     }
 )
 
@@ -200,6 +209,15 @@ def _is_placeholder(value: Any, kind: type, built: Any, key: str) -> bool:
     if kind is not _PendingMethod and kind is not _PendingRoutine:
         return False
     return value._parent is built and value._child is None and value._entry.name == key
+
+
+def _type_references(own_type: type) -> int:
+    """References to a mock's own class, but for plain.py's reuse pool.
+
+    The pool lets go of a class when a magic method of its mock is set,
+    which must not look like a reference the test dropped.
+    """
+    return sys.getrefcount(own_type) - held_references(own_type)
 
 
 def _homed(value: Any, built: Any, key: str) -> bool:
@@ -443,7 +461,7 @@ class Baseline:
         Call with the mock held only by ``holder.mock`` (held strongly).
         """
         self._excess = sys.getrefcount(holder.mock) - _internal_references(holder.mock)
-        self._type_refs = sys.getrefcount(type(holder.mock))
+        self._type_refs = _type_references(type(holder.mock))
 
     def escaped(self, holder: Any) -> bool:
         """Whether anything outside ``holder.mock``'s structure refers to it.
@@ -465,7 +483,7 @@ class Baseline:
         built = holder.mock
         if not self.recyclable:
             return DiscardReason.EAGER_CHILDREN
-        if sys.getrefcount(type(built)) != self._type_refs:
+        if _type_references(type(built)) != self._type_refs:
             return DiscardReason.ESCAPED
         state = built.__dict__
         for key, reason, recipe in self._guards:
