@@ -830,6 +830,60 @@ class SysModulesPatched(unittest.TestCase):
         self.assertIn("unittest.mock", sys.modules)
 
 
+#: Builtins a suite may patch for its own tests (a public one patches map).
+_PATCHABLE_BUILTINS = ("map", "all", "any", "sum", "zip")
+
+
+class BuiltinsTheTestUses(unittest.TestCase):
+    """Tests that patch builtins the code under test uses, and assert on
+    exactly the calls their mocks record, while they build mocks."""
+
+    wrappers: ClassVar[list[Any]] = []
+    noted: ClassVar[list[int]] = []
+
+    @mock.patch("builtins.map")
+    def test_patched_map_records_only_the_tests_calls(self, patched: Any) -> None:
+        """builtins.map a MagicMock while the test builds plain, specced and
+        autospecced mocks and patches: it records the one call made."""
+        plain = mock.MagicMock()
+        plain.a.b.c(1)
+        specced = mock.Mock(spec=Gateway)
+        specced.send(b"x")
+        autospecced = mock.create_autospec(Gateway, instance=True)
+        autospecced.send(b"x")
+        with mock.patch.object(Gateway, "send", autospec=True):
+            Gateway().send(b"y")
+        with mock.patch.dict(os.environ, {"HOSTILE": "1"}):
+            pass
+        map(str, [1, 2])  # the call the test asserts on
+        patched.assert_called_once_with(str, [1, 2])
+
+    @classmethod
+    def setUpClass(cls) -> None:
+        # For the whole class, around every test and what runs between
+        # them: wrappers that count their calls and behave as the builtins.
+        import builtins
+
+        for name in _PATCHABLE_BUILTINS:
+            patcher = mock.patch.object(builtins, name, wraps=getattr(builtins, name))
+            cls.wrappers.append(patcher.start())
+            cls.addClassCleanup(patcher.stop)
+
+    def counts(self) -> list[int]:
+        return [wrapper.call_count for wrapper in self.wrappers]
+
+    def test_wrapped_builtins_1_left_alone_between_tests(self) -> None:
+        """map, all, any, sum and zip patched for the class: nothing calls
+        them between its tests (the first notes the counts)."""
+        BuiltinsTheTestUses.noted = self.counts()
+        with mock.patch.dict(os.environ, {"HOSTILE": "1"}):
+            mock.MagicMock().a.b(1)
+
+    def test_wrapped_builtins_2_left_alone_between_tests(self) -> None:
+        """(The second finds them as the first left them.)"""
+        self.assertEqual(self.counts(), BuiltinsTheTestUses.noted)
+
+
 class Threads(unittest.TestCase):
     def test_mocks_passed_across_threads(self) -> None:
         """An instance autospec called from four threads (one call at a time:

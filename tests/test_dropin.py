@@ -217,7 +217,7 @@ class LeakTests(DropInTestBase):
 
         class Looks(unittest.TestCase):
             def test_1(self) -> None:
-                seen.append(list(self._cleanups))
+                seen.append(list(self._cleanups))  # type: ignore[attr-defined]
 
         result, _ = run_tests(Looks)
         self.assertTrue(result.wasSuccessful())
@@ -256,7 +256,7 @@ class LeakTests(DropInTestBase):
         result, caught = run_tests(Skipped, fail_on_leak=True)
         self.assertEqual(len(result.skipped), 1)
         self.assertEqual(caught, [])
-        self.assertEqual(kept[0]._cleanups, [])
+        self.assertEqual(kept[0]._cleanups, [])  # type: ignore[attr-defined]
 
 
 #: A global that a test rebinds itself around a patch of it.

@@ -596,9 +596,7 @@ class FenceTests(FenceTestBase):
         boom = RuntimeError("scan exploded")
         # _new_assignments runs for every test (_unrestored_patches only for
         # one that started patches).
-        with mock.patch.object(
-            _dropin.TestScope, "_new_assignments", side_effect=boom
-        ):
+        with mock.patch.object(_dropin.TestScope, "_new_assignments", side_effect=boom):
             result, caught = run_cases(case, fail_on_leak=True)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(

@@ -176,6 +176,19 @@ class ArithmeticTests(unittest.TestCase):
         self.assertEqual(self.measure.call_count, 2)
         self.assertEqual(report.stdlib_saving.compared_builds, 2)
 
+    def test_measuring_waits_while_a_test_class_patches_builtins(self) -> None:
+        """Measuring runs the stdlib's code: not while builtins.zip (say) is
+        a test's mock, which would record the calls; after, it runs."""
+        report = RunReport(worker="w")
+        report.record_acquire(
+            "m.G", hit=False, build_seconds=0.001, autospec=(Gateway, False, True)
+        )
+        with mock.patch("builtins.zip", side_effect=zip):
+            report.measure_stdlib_costs()
+        self.measure.assert_not_called()
+        report.measure_stdlib_costs()
+        self.measure.assert_called_once()
+
     def test_requests_without_a_call_or_a_time_are_not_compared(self) -> None:
         """No autospec call, or an unmeasured hand-out: counted, not compared."""
         report = RunReport(worker="w")
@@ -400,7 +413,7 @@ class PlainSavingTests(unittest.TestCase):
         saving = report.plain_saving
         self.assertEqual((saving.built, saving.compared), (2, 0))
         self.measure.assert_not_called()
-        witnesses = [weakref.ref(instance), weakref.ref(Local)]
+        witnesses: list[weakref.ref[Any]] = [weakref.ref(instance), weakref.ref(Local)]
         del instance, Local
         gc.collect()
         self.assertEqual([witness() for witness in witnesses], [None, None])

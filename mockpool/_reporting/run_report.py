@@ -504,14 +504,21 @@ class RunReport:
         (:func:`mockpool._reporting.stdlib_cost.measure`), the mock thrown
         away, and the requests that waited for it compared. Every step is
         fenced: an error is a warning naming *test_id*, and leaves that
-        spec's requests uncompared.
+        spec's requests uncompared. Plain mocks are measured the same way,
+        after the autospecs (:mod:`mockpool._reporting.plain_cost`).
         """
+        # Read without the lock (after every test): what is recorded
+        # meanwhile is measured after the next test instead.
+        if not (self._plain_pending or self._pending):
+            return
+        if not _stdlib_cost.builtins_untouched():
+            return  # a test class patched builtins: measured after its tests
+        self._measure_autospec_costs(test_id)
         if self._plain_pending:
             self._measure_plain_costs(test_id)
-        if not self._pending:
-            # Read without the lock (after every test): a request recorded
-            # meanwhile is measured after the next test instead.
-            return
+
+    def _measure_autospec_costs(self, test_id: str | None) -> None:
+        """The autospec part of :meth:`measure_stdlib_costs`."""
         with self._lock:
             if not self._pending:
                 return

@@ -31,13 +31,15 @@ once the test is over. Their requests are simply not compared.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import inspect
+import operator
 
 # Bound at import: a test, or its class, may patch one of these builtins
 # (a public suite patches builtins.map) while mockpool works for it --
 # mockpool must neither call the test's mock nor add to its calls.
-from builtins import getattr, isinstance, range  # noqa: UP029
+from builtins import all, getattr, isinstance, map, range  # noqa: UP029
 from collections.abc import Iterator
 from time import thread_time as _thread_time
 from typing import Any, NamedTuple
@@ -46,7 +48,13 @@ from unittest import mock
 from mockpool._autospec import plain as _plain
 from mockpool._base import stdlib as _stdlib
 
-__all__ = ["AutospecCall", "as_without_mockpool", "cost_key", "measure"]
+__all__ = [
+    "AutospecCall",
+    "as_without_mockpool",
+    "builtins_untouched",
+    "cost_key",
+    "measure",
+]
 
 #: The kinds of autospec compared, named as ``python -m mockpool measure``
 #: names them (:data:`mockpool._measure.timers.AUTOSPEC_KINDS`).
@@ -86,6 +94,28 @@ def cost_key(call: AutospecCall) -> tuple[str, str]:
         spec = type(spec)
     module = getattr(spec, "__module__", None) or "?"
     return f"{module}.{getattr(spec, '__qualname__', '?')}", kind
+
+
+# The builtins the stdlib's mock and inspect code call, as at import.
+_WATCHED_BUILTINS = (
+    "all", "any", "callable", "dict", "dir", "enumerate", "getattr", "hasattr",
+    "id", "isinstance", "issubclass", "iter", "len", "list", "map", "max",
+    "min", "next", "object", "open", "print", "range", "repr", "set",
+    "setattr", "sorted", "str", "sum", "super", "tuple", "type", "vars", "zip",
+)  # fmt: skip
+_BUILTINS_AT_IMPORT = tuple(map(vars(builtins).get, _WATCHED_BUILTINS))
+
+
+def builtins_untouched() -> bool:
+    """Whether the builtins the stdlib's mock code calls are the real ones.
+
+    Measuring runs the stdlib's code between tests, where under plain
+    unittest none runs: while a test class has patched one of them (a
+    class-wide ``patch("builtins.map")``), its mock would see the calls.
+    The report measures later then.
+    """
+    now = vars(builtins)
+    return all(map(operator.is_, map(now.get, _WATCHED_BUILTINS), _BUILTINS_AT_IMPORT))
 
 
 def measure(call: AutospecCall) -> float | None:
