@@ -509,6 +509,8 @@ class RunReport:
         """
         # Read without the lock (after every test): what is recorded
         # meanwhile is measured after the next test instead.
+        if self._plain_pending:
+            self._settle_measured_plain()
         if not (self._plain_pending or self._pending):
             return
         if not _stdlib_cost.builtins_untouched():
@@ -516,6 +518,28 @@ class RunReport:
         self._measure_autospec_costs(test_id)
         if self._plain_pending:
             self._measure_plain_costs(test_id)
+
+    def _settle_measured_plain(self) -> None:
+        """Count the plain mocks of kinds measured already (after every
+        test: one pass under the lock); the others stay pending."""
+        # Swapped, not copied: record_plain adds to the new dict meanwhile.
+        counted, self._plain_pending = self._plain_pending, {}
+        unmeasured: dict[tuple[type, Any], int] = {}
+        with self._lock:
+            costs = self._plain_costs
+            for key, count in counted.items():
+                if key not in costs:
+                    unmeasured[key] = count
+                    continue
+                each = costs[key]
+                self._plain_built += count
+                if each is not None:
+                    self._plain_compared += count
+                    self._plain_saved += count * each
+                    self._saved_seconds += count * each
+        for key, count in unmeasured.items():
+            pending = self._plain_pending
+            pending[key] = pending.get(key, 0) + count
 
     def _measure_autospec_costs(self, test_id: str | None) -> None:
         """The autospec part of :meth:`measure_stdlib_costs`."""
