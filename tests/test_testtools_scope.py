@@ -94,7 +94,8 @@ class InProcessTests(unittest.TestCase):
     def test_scenario_copies_run_their_own_setup(self) -> None:
         """testscenarios runs copies of a test, made while the drop-in's
         setUp hook is on the original: each copy runs its own setUp."""
-        result, _ = _run("ScenarioCase")
+        # Failing on leaks: the hook is placed only then.
+        result, _ = _run("ScenarioCase", fail_on_leak=True)
         self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
         self.assertEqual(result.testsRun, 2)
         scoped = [test_id for test_id in self.scopes if "ScenarioCase" in test_id]
@@ -123,7 +124,8 @@ class InProcessTests(unittest.TestCase):
         self.assertIn("Service.put still patched", str(leaks[0].message))
 
     def test_the_setup_hook_leaves_no_trace(self) -> None:
-        """Nothing of the drop-in is left on the test: run, skipped or not."""
+        """Nothing of the drop-in is left on the test: run, skipped or not
+        (its setUp hook, or for unittest's own run() its cleanup)."""
         from tests import _testtools_cases as cases
 
         tests: list[unittest.TestCase] = [
@@ -131,7 +133,7 @@ class InProcessTests(unittest.TestCase):
             cases.ToolsCase("test_skipped"),
             cases.OwnRunCase("test_runs_its_own_way"),
         ]
-        dropin.enable()
+        dropin.enable(fail_on_leak=True)  # the hook is placed only then
         try:
             for test in tests:
                 test(unittest.TestResult())
