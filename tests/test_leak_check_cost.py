@@ -310,11 +310,11 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
         module = _scratch_module(self, "tests._scratch_mock_free")
         watched = leak_check.watched_namespaces(module.__name__)
         leak_check.Baseline(watched).new_mocks()  # the module's first test
-        with mock.patch.object(
+        reading = mock.patch.object(
             leak_check._Views, "read", autospec=True, side_effect=leak_check._Views.read
-        ) as read, mock.patch.object(
-            leak_check, "is_mock", wraps=leak_check.is_mock
-        ) as is_mock:
+        )
+        asking = mock.patch.object(leak_check, "is_mock", wraps=leak_check.is_mock)
+        with reading as read, asking as is_mock:
             self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
             self.assertEqual((read.call_count, is_mock.call_count), (0, 0))
             baseline = leak_check.Baseline(watched)
@@ -337,9 +337,7 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
         leak_check.Baseline(watched).new_mocks()
         baseline = leak_check.Baseline(watched)
         module.left = mock.Mock(name="left")
-        self.assertEqual(
-            [name for _, _, name, _ in baseline.new_mocks()], ["left"]
-        )
+        self.assertEqual([name for _, _, name, _ in baseline.new_mocks()], ["left"])
 
     def test_both_ways_of_comparing_agree(self) -> None:
         """Lists compared by their arrays of addresses or item by item agree."""
