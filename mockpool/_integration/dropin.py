@@ -305,8 +305,9 @@ class TestScope:
     def check_leaks(self, *, fail: bool = True) -> list[str]:
         """Find what the test left patched; warn, or fail the test on a leak.
 
-        Runs once, as the test's last cleanup (so a leak's failure is the
-        test's own). Returns the descriptions of the leaks found. The check
+        Runs once: failing on leaks, as the test's last cleanup (so a leak's
+        failure is the test's own); else once the test's ``run()`` is over.
+        Returns the descriptions of the leaks found. The check
         itself never fails a test: what it cannot read it skips, and an
         error of its own is a :class:`~mockpool.MockPoolWarning`.
 
