@@ -531,14 +531,22 @@ class RunReport:
                 if key not in costs:
                     unmeasured[key] = count
                     continue
-                each = costs[key]
-                self._plain_built += count
-                if each is not None:
-                    self._plain_compared += count
-                    self._plain_saved += count * each
-                    self._saved_seconds += count * each
-        for key, count in unmeasured.items():
-            pending = self._plain_pending
+                self._add_plain(count, costs[key])
+        self._requeue_plain(unmeasured)
+
+    def _add_plain(self, count: int, each: float | None) -> None:
+        # Called with self._lock held: *count* plain mocks built, each
+        # saving *each* seconds (None: not compared).
+        self._plain_built += count
+        if each is not None:
+            self._plain_compared += count
+            self._plain_saved += count * each
+            self._saved_seconds += count * each
+
+    def _requeue_plain(self, counts: dict[tuple[type, Any], int]) -> None:
+        # Back into the counts record_plain adds to (without the lock).
+        pending = self._plain_pending
+        for key, count in counts.items():
             pending[key] = pending.get(key, 0) + count
 
     def _measure_autospec_costs(self, test_id: str | None) -> None:
@@ -601,7 +609,7 @@ class RunReport:
                 ):
                     # Never kept past this test (see plain_cost): counted.
                     with self._lock:
-                        self._plain_built += count
+                        self._add_plain(count, None)
                     continue
                 with self._lock:
                     measured = key in self._plain_costs
@@ -614,14 +622,8 @@ class RunReport:
                 if not measured:
                     each = self._measure_plain(key)
                 with self._lock:
-                    self._plain_built += count
-                    if each is not None:
-                        self._plain_compared += count
-                        self._plain_saved += count * each
-                        self._saved_seconds += count * each
-        for key, count in waiting.items():
-            pending = self._plain_pending
-            pending[key] = pending.get(key, 0) + count
+                    self._add_plain(count, each)
+        self._requeue_plain(waiting)
 
     def _measure_plain(self, key: tuple[type, Any]) -> float | None:
         """What one plain mock of *key* saves, measured now; None if it
