@@ -339,6 +339,91 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
         module.left = mock.Mock(name="left")
         self.assertEqual([name for _, _, name, _ in baseline.new_mocks()], ["left"])
 
+    @unittest.skipUnless(
+        sys.implementation.name == "cpython" and sys.version_info < (3, 14),
+        "dict versions are read on CPython 3.9 to 3.13",
+    )
+    def test_dict_versions_are_read_where_supported(self) -> None:
+        """On the interpreters mockpool supports, the check tells a changed
+        namespace by its version: were that silently off, every test would
+        read every value again."""
+        self.assertTrue(leak_check._READS_VERSIONS)
+
+    def test_a_namespace_that_did_not_move_is_not_read(self) -> None:
+        """Between two tests of a module, and during a test that changes
+        nothing, no namespace's values are read again; a test that patches
+        one namespace has that one read, not the others."""
+        module = _scratch_module(self, "tests._scratch_unmoved")
+        watched = leak_check.watched_namespaces(module.__name__)
+        self.assertEqual(len(watched), 2)  # the module and its class
+        leak_check.Baseline(watched).new_mocks()  # the module's first test
+        reading = mock.patch.object(
+            leak_check._Views,
+            "read_values",
+            autospec=True,
+            side_effect=leak_check._Views.read_values,
+        )
+        with reading as read_values:
+            self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
+            untouched = read_values.call_count
+            with mock.patch.object(module.Kind, "attribute", create=True):
+                pass
+            self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
+            baseline = leak_check.Baseline(watched)
+            with mock.patch.object(module.Kind, "attribute", create=True):
+                self.assertEqual(baseline.new_mocks()[0][2], "attribute")
+        if leak_check._READS_VERSIONS:
+            self.assertEqual(untouched, 0)
+            # The class moved between tests (read once, at the start), then
+            # within the last test (read once, at its end).
+            places = [call.args[1] for call in read_values.call_args_list]
+            kind = [owner for _, owner in leak_check._views_of(watched).owners]
+            self.assertEqual(places, [kind.index(module.Kind)] * 2)
+
+    def test_with_or_without_versions_the_same_leaks_are_found(self) -> None:
+        """The versions only spare reading: every kind of assignment is
+        found alike with them and with every namespace read each time."""
+
+        class Assigns(unittest.TestCase):
+            def test_1_adds_a_name(self) -> None:
+                _THIS.ADDED = mock.Mock(name="added")  # type: ignore[attr-defined]
+
+            def test_2_does_nothing(self) -> None:
+                pass
+
+            def test_3_moves_a_mock_to_another_name(self) -> None:
+                _THIS.RENAMED = SHARED  # type: ignore[attr-defined]
+
+            def test_4_replaces_a_method(self) -> None:
+                Target.method = mock.MagicMock()  # type: ignore[method-assign]
+
+            def test_5_patches_and_restores(self) -> None:
+                with mock.patch.object(Target, "method"):
+                    pass
+
+        found = []
+        for reads_versions in (leak_check._READS_VERSIONS, False):
+            leak_check._views_cache.clear()
+            with mock.patch.object(leak_check, "_READS_VERSIONS", reads_versions):
+                result, leaks = run_tests(Assigns)
+            leak_check._views_cache.clear()
+            repair()
+            self.assertPassed(result)
+            found.append(names_of(leaks))
+        self.assertEqual(found[0], found[1])
+        self.assertEqual(
+            found[0],
+            {
+                "test_1_adds_a_name": [f"mock assigned: {__name__}.ADDED"],
+                "test_3_moves_a_mock_to_another_name": [
+                    f"mock assigned: {__name__}.RENAMED"
+                ],
+                "test_4_replaces_a_method": [
+                    f"mock assigned: {__name__}.Target.method"
+                ],
+            },
+        )
+
     def test_both_ways_of_comparing_agree(self) -> None:
         """Lists compared by their arrays of addresses or item by item agree."""
         items = [object() for _ in range(50)]

@@ -33,10 +33,10 @@ import sys
 # Bound at import: a test, or its class, may patch one of these builtins
 # (a public suite patches builtins.map), and the check runs while such a
 # patch is in place -- it must neither call the mock nor add to its calls.
-from builtins import all, id, issubclass, len, map, next, range, repr, set, sum, zip  # noqa: UP029
+from builtins import all, id, issubclass, len, map, next, range, repr, set, zip  # noqa: UP029
 from collections.abc import Iterable, Iterator
-from itertools import chain, compress, count, repeat
-from operator import is_, is_not, itemgetter
+from itertools import compress, count, repeat
+from operator import is_, is_not, itemgetter, ne
 from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any
 from unittest import mock
@@ -305,13 +305,14 @@ def assigned_mocks(watched: Iterable[Watched]) -> dict[tuple[str, int, Any], Any
 # Scanning every watched namespace for mocks when each test starts and again
 # when it ends cost a public suite 15 % of its CPU: 628,000 is_mock calls, in
 # Python, for 807 tests. Yet a test almost never changes a namespace for
-# good -- its patches are undone before the check runs. So a Baseline reads
-# the names and values of all the watched namespaces into two lists when the
-# test starts, reads them again when it ends, and compares the two readings
-# by identity (see _same_objects): a handful of C calls for all the
-# namespaces together, running no code of the values -- no __eq__, no
-# __hash__. Only a namespace that differs is looked at again, and is_mock
-# runs only on what differs in it.
+# good -- its patches are undone before the check runs. So a Baseline keeps
+# the values of the watched namespaces as the test found them, and when it
+# ends compares only the namespaces whose dict version moved (see
+# _READS_VERSIONS), by identity (see _same_objects): a few C calls per
+# namespace, running no code of the values -- no __eq__, no __hash__. Only
+# a namespace that differs is looked at again, and is_mock runs only on what
+# differs in it. Between two tests of a module, the reading the first ended
+# with is the second's baseline, for every namespace that did not move.
 
 
 try:
@@ -376,100 +377,374 @@ def _same_objects(first: list[Any], second: list[Any]) -> bool:
     return all(map(is_, first, second))
 
 
+# Every CPython dict from 3.6 to 3.13 carries a version (PEP 509): a number
+# the interpreter changes whenever the dict's contents change, stored right
+# after the object header and the item count (Include/cpython/dictobject.h;
+# deprecated in 3.12, gone in 3.14, where its place means something else).
+# Reading it tells, without touching any value, whether a namespace may have
+# changed since it was last read: on a real suite's 2,000 watched values,
+# reading them all (their reference counts, scattered in memory, are
+# written by the read) was most of the check's cost. Checked once, here; an
+# interpreter where it does not hold reads every namespace each time.
+_VERSION_OFFSET = 3 * _POINTER_SIZE
+
+
+_VERSION_SIZE = 8  # a uint64_t
+
+
+def _version_cell(namespace: dict[Any, Any]) -> memoryview:
+    """A view of the bytes of *namespace*'s version (valid while it is
+    alive). Views, not ctypes integers: ``b"".join`` reads a hundred of them
+    in a few microseconds, where each ctypes ``.value`` costs 0.3 us."""
+    return memoryview(
+        (ctypes.c_char * _VERSION_SIZE).from_address(id(namespace) + _VERSION_OFFSET)
+    )
+
+
+def _versions_work() -> bool:
+    """Whether _version_cell reads a dict's version in this interpreter: it
+    changes with every kind of change the namespaces can see, and not when
+    the dict is only read."""
+    sample: dict[Any, Any] = {"a": 1}
+    try:
+        cell = _version_cell(sample)
+        changes = [
+            lambda: sample.__setitem__("a", 2),
+            lambda: sample.__setitem__("b", 3),
+            lambda: sample.pop("b"),
+            lambda: sample.update(c=4),
+            lambda: sample.setdefault("d", 5),
+            lambda: sample.__delitem__("a"),
+            sample.clear,
+        ]
+        for change in changes:
+            before = bytes(cell)
+            change()
+            if bytes(cell) == before:
+                return False
+        before = bytes(cell)
+        sample.get("x")
+        list(sample.values())
+        return bytes(cell) == before
+    except Exception:
+        return False
+
+
+def _free_threaded() -> bool:
+    """Whether this interpreter runs without the GIL (another dict layout)."""
+    import sysconfig
+
+    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
+
+
+_READS_VERSIONS = (
+    _HAS_CTYPES
+    and sys.implementation.name == "cpython"
+    and sys.version_info < (3, 14)
+    and not _free_threaded()
+    and _versions_work()
+)
+
+
+#: A mock a test assigned: (label of its namespace, the namespace's owner,
+#: the name, the mock).
+Leak = tuple[str, Any, Any, Any]
+
+
+class _Reading:
+    """What the watched namespaces held at one moment, namespace by
+    namespace: lists that are never changed once made (a later reading
+    shares the lists of the namespaces that did not move)."""
+
+    __slots__ = ("mock_at", "names", "values", "versions")
+
+    def __init__(
+        self,
+        versions: bytes | None,
+        values: list[list[Any] | None],
+        names: list[list[Any] | None],
+        mock_at: list[int | None],
+    ) -> None:
+        #: Each namespace's version when read (None: versions not readable).
+        self.versions = versions
+        #: Each namespace's values, held (see Baseline); None where it is
+        #: known to hold no mock and was not read.
+        self.values = values
+        #: Each namespace's names, lined up with its values; read only where
+        #: mock_at is not None, else None.
+        self.names = names
+        #: The place of a mock among each namespace's values; None if none
+        #: is one (known, not guessed).
+        self.mock_at = mock_at
+
+
 class _Views:
-    """Live views of the names and values of watched namespaces.
+    """Live views of the names and values of watched namespaces, and of
+    their versions.
 
     Views of the very dicts: reading them runs no code of the namespaces'
     owners, and they never go stale.
     """
 
-    __slots__ = ("dicts", "last", "names", "owners", "values")
+    __slots__ = ("cells", "dicts", "last", "names", "owners", "values")
 
     def __init__(self, watched: Iterable[Watched]) -> None:
         #: (label, owner) of each namespace, in order.
         self.owners: list[tuple[str, Any]] = []
         self.names: list[Any] = []
         self.values: list[Any] = []
-        #: The dicts themselves (a class's: the one its mappingproxy shows).
+        #: The dicts themselves (a class's: the one its mappingproxy shows),
+        #: held: the version cells below read their memory.
         self.dicts: list[dict[Any, Any]] = []
-        #: The last reading taken at a test's end, if this is the views
+        #: The reading taken at the last test's end, if this is the views
         #: object of the last test (see _Hold): the next test's baseline
-        #: starts from it when nothing moved meanwhile.
-        self.last: _Last | None = None
+        #: starts from it, and reads again only the namespaces that moved.
+        self.last: _Reading | None = None
+        cells: list[memoryview] = []
         seen: set[tuple[str, int]] = set()
         for label, owner, namespace in watched:
             if (label, id(owner)) in seen:  # a class bound under two names
                 continue
             seen.add((label, id(owner)))
-            # A module's __dict__ is a dict and a class's a mappingproxy of
-            # one, never of a subclass (whose views would run its code);
-            # whatever else is left out, as a namespace that cannot be read
-            # safely always was.
-            kind = type(namespace)
-            shown = namespace if kind is dict else None
-            if kind is MappingProxyType:
-                shown = _dict_shown_by(namespace)
-            if shown is not None:
+            parts = _parts_of(label, owner, namespace)
+            if parts is not None:
                 self.owners.append((label, owner))
-                self.names.append(namespace.keys())
-                self.values.append(namespace.values())
-                self.dicts.append(shown)
+                self.names.append(parts[0])
+                self.values.append(parts[1])
+                self.dicts.append(parts[2])
+                cells.append(parts[3])
+        self.cells = cells if _READS_VERSIONS else None
 
-    def read(self) -> _Reading:
-        """What the namespaces hold now: each one's size, then all their
-        names and all their values, one namespace after the other."""
-        try:
-            sizes = list(map(len, self.names))
-            names = list(chain.from_iterable(self.names))
-            values = list(chain.from_iterable(self.values))
-            if sum(sizes) == len(names) == len(values):
-                return sizes, names, values
-        except RuntimeError:  # another thread changed a namespace meanwhile
-            pass
-        # One namespace at a time then; one that cannot be read is empty.
-        sizes, names, values = [], [], []
-        for names_view, values_view in zip(self.names, self.values):
-            try:
-                own_names, own_values = list(names_view), list(values_view)
-            except RuntimeError:
-                own_names, own_values = [], []
-            if len(own_names) != len(own_values):
-                own_names, own_values = [], []
-            sizes.append(len(own_names))
-            names += own_names
-            values += own_values
-        return sizes, names, values
+    def versions(self) -> bytes | None:
+        """The namespaces' versions now, one after the other (8 bytes each,
+        see :func:`_version_of`); None where they cannot be read."""
+        cells = self.cells
+        return None if cells is None else b"".join(cells)
 
-    def read_values(self) -> tuple[list[int], list[Any]]:
-        """Each namespace's size, then all their values (no names).
+    def read_values(self, place: int) -> list[Any]:
+        """The values of namespace *place* (not its names).
 
-        The values come from the garbage collector's view of the dicts, one
-        C call for all of them: a dict whose keys are all strings -- every
-        module's and class's, in practice -- shows its values in order, and
-        nothing else. Where that does not add up (a dict with other keys
-        shows those too), :meth:`read` does it.
+        They come from the garbage collector's view of the dict, one C call:
+        a dict whose keys are all strings -- every module's and class's, in
+        practice -- shows its values in order, and nothing else. Where that
+        does not add up (other keys show too), :meth:`read` does it.
         """
-        sizes = list(map(len, self.dicts))
-        values = gc.get_referents(*self.dicts)
-        if len(values) == sum(sizes):
-            return sizes, values
-        sizes, _, values = self.read()
-        return sizes, values
+        shown = self.dicts[place]
+        values = gc.get_referents(shown)
+        if len(values) == len(shown):
+            return values
+        return self.read(place)[1]
+
+    def read(self, place: int) -> tuple[list[Any], list[Any]]:
+        """The names and values of namespace *place*, lined up."""
+        try:
+            names, values = list(self.names[place]), list(self.values[place])
+            if len(names) == len(values):
+                return names, values
+        except RuntimeError:  # another thread changed it meanwhile
+            pass
+        try:
+            items = list(self.dicts[place].items())
+        except RuntimeError:  # one that cannot be read is empty
+            return [], []
+        return list(map(_KEY, items)), list(map(_VALUE, items))
+
+    def moved(self, versions: bytes | None, before: bytes | None) -> Iterable[int]:
+        """The places of the namespaces that may have changed since *before*."""
+        if versions is None or before is None:
+            return range(len(self.dicts))
+        now, then = memoryview(versions).cast("Q"), memoryview(before).cast("Q")
+        return compress(count(), map(ne, now, then))
+
+    def refresh(self, last: _Reading | None) -> _Reading:
+        """A reading of the namespaces now, sharing *last*'s lists where a
+        namespace has not moved since."""
+        # Versions first: a namespace changed while it is read shows a newer
+        # version next time, and is read again then.
+        versions = self.versions()
+        if last is not None and versions is not None and versions == last.versions:
+            return last  # the common case: nothing moved since (never changed)
+        if last is None:
+            size = len(self.dicts)
+            values: list[list[Any] | None] = [None] * size
+            names: list[list[Any] | None] = [None] * size
+            mock_at: list[int | None] = [None] * size
+            places: Iterable[int] = range(size)
+        else:
+            values, names = list(last.values), list(last.names)
+            mock_at = list(last.mock_at)
+            places = self.moved(versions, last.versions)
+        for place in places:
+            held = values[place]
+            if held is None and self.mock_free(place, versions):
+                # Known to hold no mock as it is: nothing to keep, since any
+                # mock there at the end is new (see compare).
+                names[place] = mock_at[place] = None
+                continue
+            now = self.read_values(place)
+            if held is not None and _same_objects(now, held):
+                at = mock_at[place]
+                if at is None:
+                    continue  # the very values, and no mock among them
+            else:
+                at = _first_mock(now)
+            if at is None:
+                values[place], names[place], mock_at[place] = now, None, None
+                self.note_mock_free(place, versions)
+                continue
+            # A namespace that holds a mock: names matter (a mock moved to
+            # another name is assigned there), read with the values.
+            known = now[at]
+            names[place], now = self.read(place)
+            if at >= len(now) or now[at] is not known:
+                at = _first_mock(now)  # a thread moved it meanwhile
+            values[place], mock_at[place] = now, at
+            if at is None:
+                names[place] = None
+        return _Reading(versions, values, names, mock_at)
+
+    def compare(self, before: _Reading) -> tuple[list[Leak], _Reading]:
+        """The mocks each namespace holds now that it did not hold under
+        the same name in *before*, and the reading they were found in."""
+        versions = self.versions()
+        if versions is not None and versions == before.versions:
+            return [], before  # the common case: nothing moved anywhere
+        values, names = list(before.values), list(before.names)
+        mock_at = list(before.mock_at)
+        found: list[Leak] = []
+        for place in self.moved(versions, before.versions):
+            label, owner = self.owners[place]
+            values_before = before.values[place]
+            at_before = before.mock_at[place]
+            if at_before is None:
+                now = self.read_values(place)
+                if values_before is None:
+                    # Known to hold no mock at the start, and not read: what
+                    # is a mock now is new.
+                    if _first_mock(now) is None:
+                        values[place] = now
+                        self.note_mock_free(place, versions)
+                        continue
+                    held: set[int] = set()
+                elif _same_objects(now, values_before):
+                    continue  # changed and put back: the very values again
+                else:
+                    # The values held before are alive (held here): their
+                    # ids name them and nothing else.
+                    held = set(map(id, values_before))
+                # No mock was there: every mock there now that was not there
+                # is new to the namespace, whatever its name.
+                names_now, now = self.read(place)
+                new = [
+                    (name, value)
+                    for name, value in zip(names_now, now)
+                    if id(value) not in held and is_mock(value)
+                ]
+                at = _place_of(now, new[0][1]) if new else None
+            else:
+                # A mock was there: its values and names were read.
+                values_held = values_before or []
+                names_before = before.names[place] or []
+                names_now, now = self.read(place)
+                if _same_objects(names_now, names_before) and _same_objects(
+                    now, values_held
+                ):
+                    continue
+                new = list(_new_in(names_before, values_held, names_now, now))
+                # A mock is known to be there still: the one there before,
+                # or one found; else the next reading asks every value.
+                at = _place_of(now, values_held[at_before])
+                if at is None and new:
+                    at = _place_of(now, new[0][1])
+                if at is None:
+                    at = _first_mock(now)
+            values[place], mock_at[place] = now, at
+            names[place] = None if at is None else names_now
+            if at is None:
+                self.note_mock_free(place, versions)
+            found += [(label, owner, name, value) for name, value in new]
+        return found, _Reading(versions, values, names, mock_at)
+
+    def mock_free(self, place: int, versions: bytes | None) -> bool:
+        """Whether namespace *place* is known to hold no mock as it is now:
+        read so at the version it still has (by any test module's check)."""
+        if versions is None:
+            return False
+        shown = self.dicts[place]
+        known = _mock_free.get(id(shown))
+        return (
+            known is not None
+            and known[0] is shown
+            and known[1] == _version_of(versions, place)
+        )
+
+    def note_mock_free(self, place: int, versions: bytes | None) -> None:
+        """Remember that namespace *place* held no mock at its version in
+        *versions* (read before its values were)."""
+        if versions is None:
+            return
+        if len(_mock_free) >= _MOCK_FREE_SIZE:
+            _mock_free.clear()
+        shown = self.dicts[place]
+        _mock_free[id(shown)] = (shown, _version_of(versions, place))
 
 
-class _Last:
-    """A reading kept from one test's end to the next test's start."""
+# The namespaces known to hold no mock, and at which version: by id of the
+# dict, (the dict, held so that its id names no other, its version). Test
+# modules share namespaces -- every test module of a package watches the
+# package's modules --, so the first test of each module asks is_mock of no
+# value a check already asked at the same version. A version is never given
+# twice, so an entry holds only while the namespace has not changed since.
+_MOCK_FREE_SIZE = 8192
+_mock_free: dict[int, tuple[dict[Any, Any], bytes]] = {}
 
-    __slots__ = ("mock_at", "sizes", "values")
 
-    def __init__(
-        self, sizes: list[int], values: list[Any], mock_at: int | None
-    ) -> None:
-        self.sizes = sizes
-        self.values = values
-        #: The place of a mock among the values; None if none is one (known,
-        #: not guessed).
-        self.mock_at = mock_at
+def _version_of(versions: bytes, place: int) -> bytes:
+    """The version of namespace *place* in a reading of *versions*."""
+    start = place * _VERSION_SIZE
+    return versions[start : start + _VERSION_SIZE]
+
+
+def _parts_of(label: str, owner: Any, namespace: Any) -> _Parts | None:
+    """The views of one watched namespace, its dict and its version's view;
+    None if it cannot be read safely. Made once per namespace: the test
+    modules of a suite share most of theirs, and making them costs some
+    microseconds each."""
+    key = (label, id(owner))
+    known = _parts.get(key)
+    # A module's or a class's dict stays the same object for its life; a
+    # module's is checked all the same (a test may pass any mapping).
+    if (
+        known is not None
+        and known[0] is owner
+        and (type(namespace) is not dict or known[1][2] is namespace)
+    ):
+        return known[1]
+    # A module's __dict__ is a dict and a class's a mappingproxy of one,
+    # never of a subclass (whose views would run its code); whatever else
+    # is left out, as a namespace that cannot be read safely always was.
+    kind = type(namespace)
+    shown = namespace if kind is dict else None
+    if kind is MappingProxyType:
+        shown = _dict_shown_by(namespace)
+    if shown is None:
+        return None
+    # The views are the namespace's own: a class's are the mappingproxy's,
+    # which read the dict it shows without running code.
+    cell = _version_cell(shown) if _READS_VERSIONS else memoryview(b"")
+    parts = (namespace.keys(), namespace.values(), shown, cell)
+    if len(_parts) >= _PARTS_SIZE:
+        _parts.clear()
+    # The entry holds its owner (so that its id names no other) and, in
+    # parts, the dict the version's view reads.
+    _parts[key] = (owner, parts)
+    return parts
+
+
+# (names view, values view, the dict, the view of its version).
+_Parts = tuple[Any, Any, dict[Any, Any], memoryview]
+_PARTS_SIZE = 16384
+_parts: dict[tuple[str, int], tuple[Any, _Parts]] = {}
 
 
 def _place_of(values: list[Any], value: Any) -> int | None:
@@ -480,10 +755,6 @@ def _place_of(values: list[Any], value: Any) -> int | None:
 def _first_mock(values: list[Any]) -> int | None:
     """The place of the first mock in *values*, if any."""
     return next(compress(count(), map(is_mock, values)), None)
-
-
-# Sizes, names and values of watched namespaces (see _Views.read).
-_Reading = tuple[list[int], list[Any], list[Any]]
 
 
 def _dict_shown_by(proxy: Any) -> dict[Any, Any] | None:
@@ -506,7 +777,7 @@ class _Hold:
     views: _Views | None = None
 
     @classmethod
-    def keep(cls, views: _Views, last: _Last) -> None:
+    def keep(cls, views: _Views, last: _Reading) -> None:
         held = cls.views
         if held is not None and held is not views:
             held.last = None
@@ -514,7 +785,7 @@ class _Hold:
         cls.views = views
 
     @classmethod
-    def take(cls, views: _Views) -> _Last | None:
+    def take(cls, views: _Views) -> _Reading | None:
         held, cls.views = cls.views, None
         if held is not None and held is not views:
             held.last = None
@@ -523,10 +794,20 @@ class _Hold:
 
 
 def release_readings() -> None:
-    """Let go of the reading kept between tests (when the drop-in ends)."""
+    """Let go of the reading kept between tests, and of every namespace the
+    check remembers (when the drop-in ends)."""
     held, _Hold.views = _Hold.views, None
     if held is not None:
         held.last = None
+    for cache in (
+        _mock_free,
+        _parts,
+        _views_cache,
+        _watch_cache,
+        _module_cache,
+        _user_verdicts,
+    ):
+        cache.clear()
 
 
 def _new_in(
@@ -565,124 +846,36 @@ def _new_in(
 class Baseline:
     """The watched namespaces as they are when a test starts.
 
-    Holds, in order, the values of every namespace: what was there before
-    the test, never what the test puts there, so nothing the test passes to
-    a mock is kept alive through it (contract 5). The values are held, not
-    remembered by ``id``: a freed value's id can be taken by a mock the test
-    builds and puts in its place, which an id would not tell apart. Drop the
-    baseline once :meth:`new_mocks` has been read.
+    Holds, namespace by namespace, the values of every one: what was there
+    before the test, never what the test puts there, so nothing the test
+    passes to a mock is kept alive through it (contract 5). The values are
+    held, not remembered by ``id``: a freed value's id can be taken by a
+    mock the test builds and puts in its place, which an id would not tell
+    apart. Drop the baseline once :meth:`new_mocks` has been read.
 
-    Names are read too only where a namespace holds a mock when the test
-    starts -- whether one does is known from the last test's end when
-    nothing moved since, else asked of every value once. Where none does,
-    a mock there at the end is new to its namespace whatever its name, so
-    only values are compared.
+    A namespace is read again only if its version moved since the reading
+    the last test of the module ended with; at the end, only the namespaces
+    whose version moved during the test are compared, by identity. Names
+    are read too only where a namespace holds a mock: where none does, a
+    mock there at the end is new to it whatever its name.
 
     Args:
         watched: The namespaces to watch (:func:`watched_namespaces`).
     """
 
-    __slots__ = ("_mock_at", "_names", "_sizes", "_values", "_views")
+    __slots__ = ("_reading", "_views")
 
     def __init__(self, watched: list[Watched]) -> None:
         views = self._views = _views_of(watched)
-        sizes, values = views.read_values()
-        last = _Hold.take(views)
-        if (
-            last is not None
-            and last.sizes == sizes
-            and _same_objects(last.values, values)
-        ):
-            mock_at = last.mock_at
-        else:
-            mock_at = _first_mock(values)
-        #: None while no namespace holds a mock (names not needed).
-        self._names: list[Any] | None = None
-        if mock_at is not None:
-            known = values[mock_at]
-            sizes, self._names, values = views.read()
-            if mock_at >= len(values) or values[mock_at] is not known:
-                mock_at = _first_mock(values)  # a thread moved it meanwhile
-        self._mock_at = mock_at
-        self._sizes, self._values = sizes, values
+        self._reading = views.refresh(_Hold.take(views))
 
-    def new_mocks(self) -> list[tuple[str, Any, Any, Any]]:
+    def new_mocks(self) -> list[Leak]:
         """Each mock a watched namespace holds now that it did not hold under
         the same name at the start, as (label, owner, name, mock)."""
-        if self._names is None:
-            return self._new_where_none_was()
-        names_before, sizes_before, values_before = (
-            self._names,
-            self._sizes,
-            self._values,
-        )
-        sizes, names, values = self._views.read()
-        if (
-            sizes == sizes_before  # lists of ints: compared by value, safely
-            and _same_objects(names, names_before)
-            and _same_objects(values, values_before)
-        ):
-            self._keep(sizes, values, self._mock_at)
-            return []  # nothing moved anywhere
-        found: list[tuple[str, Any, Any, Any]] = []
-        start_before = start = 0
-        for (label, owner), size_before, size in zip(
-            self._views.owners, sizes_before, sizes
-        ):
-            end_before, end = start_before + size_before, start + size
-            for name, value in _new_in(
-                names_before[start_before:end_before],
-                values_before[start_before:end_before],
-                names[start:end],
-                values[start:end],
-            ):
-                found.append((label, owner, name, value))
-            start_before, start = end_before, end
-        # Kept for the next test if a mock is known to be there still (the
-        # one at the start, or one found); else the next baseline asks.
-        known = [leak[3] for leak in found[:1]]
-        if self._mock_at is not None:
-            known.insert(0, values_before[self._mock_at])
-        for mock_value in known:
-            place = _place_of(values, mock_value)
-            if place is not None:
-                self._keep(sizes, values, place)
-                break
+        found, now = self._views.compare(self._reading)
+        # Kept for the module's next test, which starts from it.
+        _Hold.keep(self._views, now)
         return found
-
-    def _new_where_none_was(self) -> list[tuple[str, Any, Any, Any]]:
-        # No namespace held a mock at the start: every mock one holds now is
-        # new to it, whatever its name.
-        sizes_before, values_before = self._sizes, self._values
-        sizes, values = self._views.read_values()
-        if sizes == sizes_before and _same_objects(values, values_before):
-            self._keep(sizes, values, None)
-            return []  # the common case: nothing moved anywhere
-        # Names are needed now, to say where: read both together, so they
-        # line up even if a thread changed a namespace since.
-        sizes, names, values = self._views.read()
-        found: list[tuple[str, Any, Any, Any]] = []
-        start_before = start = 0
-        for (label, owner), size_before, size in zip(
-            self._views.owners, sizes_before, sizes
-        ):
-            end_before, end = start_before + size_before, start + size
-            if size != size_before or not _same_objects(
-                values[start:end], values_before[start_before:end_before]
-            ):
-                # The values held before are alive (held here): their ids
-                # name them and nothing else. Only the others can be mocks.
-                before = set(map(id, values_before[start_before:end_before]))
-                for place in range(start, end):
-                    value = values[place]
-                    if id(value) not in before and is_mock(value):
-                        found.append((label, owner, names[place], value))
-            start_before, start = end_before, end
-        self._keep(sizes, values, _place_of(values, found[0][3]) if found else None)
-        return found
-
-    def _keep(self, sizes: list[int], values: list[Any], mock_at: int | None) -> None:
-        _Hold.keep(self._views, _Last(sizes, values, mock_at))
 
 
 def _views_of(watched: list[Watched]) -> _Views:
@@ -718,6 +911,24 @@ _watch_cache: dict[str, tuple[Any, Any, int, list[Watched]]] = {}
 
 
 def user_module(module: Any) -> bool:
+    """Whether *module* is the suite's or a third party's, not the standard
+    library's, unittest's or mockpool's (which no test assigns to)."""
+    known = _user_verdicts.get(id(module))
+    if known is not None and known[0] is module:
+        return known[1]
+    verdict = _is_user_module(module)
+    if len(_user_verdicts) >= _MODULE_CACHE_SIZE:
+        _user_verdicts.clear()
+    _user_verdicts[id(module)] = (module, verdict)  # held: its id is its own
+    return verdict
+
+
+# Per module, by id: (the module, whether it is a user module). Test modules
+# import the same modules: each is asked once.
+_user_verdicts: dict[int, tuple[Any, bool]] = {}
+
+
+def _is_user_module(module: Any) -> bool:
     name = _module_name(module)
     if name is None:
         return False
@@ -770,15 +981,36 @@ def watched_namespaces(module_name: str) -> list[Watched]:
                 modules.setdefault(name, owner)
     watched: list[Watched] = []
     for name, owner in modules.items():
-        owned = namespace_of(owner)
-        if owned is None:
-            continue
-        watched.append((name, owner, owned))
-        for _, value in _entries(owned):
-            if issubclass(type(value), type) and module_of(value) == name:
-                label = f"{name}.{_qualname(value)}"
-                watched.append((label, value, _TYPE_DICT.__get__(value)))
+        watched += _namespaces_in(name, owner)
     if len(_watch_cache) >= _CACHE_SIZE:
         _watch_cache.clear()
     _watch_cache[module_name] = (module, namespace, size, watched)
     return watched
+
+
+def _namespaces_in(name: str, module: Any) -> list[Watched]:
+    """The namespaces of *module* (named *name*) and of the classes it
+    defines. Computed once per module while it has as many names: the test
+    modules of a suite import the same modules (see _watch_cache)."""
+    owned = namespace_of(module)
+    if owned is None:
+        return []
+    cached = _module_cache.get(name)
+    if cached is not None and cached[0] is module and len(owned) == cached[1]:
+        return cached[2]
+    size = len(owned)
+    found: list[Watched] = [(name, module, owned)]
+    for _, value in _entries(owned):
+        if issubclass(type(value), type) and module_of(value) == name:
+            label = f"{name}.{_qualname(value)}"
+            found.append((label, value, _TYPE_DICT.__get__(value)))
+    if len(_module_cache) >= _MODULE_CACHE_SIZE:
+        _module_cache.clear()
+    _module_cache[name] = (module, size, found)
+    return found
+
+
+# Per watched module name: (the module, its number of names, its namespaces
+# and its classes'), valid as _watch_cache's entries are. Holds the module.
+_MODULE_CACHE_SIZE = 4096
+_module_cache: dict[str, tuple[Any, int, list[Watched]]] = {}
