@@ -56,6 +56,10 @@ class _Current(threading.local):
     warned: frozenset[str] = frozenset()
 
 
+#: What a test starts with: no side system warned yet (shared: immutable).
+_NONE_WARNED: frozenset[str] = frozenset()
+
+
 _current = _Current()
 
 
@@ -70,9 +74,10 @@ def set_current_test(test_id: str | None) -> str | None:
     Also forgets which side systems warned once (``once=True``): each test
     gets its own warning.
     """
-    previous = _current.test_id
-    _current.test_id = test_id
-    _current.warned = frozenset()
+    current = _current
+    previous = current.test_id
+    current.test_id = test_id
+    current.warned = _NONE_WARNED
     return previous
 
 

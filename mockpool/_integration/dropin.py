@@ -32,7 +32,6 @@ should still count. Threads a test starts see no scope and get fresh builds.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 import threading
@@ -41,7 +40,7 @@ import warnings
 # Bound at import: a test, or its class, may patch one of these builtins,
 # and the per-test bookkeeping runs while such a patch is in place -- it
 # must neither call the mock nor add to its calls.
-from builtins import any, getattr, id, isinstance, len, next, range, repr, set  # noqa: UP029
+from builtins import any, getattr, id, isinstance, len, range, repr, set  # noqa: UP029
 from collections.abc import Iterator
 
 # The clock bound at import: a test that patches time.perf_counter (with a
@@ -190,17 +189,18 @@ class TestScope:
         #: The test's own session; None while closed, or if the test runs
         #: inside a session of its own (a mockpool decorator or mixin).
         self.session: MockSession | None = None
+        # Made on first use, as most tests pool nothing and patch little:
+        # every test takes this path, and each empty container costs.
         # The test's pooled mocks, held weakly (Lease.hold_weakly): a mock
         # the test drops is freed, with what it was passed, as under the
-        # stdlib; close() gives back those still alive.
-        self._leases: dict[int, Lease] = {}
+        # stdlib; close() gives back those still alive. By the lease's id.
+        self._leases: dict[int, Lease] | None = None
         self._pools: dict[int, SpecPool] = {}
-        self._numbers = itertools.count()
         # (target, attribute, what the patch put in vars(target), what it
         # will restore), per patch.
-        self._patches: list[tuple[Any, str, Any, Any]] = []
+        self._patches: list[tuple[Any, str, Any, Any]] | None = None
         # (patched dict, its items before), per patch.dict.
-        self._dicts: list[tuple[Any, list[tuple[Any, Any]]]] = []
+        self._dicts: list[tuple[Any, list[tuple[Any, Any]]]] | None = None
         # The watched namespaces as the test found them (values held, for
         # identity): dropped by the check, the only reader.
         self._baseline: leak_check.Baseline | None = None
@@ -264,7 +264,10 @@ class TestScope:
         built = lease.mock
         # From here the test's references alone keep the mock alive.
         lease.hold_weakly()
-        key = next(self._numbers)
+        if self._leases is None:
+            self._leases, self._pools = {}, {}
+        # Held in the dict until close(): no other lease takes its id.
+        key = id(lease)
         self._leases[key] = lease
         self._pools[key] = pool
         with _fence.fenced("run report", self.test_id):
@@ -296,10 +299,14 @@ class TestScope:
                 (``leak_check.UNREADABLE`` if it cannot be seen there).
             original: What the patch will put back, by identity.
         """
+        if self._patches is None:
+            self._patches = []
         self._patches.append((target, attribute, installed, original))
 
     def remember_dict(self, patched: Any, items: list[tuple[Any, Any]]) -> None:
         """Note a ``patch.dict`` started during the test, for the leak check."""
+        if self._dicts is None:
+            self._dicts = []
         self._dicts.append((patched, items))
 
     def check_leaks(self, *, fail: bool = True) -> list[str]:
@@ -359,7 +366,7 @@ class TestScope:
         """Per (id of target, attribute) patched during the test: the
         target, what its patches installed there, what they restore."""
         targets: dict[tuple[int, str], tuple[Any, list[Any], list[Any]]] = {}
-        for target, attribute, installed, original in self._patches:
+        for target, attribute, installed, original in self._patches or ():
             key = (id(target), attribute)
             _, put, restored = targets.setdefault(key, (target, [], []))
             if installed is not leak_check.UNREADABLE:
@@ -391,7 +398,7 @@ class TestScope:
                 continue
             yield text
         checked: set[int] = set()
-        for patched, items in self._dicts:
+        for patched, items in self._dicts or ():
             # Against the first patch of each dict: nested ones saw the
             # contents the outer ones had set.
             if id(patched) in checked:
@@ -429,16 +436,16 @@ class TestScope:
         # Every test takes this path: the side systems are fenced by a try
         # each (free when nothing is raised) rather than a fence object.
         try:
-            if self._leases:
+            leases = self._leases
+            if leases:
                 # A lease whose mock the test let go is counted, not taken
                 # back.
                 returned = set(self._pools.values())
-                for key in list(self._leases):
-                    self._pools.pop(key).release(self._leases, key)
+                for key in list(leases):
+                    self._pools.pop(key).release(leases, key)
                 _local.returned = (*_local.returned, *returned)
         finally:
-            self._patches.clear()
-            self._dicts.clear()
+            self._patches = self._dicts = None
             try:
                 report = _worker_files.process_report()
                 report.record_test()
