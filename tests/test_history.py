@@ -128,6 +128,7 @@ class _HistoryCase(unittest.TestCase):
         patchers: list[Any] = [
             mock.patch.dict(os.environ),
             mock.patch.object(usage_module, "_recorder", None),
+            mock.patch.object(_history, "_costs", None),
             mock.patch.object(_history, "_warned", set()),
             mock.patch.object(_history, "_disabled", set()),
             mock.patch.object(_history, "_enabled", True),
@@ -1266,3 +1267,282 @@ class FileNameTests(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+def _cost(stamp: str, *samples: list[float], measured: float) -> dict[str, Any]:
+    """The JSON form of a remembered cost."""
+    return {"stamp": stamp, "samples": [list(s) for s in samples], "measured": measured}
+
+
+class CostMemoryTests(unittest.TestCase):
+    """CostMemory: what it recalls, and when a cost is due to be measured again."""
+
+    def test_recalls_only_under_the_stamp_it_was_measured_under(self) -> None:
+        """A cost of another stamp (a changed source) is not recalled; a
+        measurement under a new stamp starts the cost afresh."""
+        memory = _history.CostMemory()
+        self.assertIsNone(memory.recall("autospec_class m.A", "s1"))
+        memory.remember("autospec_class m.A", "s1", [0.010])
+        memory.remember("autospec_class m.A", "s1", [0.020])
+        cost = memory.recall("autospec_class m.A", "s1")
+        assert cost is not None
+        self.assertEqual(cost.samples, ((0.010,), (0.020,)))
+        self.assertIsNone(memory.recall("autospec_class m.A", "s2"))
+        memory.remember("autospec_class m.A", "s2", [0.5])
+        self.assertIsNone(memory.recall("autospec_class m.A", "s1"))
+        again = memory.recall("autospec_class m.A", "s2")
+        assert again is not None
+        self.assertEqual(again.samples, ((0.5,),))
+
+    def test_figures_are_medians_of_the_last_samples(self) -> None:
+        """One measurement taken under load does not become the cost; only
+        the last COST_SAMPLES are kept."""
+        memory = _history.CostMemory()
+        # The second taken while the machine was busy.
+        for stdlib, mockpool in [(0.1, 0.01), (9.0, 9.0), (0.3, 0.03)]:
+            memory.remember("plain x", "s", [stdlib, mockpool])
+        cost = memory.recall("plain x", "s")
+        assert cost is not None
+        self.assertEqual(cost.figures(), (0.3, 0.03))
+        for _ in range(_history.COST_SAMPLES):
+            cost = memory.remember("plain x", "s", [1.0, 0.5])
+        self.assertEqual(len(cost.samples), _history.COST_SAMPLES)
+        self.assertEqual(cost.figures(), (1.0, 0.5))
+
+    def test_due_after_some_runs_or_days_spread_by_name(self) -> None:
+        """Fresh when just measured; due after between N and 2N runs (or D
+        and 2D days), the limit fixed by the name, so that not every cost
+        of a suite is measured again in the same run."""
+        now = 1_000_000.0
+        limits = []
+        for index in range(40):
+            name = f"autospec_class m.C{index}"
+            runs = next(
+                runs
+                for runs in range(100)
+                if _history.RememberedCost("s", ((0.1,),), now, runs).due(name, now)
+            )
+            limits.append(runs)
+            self.assertFalse(
+                _history.RememberedCost("s", ((0.1,),), now).due(name, now)
+            )
+            days = _history.COST_REFRESH_DAYS * 86400
+            self.assertTrue(
+                _history.RememberedCost("s", ((0.1,),), now - 2 * days).due(name, now)
+            )
+            self.assertFalse(
+                _history.RememberedCost("s", ((0.1,),), now - days + 1).due(name, now)
+            )
+        refresh = _history.COST_REFRESH_RUNS
+        self.assertTrue(all(refresh <= runs <= 2 * refresh for runs in limits))
+        self.assertGreater(len(set(limits)), 3, "the limits are not spread")
+
+    def test_bad_samples_are_refused_naming_the_value(self) -> None:
+        """A sample must be one or two finite seconds under a minute."""
+        memory = _history.CostMemory()
+        for sample in ([], [0.1, 0.1, 0.1], [-1.0], [float("nan")], [61.0]):
+            with (
+                self.subTest(sample=sample),
+                self.assertRaisesRegex(InvalidArgumentError, re.escape(repr(sample))),
+            ):
+                memory.remember("n", "s", sample)
+        self.assertIsNone(memory.recall("n", "s"))
+
+
+class CostHistoryTests(_HistoryCase):
+    """Remembered costs in the history files: written, merged, loaded."""
+
+    def history_path(self) -> str:
+        return os.path.join(self.directory, "history.json")
+
+    def test_a_later_run_recalls_what_an_earlier_one_measured(self) -> None:
+        """flush writes the costs, the next run's load fills the memory."""
+        measured = _history.CostMemory()
+        measured.remember("autospec_class m.A", "s1", [0.25])
+        path = self.store("run1", costs=measured).flush()
+        assert path is not None
+        self.assertIn(
+            f"{_history.INTERPRETER} autospec_class m.A", _read_json(path)["costs"]
+        )
+        later = _history.CostMemory()
+        with _caught() as caught:
+            history = self.store("run2", costs=later).load()
+        self.assertEqual(_history_warnings(caught), [])
+        cost = later.recall("autospec_class m.A", "s1")
+        assert cost is not None
+        self.assertEqual((cost.figures(), cost.runs_since), ((0.25,), 0))
+        self.assertEqual(
+            list(history.costs), [f"{_history.INTERPRETER} autospec_class m.A"]
+        )
+        # Written with no usage recorded: a run that only measured costs
+        # still keeps them.
+        self.assertEqual(history.runs[0].services, {})
+
+    def test_nothing_recorded_nothing_written(self) -> None:
+        """No usage and no cost measured: no file; a new cost: a new file."""
+        memory = _history.CostMemory()
+        store = self.store("run1", costs=memory)
+        self.assertIsNone(store.flush())
+        memory.remember("n", "s", [0.1])
+        self.assertIsNotNone(store.flush())
+
+    def test_costs_of_another_python_are_kept_but_not_recalled(self) -> None:
+        """One directory may serve several interpreters: each keeps its own."""
+        with open(self.history_path(), "w", encoding="utf-8") as stream:
+            json.dump(
+                {
+                    "format": 1,
+                    "runs": [],
+                    "costs": {
+                        "cpython-2.7.18 autospec_class m.A": _cost(
+                            "s1", [0.9], measured=time.time()
+                        ),
+                    },
+                },
+                stream,
+            )
+        _write_process_file(self.directory, "old", "w", {"db": _usage(1)})
+        memory = _history.CostMemory()
+        self.store("now", costs=memory).load()
+        self.assertIsNone(memory.recall("autospec_class m.A", "s1"))
+        self.assertIn(
+            "cpython-2.7.18 autospec_class m.A",
+            _read_json(self.history_path())["costs"],
+        )
+
+    def test_workers_samples_merge_once_and_old_costs_are_forgotten(self) -> None:
+        """Two workers' samples add up; a file merged before (a load killed
+        before deleting it) adds nothing; a cost not measured for
+        COST_FORGET_DAYS leaves the file."""
+        now = time.time()
+        name = f"{_history.INTERPRETER} autospec_class m.A"
+        old = f"{_history.INTERPRETER} autospec_class m.Gone"
+        forgotten = now - _history.COST_FORGET_DAYS * 86400 - 60
+        with open(self.history_path(), "w", encoding="utf-8") as stream:
+            json.dump(
+                {
+                    "format": 1,
+                    "runs": [
+                        {
+                            "run_id": "r0",
+                            "started": now - 100,
+                            "workers": ["gw0"],
+                            "services": {},
+                        }
+                    ],
+                    "costs": {
+                        name: _cost("s", [0.1], measured=now - 100),
+                        old: _cost("s", [0.1], measured=forgotten),
+                    },
+                },
+                stream,
+            )
+        for worker, sample in (("gw0", 0.2), ("gw1", 0.3)):
+            _write_process_file(
+                self.directory,
+                "r1",
+                worker,
+                {},
+                started=now - 50,
+                costs={name: _cost("s", [sample], measured=now - 40)},
+            )
+        # Merged into r0 before: its sample must not count twice.
+        _write_process_file(
+            self.directory,
+            "r0",
+            "gw0",
+            {},
+            started=now - 100,
+            costs={name: _cost("s", [7.0], measured=now - 90)},
+        )
+        memory = _history.CostMemory()
+        history = self.store("now", costs=memory).load()
+        cost = memory.recall("autospec_class m.A", "s")
+        assert cost is not None
+        self.assertEqual(sorted(cost.samples), [(0.1,), (0.2,), (0.3,)])
+        self.assertEqual(cost.measured, now - 40)
+        self.assertEqual(sorted(history.costs), [name])
+        self.assertNotIn(old, _read_json(self.history_path())["costs"])
+
+    def test_runs_since_counts_the_runs_begun_after_the_measurement(self) -> None:
+        """The refresh rule's run count comes from the history's runs; the
+        run that measured is not one, even if it began recording after."""
+        now = time.time()
+        for index in range(4):
+            _write_process_file(
+                self.directory,
+                f"r{index}",
+                "w",
+                {"db": _usage(1)},
+                started=now - 100 + index,
+            )
+        _write_process_file(
+            self.directory,
+            "r9",
+            "w2",
+            {},
+            started=now - 98.4,
+            costs={
+                f"{_history.INTERPRETER} n": _cost("s", [0.1], measured=now - 98.5),
+            },
+        )
+        memory = _history.CostMemory()
+        self.store("now", costs=memory).load()
+        cost = memory.recall("n", "s")
+        assert cost is not None
+        self.assertEqual((cost.runs_since, cost.run_id), (2, "r9"))
+
+    def test_corrupt_or_foreign_costs_warn_and_keep_the_runs(self) -> None:
+        """Costs that are not what this version writes: one warning, the
+        runs kept, every cost measured afresh and the file rewritten."""
+        now = time.time()
+        bad_costs: dict[str, Any] = {
+            "a list": [],
+            "no stamp": {"n": {"samples": [[0.1]], "measured": now}},
+            "no samples": {"n": _cost("s", measured=now)},
+            "negative": {"n": _cost("s", [-0.1], measured=now)},
+            "an hour": {"n": _cost("s", [3600.0], measured=now)},
+            "a flag": {"n": _cost("s", [True], measured=now)},
+            "three figures": {"n": _cost("s", [0.1, 0.1, 0.1], measured=now)},
+            "text": {"n": _cost("s", ["0.1"], measured=now)},  # type: ignore[list-item]
+        }
+        for case, costs in bad_costs.items():
+            with self.subTest(case):
+                self.directory = _temporary_directory(self)
+                _history._warned.clear()
+                with open(self.history_path(), "w", encoding="utf-8") as stream:
+                    json.dump(
+                        {
+                            "format": 1,
+                            "runs": [
+                                {
+                                    "run_id": "r",
+                                    "started": 1.0,
+                                    "workers": [],
+                                    "services": {"db": _usage(2)},
+                                }
+                            ],
+                            "costs": costs,
+                        },
+                        stream,
+                    )
+                memory = _history.CostMemory()
+                with _caught() as caught:
+                    history = self.store("now", costs=memory).load()
+                messages = _history_warnings(caught)
+                self.assertEqual(len(messages), 1, messages)
+                self.assertIn("corrupt remembered costs", messages[0])
+                self.assertEqual(history.series("db"), [2.0])
+                self.assertEqual(dict(history.costs), {})
+                self.assertIsNone(memory.recall("n", "s"))
+                self.assertNotIn("costs", _read_json(self.history_path()))
+
+    def test_a_forked_child_writes_none_of_its_parents_costs(self) -> None:
+        """The child recalls what the parent knows; the parent writes its own."""
+        parent = _history.process_costs()
+        parent.remember("n", "s", [0.1])
+        _history._after_fork_in_child()
+        child = _history.process_costs()
+        self.assertIsNot(child, parent)
+        self.assertIsNotNone(child.recall("n", "s"))
+        self.assertIsNone(self.store("run1").flush())

@@ -13,7 +13,8 @@ what it costs mockpool.
 When: never inside a test, as for autospecs (:mod:`.stdlib_cost`): when the
 test's scope closes, within the report's measuring budget.
 
-How: both sides are built the same way, off the test's clock, on
+How: both sides are built the same way, off the test's clock, with the
+garbage collector paused (:func:`.stdlib_cost.collection_paused`), on
 :func:`time.thread_time`, :data:`ROUNDS` times each and the least kept (the
 machine's noise only ever adds): mockpool's with the acceleration in effect,
 the stdlib's with it suspended. What mockpool built inside the tests may
@@ -25,6 +26,12 @@ What is left out: a kind whose mock class or spec was made inside a test
 that is not a class (an instance's attributes may run code once the test
 is over), and a kind either side fails to build. Their mocks are counted,
 not compared.
+
+Kept between runs, as the autospecs' costs are (:mod:`.stdlib_cost`): both
+figures, under :func:`remembered_as`'s name and a stamp of the modules
+defining the mock class and the spec, and of mockpool's accelerated
+constructors (:mod:`mockpool._autospec.plain` and its modules), whose cost
+is the other side of the saving.
 """
 
 from __future__ import annotations
@@ -38,9 +45,15 @@ from builtins import getattr, isinstance, min, range  # noqa: UP029
 from time import thread_time as _thread_time
 from typing import Any, NamedTuple
 
-from mockpool._reporting.stdlib_cost import as_without_mockpool
+from mockpool._autospec import plain as _plain
+from mockpool._reporting.stdlib_cost import (
+    as_without_mockpool,
+    collection_paused,
+    defining_modules,
+    source_stamp,
+)
 
-__all__ = ["ROUNDS", "PlainKey", "comparable", "measure"]
+__all__ = ["ROUNDS", "PlainKey", "comparable", "measure", "remembered_as"]
 
 #: Builds of each side per measurement; the cheapest is kept.
 ROUNDS = 3
@@ -70,6 +83,38 @@ def _lives_on(kind: Any) -> bool:
     return module is not None and "<locals>" not in qualname
 
 
+def remembered_as(key: PlainKey) -> tuple[str, str] | None:
+    """``(name, stamp)`` under which *key*'s costs are kept between runs,
+    or None for a kind that is not :func:`comparable` or whose modules
+    cannot be stamped (see :func:`~.stdlib_cost.source_stamp`)."""
+    if not comparable(key):
+        return None
+    mock_modules = defining_modules(key.mock_class)
+    spec_modules = [] if key.spec is None else defining_modules(key.spec)
+    if mock_modules is None or spec_modules is None:
+        return None
+    stamp = source_stamp([*mock_modules, *spec_modules, *_accelerator_modules()])
+    if stamp is None:
+        return None
+    spec = "-" if key.spec is None else _qualified(key.spec)
+    return f"plain {_qualified(key.mock_class)} spec={spec}", stamp
+
+
+def _accelerator_modules() -> list[str]:
+    """mockpool's accelerated constructors: the package and the modules of
+    it loaded (all of them, by the time a plain mock was built)."""
+    package = _plain.__name__
+    return [
+        name
+        for name in list(sys.modules)
+        if name == package or name.startswith(f"{package}.")
+    ]
+
+
+def _qualified(kind: type) -> str:
+    return f"{getattr(kind, '__module__', '?')}.{getattr(kind, '__qualname__', '?')}"
+
+
 def measure(key: PlainKey) -> tuple[float, float] | None:
     """``(stdlib seconds, mockpool seconds)`` to build one mock of *key*.
 
@@ -78,9 +123,10 @@ def measure(key: PlainKey) -> tuple[float, float] | None:
     if not comparable(key):
         return None
     try:
-        mockpool_seconds = _cheapest(key)
-        with as_without_mockpool():
-            stdlib_seconds = _cheapest(key)
+        with collection_paused():
+            mockpool_seconds = _cheapest(key)
+            with as_without_mockpool():
+                stdlib_seconds = _cheapest(key)
     except Exception:
         return None
     return stdlib_seconds, mockpool_seconds

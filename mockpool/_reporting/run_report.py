@@ -20,7 +20,12 @@ build), summed apart for pool hits and for lazy builds. The stdlib's cost is
 measured once per spec and kind of call and process, when the test that
 first asked for the spec is over (:meth:`RunReport.measure_stdlib_costs`);
 a request is "compared" once its spec's cost is known, and a spec the stdlib
-cannot rebuild leaves its requests uncompared rather than guessed. The
+cannot rebuild leaves its requests uncompared rather than guessed. Measured
+costs are kept between runs in the usage history
+(:class:`~mockpool._learning.history.CostMemory`): a later run uses them
+instead of measuring, while the spec's source is unchanged, and measures
+again only now and then (see :data:`~mockpool._learning.history.COST_REFRESH_RUNS`),
+so that only a suite's first run pays for the figure. The
 figure leaves out what mockpool adds later (children built on first access,
 giving mocks back) and what it saves beyond autospecs (plain mocks).
 
@@ -55,7 +60,7 @@ from builtins import (  # noqa: UP029
     sum,
 )
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 # Bound at import: a test may patch time.process_time.
 from time import process_time as _process_time
@@ -73,6 +78,7 @@ from mockpool._base.counts import (
 )
 from mockpool._base.json_fields import FieldReader, count_value, typed_value
 from mockpool._base.json_files import check_format
+from mockpool._learning import history as _history
 from mockpool._reporting import plain_cost as _plain_cost
 from mockpool._reporting import stdlib_cost as _stdlib_cost
 from mockpool._reporting.stdlib_cost import AutospecCall
@@ -105,6 +111,7 @@ FORMAT_HINT = " (combine reports with the mockpool that wrote them)"
 #: figure as it gained. Specs past the budget wait until the run can afford
 #: them. (A share of the accelerated CPU alone would be smallest exactly
 #: where mockpool saves most, and leave most specs unmeasured there.)
+#: Costs remembered from earlier runs cost nothing and need no budget.
 MEASURING_BUDGET = 0.02
 
 #: The worker name of a report made by :meth:`RunReport.merged`.
@@ -204,6 +211,13 @@ class PlainSaving:
 PLAIN_KEY = "plain_mocks"
 # Stands for a spec that is not a class, in the plain-mock counts.
 _OTHER_SPEC = object()
+
+
+class _NotYet:
+    """A cost not known yet: over the measuring budget, it waits."""
+
+
+_NOT_YET = _NotYet()
 
 
 class _SavingTally:
@@ -361,12 +375,24 @@ class RunReport:
     Args:
         worker: The id of the process the report belongs to (a file-name-safe
             string); by default :func:`mockpool._base.process.worker_id`.
+        costs: Where measured costs are kept between runs; by default
+            :func:`mockpool._learning.history.process_costs` when first
+            needed.
     """
 
-    def __init__(self, worker: str | None = None) -> None:
+    def __init__(
+        self,
+        worker: str | None = None,
+        *,
+        costs: _history.CostMemory | None = None,
+    ) -> None:
         if worker is None:
             worker = _process.worker_id()
         checks.text(worker, "worker")
+        if costs is not None and not isinstance(costs, _history.CostMemory):
+            raise ArgumentTypeError(
+                f"costs must be a CostMemory or None, not {costs!r:.60}"
+            )
         #: The id of the process the report belongs to; :data:`COMBINED` for
         #: a report made by :meth:`merged`.
         self.worker = worker
@@ -384,6 +410,10 @@ class RunReport:
         # it, by (that key, spec name), until measure_stdlib_costs().
         self._stdlib_costs: dict[tuple[str, str], float | None] = {}
         self._pending: dict[tuple[tuple[str, str], str], _Pending] = {}
+        # Where measured costs are kept between runs, and the (name, stamp)
+        # each key is kept under (None: not kept), asked once per key.
+        self._memory = costs
+        self._memory_names: dict[Any, tuple[str, str] | None] = {}
         # CPU spent measuring the stdlib's costs, and the time saved so far
         # (see MEASURING_BUDGET).
         self._measuring_seconds = 0.0
@@ -500,9 +530,11 @@ class RunReport:
 
         Call it outside any test's clock -- the drop-in calls it when a
         test's scope closes -- and with what the test patched undone: each
-        new spec is built once with the stdlib's ``create_autospec``
+        new spec's cost is recalled from earlier runs or, if they did not
+        measure it (or its source changed since), built once with the
+        stdlib's ``create_autospec``
         (:func:`mockpool._reporting.stdlib_cost.measure`), the mock thrown
-        away, and the requests that waited for it compared. Every step is
+        away; then the requests that waited for it are compared. Every step is
         fenced: an error is a warning naming *test_id*, and leaves that
         spec's requests uncompared. Plain mocks are measured the same way,
         after the autospecs (:mod:`mockpool._reporting.plain_cost`).
@@ -554,33 +586,22 @@ class RunReport:
         with self._lock:
             if not self._pending:
                 return
-            if not self._affordable():
-                # Over budget: the requests wait, untouched -- going through
-                # them after every test would cost what the cap saves.
+            if not self._affordable() and all(
+                key in self._memory_names for key, _ in self._pending
+            ):
+                # Over budget, and each spec waiting was looked for in the
+                # memory already: the requests wait, untouched -- going
+                # through them after every test would cost what the cap
+                # saves.
                 return
             pending, self._pending = self._pending, {}
         deferred: dict[tuple[tuple[str, str], str], _Pending] = {}
         for (key, spec), waiting in pending.items():
             with _fence.fenced("run report", test_id):
-                with self._lock:
-                    measured = key in self._stdlib_costs
-                    affordable = self._affordable()
-                if not measured and not affordable:
+                cost = self._stdlib_cost_of(key, waiting.call)
+                if isinstance(cost, _NotYet):
                     deferred[key, spec] = waiting
                     continue
-                with self._lock:
-                    # Marked first: a spec whose measurement fails is not
-                    # measured again, whatever fails.
-                    cost = self._stdlib_costs.setdefault(key, None)
-                if not measured:
-                    started = _process_time()
-                    try:
-                        cost = _stdlib_cost.measure(waiting.call)
-                    finally:
-                        with self._lock:
-                            self._measuring_seconds += _process_time() - started
-                    with self._lock:
-                        self._stdlib_costs[key] = cost
                 if cost is not None:
                     with self._lock:
                         self._saving(spec).settle(waiting.requests, cost)
@@ -594,10 +615,108 @@ class RunReport:
                     else:
                         merged.requests.merge(waiting.requests)
 
+    def _stdlib_cost_of(
+        self, key: tuple[str, str], call: AutospecCall
+    ) -> float | _NotYet | None:
+        """The stdlib's cost of *key* (see :meth:`_cost_of`)."""
+        return self._cost_of(
+            key,
+            self._stdlib_costs,
+            lambda: _stdlib_cost.remembered_as(call),
+            lambda: _one_figure(_stdlib_cost.measure(call)),
+            _first_figure,
+        )
+
+    def _cost_of(
+        self,
+        key: Any,
+        known: dict[Any, float | None],
+        name_of: Callable[[], tuple[str, str] | None],
+        measure: Callable[[], tuple[float, ...] | None],
+        figure: Callable[[tuple[float, ...]], float],
+    ) -> float | _NotYet | None:
+        """What *known* holds for *key*; else *figure* of what an earlier
+        run remembered, or of what *measure* measures now if the budget
+        allows (else :data:`_NOT_YET`); None if it cannot be measured.
+
+        The figure is kept in *known*, and what is measured in the cost
+        memory under *name_of*'s name.
+        """
+        with self._lock:
+            if key in known:
+                return known[key]
+        name = self._memory_name(key, name_of)
+        remembered, fresh = self._recall(name)
+        with self._lock:
+            affordable = self._affordable()
+            if remembered is not None and (fresh or not affordable):
+                # Due to be measured again when the run cannot afford it:
+                # still right, as it was in the run before.
+                value = known[key] = figure(remembered)
+                return value
+            if not affordable:
+                return _NOT_YET
+            # Marked first: what fails to be measured is not measured
+            # again, whatever fails.
+            known.setdefault(key, None)
+        started = _process_time()
+        try:
+            measured = measure()
+        finally:
+            with self._lock:
+                self._measuring_seconds += _process_time() - started
+        cost = None
+        if measured is not None:
+            cost = figure(self._remember(name, measured) or measured)
+        with self._lock:
+            known[key] = cost
+        return cost
+
+    def _memory_name(self, key: Any, name_of: Any) -> tuple[str, str] | None:
+        """The (name, stamp) *key*'s costs are kept under between runs,
+        asked of *name_of* once per key (stamping reads files)."""
+        with self._lock:
+            if key in self._memory_names:
+                return self._memory_names[key]
+        name: tuple[str, str] | None = name_of()
+        with self._lock:
+            self._memory_names[key] = name
+        return name
+
+    def _cost_memory(self) -> _history.CostMemory:
+        if self._memory is None:
+            self._memory = _history.process_costs()
+        return self._memory
+
+    def _recall(
+        self, name: tuple[str, str] | None
+    ) -> tuple[tuple[float, ...] | None, bool]:
+        """The figures remembered under *name* (None if none), and whether
+        they are fresh (not due to be measured again)."""
+        if name is None:
+            return None, False
+        remembered = self._cost_memory().recall(*name)
+        if remembered is None:
+            return None, False
+        return remembered.figures(), not remembered.due(name[0])
+
+    def _remember(
+        self, name: tuple[str, str] | None, sample: tuple[float, ...]
+    ) -> tuple[float, ...] | None:
+        """Keep *sample* under *name*; the figures now remembered (their
+        medians over the samples kept), or None if not kept."""
+        if name is None:
+            return None
+        try:
+            return self._cost_memory().remember(*name, sample).figures()
+        except ValueError:
+            return None  # a build of a minute or more: not a figure to keep
+
     def _measure_plain_costs(self, test_id: str | None) -> None:
         """Settle the plain mocks counted since the last call (see
-        :meth:`measure_stdlib_costs`): each kind is measured once, within
-        the budget; past it, its count waits."""
+        :meth:`measure_stdlib_costs`): each kind's saving is recalled from
+        an earlier run or measured once, within the budget; past it, its
+        count waits."""
         # Swapped, not copied: record_plain adds to the new dict meanwhile.
         counted, self._plain_pending = self._plain_pending, {}
         waiting: dict[tuple[type, Any], int] = {}
@@ -611,34 +730,24 @@ class RunReport:
                     with self._lock:
                         self._add_plain(count, None)
                     continue
-                with self._lock:
-                    measured = key in self._plain_costs
-                    if not measured and not self._affordable():
-                        waiting[key] = count
-                        continue
-                    # Marked first: a kind whose measuring fails is not
-                    # measured again, whatever fails.
-                    each = self._plain_costs.setdefault(key, None)
-                if not measured:
-                    each = self._measure_plain(key)
+                each = self._plain_saving_of(key)
+                if isinstance(each, _NotYet):
+                    waiting[key] = count
+                    continue
                 with self._lock:
                     self._add_plain(count, each)
         self._requeue_plain(waiting)
 
-    def _measure_plain(self, key: tuple[type, Any]) -> float | None:
-        """What one plain mock of *key* saves, measured now; None if it
-        cannot be compared."""
-        mock_class, spec = key
-        started = _process_time()
-        try:
-            costs = _plain_cost.measure(_plain_cost.PlainKey(mock_class, spec))
-        finally:
-            with self._lock:
-                self._measuring_seconds += _process_time() - started
-        each = None if costs is None else costs[0] - costs[1]
-        with self._lock:
-            self._plain_costs[key] = each
-        return each
+    def _plain_saving_of(self, key: tuple[type, Any]) -> float | _NotYet | None:
+        """What one plain mock of *key* saves (see :meth:`_cost_of`)."""
+        plain_key = _plain_cost.PlainKey(*key)
+        return self._cost_of(
+            key,
+            self._plain_costs,
+            lambda: _plain_cost.remembered_as(plain_key),
+            lambda: _plain_cost.measure(plain_key),
+            _stdlib_minus_mockpool,
+        )
 
     def _affordable(self) -> bool:
         # Called with self._lock held.
@@ -1108,6 +1217,23 @@ class RunReport:
             )
         )
         return "\n".join(_clip(line, width) for line in lines)
+
+
+# -- figures of measured costs ----------------------------------------------
+
+
+def _one_figure(seconds: float | None) -> tuple[float, ...] | None:
+    return None if seconds is None else (seconds,)
+
+
+def _first_figure(figures: tuple[float, ...]) -> float:
+    """An autospec's cost: the stdlib's seconds."""
+    return figures[0]
+
+
+def _stdlib_minus_mockpool(figures: tuple[float, ...]) -> float:
+    """What one plain mock saves: the stdlib's seconds minus mockpool's."""
+    return figures[0] - figures[1]
 
 
 # -- rendering helpers ------------------------------------------------------
