@@ -23,8 +23,15 @@ import psutil
 
 from mockpool._base import filelock as _filelock
 from mockpool._base import process as _process
+from mockpool._learning import costs as _costs
 from mockpool._learning import history as _history
 from mockpool._learning import usage as usage_module
+from mockpool._learning.costs import (
+    COST_FORGET_DAYS,
+    INTERPRETER,
+    CostMemory,
+    process_costs,
+)
 from mockpool._learning.history import History, HistoryStore, RunUsage
 from mockpool._learning.usage import ServiceUsage, UsageRecorder
 from mockpool.errors import (
@@ -128,7 +135,7 @@ class _HistoryCase(unittest.TestCase):
         patchers: list[Any] = [
             mock.patch.dict(os.environ),
             mock.patch.object(usage_module, "_recorder", None),
-            mock.patch.object(_history, "_costs", None),
+            mock.patch.object(_costs, "_process_memory", None),
             mock.patch.object(_history, "_warned", set()),
             mock.patch.object(_history, "_disabled", set()),
             mock.patch.object(_history, "_enabled", True),
@@ -1265,88 +1272,9 @@ class FileNameTests(unittest.TestCase):
         self.assertEqual((match["run"], match["worker"]), ("a_b_c", "gw-1"))
 
 
-if __name__ == "__main__":
-    unittest.main()
-
-
 def _cost(stamp: str, *samples: list[float], measured: float) -> dict[str, Any]:
     """The JSON form of a remembered cost."""
     return {"stamp": stamp, "samples": [list(s) for s in samples], "measured": measured}
-
-
-class CostMemoryTests(unittest.TestCase):
-    """CostMemory: what it recalls, and when a cost is due to be measured again."""
-
-    def test_recalls_only_under_the_stamp_it_was_measured_under(self) -> None:
-        """A cost of another stamp (a changed source) is not recalled; a
-        measurement under a new stamp starts the cost afresh."""
-        memory = _history.CostMemory()
-        self.assertIsNone(memory.recall("autospec_class m.A", "s1"))
-        memory.remember("autospec_class m.A", "s1", [0.010])
-        memory.remember("autospec_class m.A", "s1", [0.020])
-        cost = memory.recall("autospec_class m.A", "s1")
-        assert cost is not None
-        self.assertEqual(cost.samples, ((0.010,), (0.020,)))
-        self.assertIsNone(memory.recall("autospec_class m.A", "s2"))
-        memory.remember("autospec_class m.A", "s2", [0.5])
-        self.assertIsNone(memory.recall("autospec_class m.A", "s1"))
-        again = memory.recall("autospec_class m.A", "s2")
-        assert again is not None
-        self.assertEqual(again.samples, ((0.5,),))
-
-    def test_figures_are_medians_of_the_last_samples(self) -> None:
-        """One measurement taken under load does not become the cost; only
-        the last COST_SAMPLES are kept."""
-        memory = _history.CostMemory()
-        # The second taken while the machine was busy.
-        for stdlib, mockpool in [(0.1, 0.01), (9.0, 9.0), (0.3, 0.03)]:
-            memory.remember("plain x", "s", [stdlib, mockpool])
-        cost = memory.recall("plain x", "s")
-        assert cost is not None
-        self.assertEqual(cost.figures(), (0.3, 0.03))
-        for _ in range(_history.COST_SAMPLES):
-            cost = memory.remember("plain x", "s", [1.0, 0.5])
-        self.assertEqual(len(cost.samples), _history.COST_SAMPLES)
-        self.assertEqual(cost.figures(), (1.0, 0.5))
-
-    def test_due_after_some_runs_or_days_spread_by_name(self) -> None:
-        """Fresh when just measured; due after between N and 2N runs (or D
-        and 2D days), the limit fixed by the name, so that not every cost
-        of a suite is measured again in the same run."""
-        now = 1_000_000.0
-        limits = []
-        for index in range(40):
-            name = f"autospec_class m.C{index}"
-            runs = next(
-                runs
-                for runs in range(100)
-                if _history.RememberedCost("s", ((0.1,),), now, runs).due(name, now)
-            )
-            limits.append(runs)
-            self.assertFalse(
-                _history.RememberedCost("s", ((0.1,),), now).due(name, now)
-            )
-            days = _history.COST_REFRESH_DAYS * 86400
-            self.assertTrue(
-                _history.RememberedCost("s", ((0.1,),), now - 2 * days).due(name, now)
-            )
-            self.assertFalse(
-                _history.RememberedCost("s", ((0.1,),), now - days + 1).due(name, now)
-            )
-        refresh = _history.COST_REFRESH_RUNS
-        self.assertTrue(all(refresh <= runs <= 2 * refresh for runs in limits))
-        self.assertGreater(len(set(limits)), 3, "the limits are not spread")
-
-    def test_bad_samples_are_refused_naming_the_value(self) -> None:
-        """A sample must be one or two finite seconds under a minute."""
-        memory = _history.CostMemory()
-        for sample in ([], [0.1, 0.1, 0.1], [-1.0], [float("nan")], [61.0]):
-            with (
-                self.subTest(sample=sample),
-                self.assertRaisesRegex(InvalidArgumentError, re.escape(repr(sample))),
-            ):
-                memory.remember("n", "s", sample)
-        self.assertIsNone(memory.recall("n", "s"))
 
 
 class CostHistoryTests(_HistoryCase):
@@ -1357,30 +1285,26 @@ class CostHistoryTests(_HistoryCase):
 
     def test_a_later_run_recalls_what_an_earlier_one_measured(self) -> None:
         """flush writes the costs, the next run's load fills the memory."""
-        measured = _history.CostMemory()
+        measured = CostMemory()
         measured.remember("autospec_class m.A", "s1", [0.25])
         path = self.store("run1", costs=measured).flush()
         assert path is not None
-        self.assertIn(
-            f"{_history.INTERPRETER} autospec_class m.A", _read_json(path)["costs"]
-        )
-        later = _history.CostMemory()
+        self.assertIn(f"{INTERPRETER} autospec_class m.A", _read_json(path)["costs"])
+        later = CostMemory()
         with _caught() as caught:
             history = self.store("run2", costs=later).load()
         self.assertEqual(_history_warnings(caught), [])
         cost = later.recall("autospec_class m.A", "s1")
         assert cost is not None
         self.assertEqual((cost.figures(), cost.runs_since), ((0.25,), 0))
-        self.assertEqual(
-            list(history.costs), [f"{_history.INTERPRETER} autospec_class m.A"]
-        )
+        self.assertEqual(list(history.costs), [f"{INTERPRETER} autospec_class m.A"])
         # Written with no usage recorded: a run that only measured costs
         # still keeps them.
         self.assertEqual(history.runs[0].services, {})
 
     def test_nothing_recorded_nothing_written(self) -> None:
         """No usage and no cost measured: no file; a new cost: a new file."""
-        memory = _history.CostMemory()
+        memory = CostMemory()
         store = self.store("run1", costs=memory)
         self.assertIsNone(store.flush())
         memory.remember("n", "s", [0.1])
@@ -1402,7 +1326,7 @@ class CostHistoryTests(_HistoryCase):
                 stream,
             )
         _write_process_file(self.directory, "old", "w", {"db": _usage(1)})
-        memory = _history.CostMemory()
+        memory = CostMemory()
         self.store("now", costs=memory).load()
         self.assertIsNone(memory.recall("autospec_class m.A", "s1"))
         self.assertIn(
@@ -1415,9 +1339,9 @@ class CostHistoryTests(_HistoryCase):
         before deleting it) adds nothing; a cost not measured for
         COST_FORGET_DAYS leaves the file."""
         now = time.time()
-        name = f"{_history.INTERPRETER} autospec_class m.A"
-        old = f"{_history.INTERPRETER} autospec_class m.Gone"
-        forgotten = now - _history.COST_FORGET_DAYS * 86400 - 60
+        name = f"{INTERPRETER} autospec_class m.A"
+        old = f"{INTERPRETER} autospec_class m.Gone"
+        forgotten = now - COST_FORGET_DAYS * 86400 - 60
         with open(self.history_path(), "w", encoding="utf-8") as stream:
             json.dump(
                 {
@@ -1455,7 +1379,7 @@ class CostHistoryTests(_HistoryCase):
             started=now - 100,
             costs={name: _cost("s", [7.0], measured=now - 90)},
         )
-        memory = _history.CostMemory()
+        memory = CostMemory()
         history = self.store("now", costs=memory).load()
         cost = memory.recall("autospec_class m.A", "s")
         assert cost is not None
@@ -1483,10 +1407,10 @@ class CostHistoryTests(_HistoryCase):
             {},
             started=now - 98.4,
             costs={
-                f"{_history.INTERPRETER} n": _cost("s", [0.1], measured=now - 98.5),
+                f"{INTERPRETER} n": _cost("s", [0.1], measured=now - 98.5),
             },
         )
-        memory = _history.CostMemory()
+        memory = CostMemory()
         self.store("now", costs=memory).load()
         cost = memory.recall("n", "s")
         assert cost is not None
@@ -1526,7 +1450,7 @@ class CostHistoryTests(_HistoryCase):
                         },
                         stream,
                     )
-                memory = _history.CostMemory()
+                memory = CostMemory()
                 with _caught() as caught:
                     history = self.store("now", costs=memory).load()
                 messages = _history_warnings(caught)
@@ -1539,10 +1463,14 @@ class CostHistoryTests(_HistoryCase):
 
     def test_a_forked_child_writes_none_of_its_parents_costs(self) -> None:
         """The child recalls what the parent knows; the parent writes its own."""
-        parent = _history.process_costs()
+        parent = process_costs()
         parent.remember("n", "s", [0.1])
-        _history._after_fork_in_child()
-        child = _history.process_costs()
+        _costs._after_fork_in_child()
+        child = process_costs()
         self.assertIsNot(child, parent)
         self.assertIsNotNone(child.recall("n", "s"))
         self.assertIsNone(self.store("run1").flush())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -34,7 +34,9 @@ import mockpool
 from mockpool._autospec import plain as _plain
 from mockpool._base import stdlib as _stdlib
 from mockpool._integration import dropin as _dropin
+from mockpool._learning import costs as _costs
 from mockpool._learning import history as _history
+from mockpool._learning.costs import INTERPRETER, CostMemory, RememberedCost
 from mockpool._learning.usage import UsageRecorder
 from mockpool._pools import spec_pools
 from mockpool._reporting import plain_cost, run_report, stdlib_cost
@@ -62,7 +64,7 @@ class _CostsForgotten(unittest.TestCase):
     measurement a test expects."""
 
     def setUp(self) -> None:
-        patcher = mock.patch.object(_history, "_costs", _history.CostMemory())
+        patcher = mock.patch.object(_costs, "_process_memory", CostMemory())
         patcher.start()
         self.addCleanup(patcher.stop)
 
@@ -517,7 +519,7 @@ class ReportFormTests(_CostsForgotten):
 
     def report(self, worker: str, hit_saving: float) -> RunReport:
         # A memory each: the second report must measure its own cost.
-        report = RunReport(worker=worker, costs=_history.CostMemory())
+        report = RunReport(worker=worker, costs=CostMemory())
         with mock.patch.object(stdlib_cost, "measure", return_value=hit_saving + 0.001):
             report.record_acquire(
                 "m.G",
@@ -568,7 +570,7 @@ class ReportFormTests(_CostsForgotten):
         self.assertFalse(any("Estimated time saved" in line for line in lines))
 
 
-def _next_run(memory: _history.CostMemory, directory: str) -> _history.CostMemory:
+def _next_run(memory: CostMemory, directory: str) -> CostMemory:
     """What a later process recalls of *memory*: flushed as one run's, then
     loaded by the next run's history store into a memory of its own."""
     os.makedirs(directory, exist_ok=True)
@@ -576,7 +578,7 @@ def _next_run(memory: _history.CostMemory, directory: str) -> _history.CostMemor
     _history.HistoryStore(
         directory, run_id=f"r{run}", costs=memory, recorder=UsageRecorder()
     ).flush()
-    later = _history.CostMemory()
+    later = CostMemory()
     _history.HistoryStore(directory, run_id=f"r{run + 1}", costs=later).load()
     return later
 
@@ -611,7 +613,7 @@ class RememberedCostTests(_CostsForgotten):
         stamps.start()
         self.addCleanup(stamps.stop)
 
-    def run_suite(self, memory: _history.CostMemory, *specs: Any) -> RunReport:
+    def run_suite(self, memory: CostMemory, *specs: Any) -> RunReport:
         """One process's report of a test that autospecs *specs*, or
         Gateway and _send and builds three plain SMTP mocks."""
         stdlib_cost._module_stamps.clear()
@@ -630,7 +632,7 @@ class RememberedCostTests(_CostsForgotten):
 
     def test_a_second_run_measures_nothing_already_remembered(self) -> None:
         """The second run recalls every cost, and reports the same saving."""
-        first = self.run_suite(_history.CostMemory())
+        first = self.run_suite(CostMemory())
         self.assertEqual(
             self.measured,
             [Gateway, _send, plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)],
@@ -648,12 +650,12 @@ class RememberedCostTests(_CostsForgotten):
 
     def test_remembered_costs_need_no_measuring_budget(self) -> None:
         """A run over its budget still compares every remembered request."""
-        first = self.run_suite(_history.CostMemory())
+        first = self.run_suite(CostMemory())
         memory = _next_run(first._cost_memory(), self.directory)
         self.measured.clear()
         with mock.patch.object(RunReport, "_affordable", return_value=False):
             second = self.run_suite(memory)
-            unremembered = self.run_suite(_history.CostMemory())
+            unremembered = self.run_suite(CostMemory())
         self.assertEqual(self.measured, [])
         self.assertEqual(second.stdlib_saving.compared, 2)
         self.assertEqual(unremembered.stdlib_saving.compared, 0)
@@ -668,9 +670,7 @@ class RememberedCostTests(_CostsForgotten):
         self.addCleanup(sys.modules.pop, "spec_that_changes", None)
         spec = importlib.import_module("spec_that_changes").Spec
         history = os.path.join(self.directory, "history")
-        memory = _next_run(
-            self.run_suite(_history.CostMemory(), spec)._cost_memory(), history
-        )
+        memory = _next_run(self.run_suite(CostMemory(), spec)._cost_memory(), history)
         self.assertEqual(self.measured, [spec])
         memory = _next_run(self.run_suite(memory, spec)._cost_memory(), history)
         self.assertEqual(self.measured, [spec])
@@ -689,7 +689,7 @@ class RememberedCostTests(_CostsForgotten):
             "",
         )
         for interpreter, measured in (
-            (_history.INTERPRETER, []),
+            (INTERPRETER, []),
             ("cpython-2.7.18", [Gateway]),
         ):
             with self.subTest(interpreter):
@@ -709,7 +709,7 @@ class RememberedCostTests(_CostsForgotten):
                         },
                         stream,
                     )
-                memory = _history.CostMemory()
+                memory = CostMemory()
                 _history.HistoryStore(directory, run_id="r", costs=memory).load()
                 self.measured.clear()
                 self.run_suite(memory, Gateway)
@@ -722,10 +722,10 @@ class RememberedCostTests(_CostsForgotten):
             "",
             "",
         )
-        memory = _history.CostMemory()
+        memory = CostMemory()
         memory._learn(
             {
-                f"{_history.INTERPRETER} {name}": _history.RememberedCost(
+                f"{INTERPRETER} {name}": RememberedCost(
                     stamp, ((0.030,), (0.050,)), time.time(), runs_since=100
                 )
             }

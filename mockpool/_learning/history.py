@@ -43,17 +43,13 @@ read with :func:`mockpool._base.json_files.read_json_file`.
 ``MOCKPOOL_HISTORY=0`` or :func:`set_history_enabled` turns history off.
 
 The same files keep the costs the run report measures off the tests'
-clock (what ``unittest.mock`` and mockpool spend building a spec's mock),
-so that only a suite's first run pays for measuring them: a
-:class:`CostMemory` per process (:func:`process_costs`) is filled by
-:meth:`HistoryStore.load` and written by :meth:`HistoryStore.flush`. A
-cost is kept under the interpreter (:data:`INTERPRETER`), a name and a
-stamp the caller gives (the spec's source files); it is recalled only for
-the same interpreter and stamp, measured again after
-:data:`COST_REFRESH_RUNS` runs or :data:`COST_REFRESH_DAYS` days (spread
-per cost), and forgotten after :data:`COST_FORGET_DAYS` days unmeasured.
-Up to :data:`COST_SAMPLES` measurements are kept and their median used.
-A corrupt ``"costs"`` in ``history.json`` gives a warning and fresh
+clock, so that only a suite's first run pays for measuring them: a
+:class:`~mockpool._learning.costs.CostMemory`
+(:func:`~mockpool._learning.costs.process_costs` by default) is filled by
+:meth:`HistoryStore.load` and written by :meth:`HistoryStore.flush`. When a
+remembered cost is used, merged or forgotten is the policy of
+:mod:`mockpool._learning.costs`; this module only reads and writes it. A
+corrupt ``"costs"`` in ``history.json`` gives a warning and fresh
 measurements; the runs are kept.
 
 Nothing here fails a test run: a corrupt, truncated, empty or unreadable
@@ -105,18 +101,15 @@ import contextlib
 import dataclasses
 import os
 import re
-import sys
 import threading
 import types
 import warnings
-from bisect import bisect_right as _bisect_right
 
 # Bound at import: a test, or its class, may patch one of these builtins
 # (a public suite patches builtins.map) while mockpool works for it --
 # mockpool must neither call the test's mock nor add to its calls.
 from builtins import all, enumerate, getattr, hasattr, isinstance, len, min, sorted  # noqa: UP029
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from hashlib import blake2b as _blake2b
+from collections.abc import Iterable, Iterator, Mapping
 
 # Bound at import: a flush runs at a test's end, while the patches its class
 # or module started are in place (time.time, json.dumps...), and must not
@@ -131,6 +124,17 @@ from mockpool._base import process as _process
 from mockpool._base.files import write_atomic
 from mockpool._base.json_fields import FieldReader
 from mockpool._base.json_files import read_json_file
+from mockpool._learning.costs import (
+    COST_SAMPLES,
+    SAMPLE_RULE,
+    CostMemory,
+    RememberedCost,
+    merged_cost,
+    process_costs,
+    valid_sample,
+    with_runs_since,
+    without_forgotten,
+)
 from mockpool._learning.usage import (
     SERIES_FIELDS,
     ServiceUsage,
@@ -143,11 +147,6 @@ from mockpool._learning.usage import (
 from mockpool.errors import ArgumentTypeError, HistoryWarning, InvalidArgumentError
 
 __all__ = [
-    "COST_FORGET_DAYS",
-    "COST_REFRESH_DAYS",
-    "COST_REFRESH_RUNS",
-    "COST_SAMPLES",
-    "CostMemory",
     "DEFAULT_DIRECTORY",
     "DEFAULT_MAX_RUNS",
     "DIR_ENV",
@@ -156,12 +155,9 @@ __all__ = [
     "HISTORY_FILE",
     "History",
     "HistoryStore",
-    "INTERPRETER",
     "LOCK_FILE",
-    "RememberedCost",
     "RunUsage",
     "history_enabled",
-    "process_costs",
     "set_history_enabled",
 ]
 
@@ -207,13 +203,11 @@ def _after_fork_in_child() -> None:
     # The child inherits its parent's counts (which the parent writes
     # itself) and maybe locks held by threads that do not exist in it. It
     # keeps the switch (and, in mockpool._base.process, the run id).
-    global _state_lock, _flush_lock, _warned, _disabled, _costs
+    global _state_lock, _flush_lock, _warned, _disabled
     _state_lock = threading.Lock()
     _flush_lock = threading.Lock()
     _warned = set()
     _disabled = set()
-    if _costs is not None:
-        _costs = _costs._forked()
 
 
 if hasattr(os, "register_at_fork"):
@@ -274,7 +268,8 @@ class History:
 
     Args:
         runs: The runs, in any order.
-        costs: The remembered costs (see :class:`CostMemory`), by name with
+        costs: The remembered costs
+            (:class:`~mockpool._learning.costs.RememberedCost`), by name with
             the interpreter first, as ``history.json`` holds them.
     """
 
@@ -331,282 +326,6 @@ class History:
         ]
 
 
-# -- measured costs, kept between runs ----------------------------------------
-
-#: How many measurements of one cost are kept. The figure used is their
-#: median: one measurement taken while the machine was busy does not become
-#: the cost.
-COST_SAMPLES = 5
-#: A remembered cost is measured again once this many runs (as merged into
-#: ``history.json``) began after its newest measurement. Each cost's limit
-#: lies between this and twice this, spread by its name, so that the costs
-#: a suite's first run measured are measured again a few per later run, not
-#: all in one.
-COST_REFRESH_RUNS = 10
-#: ... or once its newest measurement is this many days old (spread alike).
-COST_REFRESH_DAYS = 7.0
-#: A cost not measured for this long leaves ``history.json`` (a spec renamed
-#: or removed, an interpreter no longer used). Longer than any refresh
-#: limit: a cost still used is measured again long before.
-COST_FORGET_DAYS = 30.0
-#: The interpreter costs are measured on, e.g. ``"cpython-3.11.9"``: costs
-#: of another are neither used nor replaced (one history directory may
-#: serve tox's environments of several Python versions).
-INTERPRETER = "{}-{}".format(
-    sys.implementation.name,
-    ".".join(str(part) for part in sys.implementation.version[:3])
-    + (
-        ""
-        if sys.implementation.version.releaselevel == "final"
-        else f"{sys.implementation.version.releaselevel}"
-        f"{sys.implementation.version.serial}"
-    ),
-)
-# No measured build takes a minute: a file claiming so is corrupt or foreign.
-_MAX_SAMPLE_SECONDS = 60.0
-_MAX_SAMPLE_WIDTH = 2
-_DAY = 86400.0
-
-
-@dataclasses.dataclass(frozen=True)
-class RememberedCost:
-    """A cost measured in earlier runs, or earlier in this one.
-
-    Its :attr:`stamp` is the caller's token of what the cost depends on
-    (for the run report, the size and modification time of the source files
-    defining the spec): a cost recalled under another stamp is not
-    returned, so a changed source is measured again.
-    """
-
-    #: What the measured thing was when measured (see above).
-    stamp: str
-    #: The measurements, oldest first, at most :data:`COST_SAMPLES`; each
-    #: a tuple of one or two seconds, as the caller remembered them
-    #: (``(stdlib,)`` for an autospec, ``(stdlib, mockpool)`` for a plain
-    #: mock).
-    samples: tuple[tuple[float, ...], ...]
-    #: When the newest was taken, in seconds since the epoch.
-    measured: float
-    #: Runs of ``history.json`` that began after it (0 for a cost measured
-    #: in this process).
-    runs_since: int = 0
-    #: The id of the run that took the newest sample ("" if not known yet:
-    #: the per-process file's name tells it when merged).
-    run_id: str = ""
-
-    def figures(self) -> tuple[float, ...]:
-        """The median of each figure over the samples as wide as the newest."""
-        width = len(self.samples[-1])
-        kept = [sample for sample in self.samples if len(sample) == width]
-        return tuple(_median([sample[i] for sample in kept]) for i in range(width))
-
-    def due(self, name: str, now: float | None = None) -> bool:
-        """Whether the cost, remembered under *name*, should be measured
-        again (:data:`COST_REFRESH_RUNS`, :data:`COST_REFRESH_DAYS`).
-
-        A due cost is still right to use until it is: a refresh catches the
-        drift a stamp cannot see (a faster machine, a changed dependency of
-        the spec's module).
-        """
-        spread = 1.0 + _spread(name)
-        age = (_wall_clock() if now is None else now) - self.measured
-        return (
-            self.runs_since >= COST_REFRESH_RUNS * spread
-            or age >= COST_REFRESH_DAYS * _DAY * spread
-        )
-
-
-def _median(values: list[float]) -> float:
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
-
-
-def _spread(name: str) -> float:
-    """A fraction in [0, 1) fixed by *name*, the same in every process
-    (unlike ``hash()``, which is salted per process)."""
-    digest = _blake2b(name.encode("utf-8", "replace"), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2.0**64
-
-
-class CostMemory:
-    """Costs measured off the tests' clock, kept between runs.
-
-    The run report measures what the stdlib (and mockpool) spend building a
-    spec's mock once per spec; that is what makes its "time saved against
-    unittest.mock" exact, and what a big spec makes costly (one build of a
-    large class can take most of a second). This memory lets only a
-    suite's first run pay: the report asks :meth:`recall` before measuring
-    and tells :meth:`remember` what it measured; a :class:`HistoryStore`'s
-    :meth:`~HistoryStore.load` fills it with what ``history.json`` holds
-    for :data:`INTERPRETER`, and its :meth:`~HistoryStore.flush` writes
-    what this process measured.
-
-    Names are the caller's and must mean the same in every process (the
-    run report uses the kind of build and the qualified name of the spec).
-    Thread-safe.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        # By name (without the interpreter): what history holds, updated
-        # by what this process measured.
-        self._known: dict[str, RememberedCost] = {}
-        # By name: (stamp, samples, when) measured in this process, for
-        # the next flush.
-        self._new: dict[str, tuple[str, list[tuple[float, ...]], float]] = {}
-        self._changes = 0
-
-    def __repr__(self) -> str:
-        return f"<CostMemory known={len(self._known)} new={len(self._new)}>"
-
-    def recall(self, name: str, stamp: str) -> RememberedCost | None:
-        """The cost remembered under *name*, if measured under *stamp*."""
-        with self._lock:
-            known = self._known.get(name)
-        if known is None or known.stamp != stamp:
-            return None
-        return known
-
-    def remember(
-        self, name: str, stamp: str, sample: Sequence[float]
-    ) -> RememberedCost:
-        """Add a measurement of *name*, taken under *stamp*, and return the
-        cost as now remembered (a new stamp starts it afresh).
-
-        Raises:
-            InvalidArgumentError: *sample* is not one or two finite numbers
-                of seconds, each 0 or more and under a minute.
-        """
-        checks.text(name, "name", allow_empty=False)
-        checks.text(stamp, "stamp", allow_empty=False)
-        measured = tuple(float(value) for value in sample)
-        if not _valid_sample(measured):
-            raise InvalidArgumentError(
-                f"sample must be 1 or 2 finite seconds in [0, "
-                f"{_MAX_SAMPLE_SECONDS:g}), not {sample!r:.60}"
-            )
-        now = _wall_clock()
-        with self._lock:
-            earlier = self._known.get(name)
-            kept = earlier.samples if earlier and earlier.stamp == stamp else ()
-            cost = RememberedCost(stamp, (*kept, measured)[-COST_SAMPLES:], now)
-            self._known[name] = cost
-            new = self._new.get(name)
-            if new is None or new[0] != stamp:
-                new = (stamp, [], now)
-            samples = [*new[1], measured][-COST_SAMPLES:]
-            self._new[name] = (stamp, samples, now)
-            self._changes += 1
-        return cost
-
-    def _learn(self, costs: Mapping[str, RememberedCost]) -> None:
-        """Take what history holds (full names, interpreter first) for this
-        interpreter; what this process measured stays on top."""
-        prefix = f"{INTERPRETER} "
-        known = {
-            name[len(prefix) :]: cost
-            for name, cost in costs.items()
-            if name.startswith(prefix)
-        }
-        with self._lock:
-            for name, (stamp, samples, when) in self._new.items():
-                earlier = known.get(name)
-                kept = earlier.samples if earlier and earlier.stamp == stamp else ()
-                known[name] = RememberedCost(
-                    stamp, (*kept, *samples)[-COST_SAMPLES:], when
-                )
-            self._known = known
-
-    def _json_state(self) -> tuple[dict[str, dict[str, object]], int]:
-        """What this process measured, as the per-process file holds it."""
-        with self._lock:
-            return {
-                f"{INTERPRETER} {name}": _cost_json(stamp, samples, when)
-                for name, (stamp, samples, when) in sorted(self._new.items())
-            }, self._changes
-
-    def _forked(self) -> CostMemory:
-        """A forked child's memory: what history holds, nothing to write
-        (the parent writes what it measured)."""
-        child = CostMemory()
-        child._known = dict(self._known)
-        return child
-
-
-_costs: CostMemory | None = None
-
-
-def process_costs() -> CostMemory:
-    """The cost memory of this process, created on first use.
-
-    A forked child starts with the parent's remembered costs and nothing
-    of its own to write.
-    """
-    global _costs
-    memory = _costs
-    if memory is None:
-        with _state_lock:
-            memory = _costs
-            if memory is None:
-                memory = _costs = CostMemory()
-    return memory
-
-
-def _valid_sample(sample: tuple[float, ...]) -> bool:
-    return 1 <= len(sample) <= _MAX_SAMPLE_WIDTH and all(
-        0.0 <= value < _MAX_SAMPLE_SECONDS for value in sample
-    )
-
-
-def _cost_json(
-    stamp: str, samples: Iterable[tuple[float, ...]], measured: float
-) -> dict[str, object]:
-    return {
-        "stamp": stamp,
-        "samples": [list(sample) for sample in samples],
-        "measured": measured,
-    }
-
-
-def _merged_cost(
-    earlier: RememberedCost | None, later: RememberedCost
-) -> RememberedCost:
-    """*later*'s samples added to *earlier*'s, when taken under one stamp;
-    else the newer of the two."""
-    if earlier is None:
-        return later
-    if earlier.stamp != later.stamp:
-        return later if later.measured >= earlier.measured else earlier
-    newest = later if later.measured >= earlier.measured else earlier
-    return RememberedCost(
-        later.stamp,
-        (*earlier.samples, *later.samples)[-COST_SAMPLES:],
-        newest.measured,
-        run_id=newest.run_id,
-    )
-
-
-def _with_runs_since(
-    costs: Mapping[str, RememberedCost], runs: Iterable[RunUsage]
-) -> dict[str, RememberedCost]:
-    """*costs*, each with the number of other *runs* begun after it was
-    measured (its own run may have begun recording after measuring)."""
-    runs = list(runs)
-    started = sorted(run.started for run in runs)
-    began: dict[str, float] = {run.run_id: run.started for run in runs}
-    counted: dict[str, RememberedCost] = {}
-    for name, cost in costs.items():
-        later = len(started) - _bisect_right(started, cost.measured)
-        own = began.get(cost.run_id)
-        if own is not None and own > cost.measured:
-            later -= 1
-        counted[name] = dataclasses.replace(cost, runs_since=later)
-    return counted
-
-
 # -- the store ----------------------------------------------------------------
 
 
@@ -637,8 +356,10 @@ class HistoryStore:
             does for every store).
         recorder: What :meth:`flush` writes; by default
             :func:`process_recorder` at the time of the flush.
-        costs: The cost memory :meth:`load` fills and :meth:`flush` writes;
-            by default :func:`process_costs` at the time of the call.
+        costs: The :class:`~mockpool._learning.costs.CostMemory`
+            :meth:`load` fills and :meth:`flush` writes; by default
+            :func:`~mockpool._learning.costs.process_costs` at the time of
+            the call.
         run_id: The current run's id; by default
             :func:`~mockpool._base.process.current_run_id` at
             the time of each call.
@@ -741,7 +462,8 @@ class HistoryStore:
     def flush(self) -> str | None:
         """Write this process's usage for the current run, atomically.
 
-        The costs this process measured (:class:`CostMemory`) go in the same
+        The costs this process measured (its
+        :class:`~mockpool._learning.costs.CostMemory`) go in the same
         file. Cheap enough for the end of every test: nothing is written when
         nothing was recorded, or nothing changed since the last flush.
 
@@ -770,7 +492,7 @@ class HistoryStore:
             if self._written == state:
                 return path
             usage, changes = recorder._json_state()
-            costs, cost_changes = memory._json_state()
+            costs, cost_changes = memory._to_write()
             if not usage and not costs:
                 return None
             host, pid, process_started = _process.identity()
@@ -786,7 +508,9 @@ class HistoryStore:
                 "services": usage,
             }
             if costs:
-                document["costs"] = costs
+                document["costs"] = {
+                    name: _cost_json(cost) for name, cost in costs.items()
+                }
             text = _dumps(document, separators=(",", ":"))
             try:
                 try:
@@ -821,7 +545,7 @@ class HistoryStore:
         The per-process files of run ids other than :attr:`run_id` are
         merged, under the lock, and deleted; those of the current run are
         left alone. The remembered costs go into the store's
-        :class:`CostMemory`. Problems give one
+        :class:`~mockpool._learning.costs.CostMemory`. Problems give one
         :class:`~mockpool.HistoryWarning` per path and process, never an
         exception.
 
@@ -838,7 +562,7 @@ class HistoryStore:
         # Trimmed here too: a store with a larger max_runs may have written
         # the file, and a load that merges nothing does not rewrite it.
         kept = sorted(runs, key=_run_order)[-self._max_runs :]
-        costs = _with_runs_since(costs, kept)
+        costs = with_runs_since(costs, {run.run_id: run.started for run in kept})
         if self.enabled:
             (self._costs or process_costs())._learn(costs)
         return History(kept, costs)
@@ -896,7 +620,7 @@ class HistoryStore:
                 continue
             for name, cost in part.costs.items():
                 cost = dataclasses.replace(cost, run_id=part.run_id)
-                merged_costs[name] = _merged_cost(merged_costs.get(name), cost)
+                merged_costs[name] = merged_cost(merged_costs.get(name), cost)
             if run is None:
                 by_id[part.run_id] = RunUsage(
                     part.run_id, part.started, part.services, (part.worker,)
@@ -913,12 +637,7 @@ class HistoryStore:
                 (*run.workers, part.worker),
             )
         kept = sorted(by_id.values(), key=_run_order)[-self._max_runs :]
-        forget_before = _wall_clock() - COST_FORGET_DAYS * _DAY
-        merged_costs = {
-            name: cost
-            for name, cost in merged_costs.items()
-            if cost.measured >= forget_before
-        }
+        merged_costs = without_forgotten(merged_costs, _wall_clock())
         try:
             write_atomic(
                 self.history_path, _history_text(kept, merged_costs), durable=False
@@ -1113,10 +832,7 @@ def _history_text(runs: list[RunUsage], costs: Mapping[str, RememberedCost]) -> 
     }
     if costs:
         document["costs"] = {
-            name: {
-                **_cost_json(cost.stamp, cost.samples, cost.measured),
-                "run_id": cost.run_id,
-            }
+            name: {**_cost_json(cost), "run_id": cost.run_id}
             for name, cost in sorted(costs.items())
         }
     # Indented: written once per run, and the file people open to look.
@@ -1171,6 +887,15 @@ def _read_process_file(path: str, run_id: str, worker: str) -> _ProcessFile:
     )
 
 
+def _cost_json(cost: RememberedCost) -> dict[str, object]:
+    """A cost as the files hold it (``history.json`` adds its run id)."""
+    return {
+        "stamp": cost.stamp,
+        "samples": [list(sample) for sample in cost.samples],
+        "measured": cost.measured,
+    }
+
+
 def _parse_costs(top: FieldReader) -> dict[str, RememberedCost]:
     """The ``"costs"`` of a history or per-process file (absent from files
     written before costs were kept: none)."""
@@ -1184,11 +909,11 @@ def _parse_costs(top: FieldReader) -> dict[str, RememberedCost]:
             sample = tuple(item) if isinstance(item, list) else ()
             if not (
                 all(type(value) in (int, float) for value in sample)
-                and _valid_sample(sample)
+                and valid_sample(sample)
             ):
                 raise _CorruptError(
-                    f"{entry.where} 'samples'[{index}] must be 1 or 2 seconds "
-                    f"in [0, {_MAX_SAMPLE_SECONDS:g}), not {item!r:.60}"
+                    f"{entry.where} 'samples'[{index}] must be {SAMPLE_RULE}, "
+                    f"not {item!r:.60}"
                 )
             samples.append(tuple(float(value) for value in sample))
         if not samples:

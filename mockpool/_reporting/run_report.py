@@ -22,10 +22,10 @@ first asked for the spec is over (:meth:`RunReport.measure_stdlib_costs`);
 a request is "compared" once its spec's cost is known, and a spec the stdlib
 cannot rebuild leaves its requests uncompared rather than guessed. Measured
 costs are kept between runs in the usage history
-(:class:`~mockpool._learning.history.CostMemory`): a later run uses them
+(:class:`~mockpool._learning.costs.CostMemory`): a later run uses them
 instead of measuring, while the spec's source is unchanged, and measures
-again only now and then (see :data:`~mockpool._learning.history.COST_REFRESH_RUNS`),
-so that only a suite's first run pays for the figure. The
+again only now and then (see :mod:`mockpool._learning.costs`), so that
+only a suite's first run pays for the figure. The
 figure leaves out what mockpool adds later (children built on first access,
 giving mocks back) and what it saves beyond autospecs (plain mocks).
 
@@ -78,7 +78,7 @@ from mockpool._base.counts import (
 )
 from mockpool._base.json_fields import FieldReader, count_value, typed_value
 from mockpool._base.json_files import check_format
-from mockpool._learning import history as _history
+from mockpool._learning.costs import CostMemory, process_costs
 from mockpool._reporting import plain_cost as _plain_cost
 from mockpool._reporting import stdlib_cost as _stdlib_cost
 from mockpool._reporting.stdlib_cost import AutospecCall
@@ -376,7 +376,7 @@ class RunReport:
         worker: The id of the process the report belongs to (a file-name-safe
             string); by default :func:`mockpool._base.process.worker_id`.
         costs: Where measured costs are kept between runs; by default
-            :func:`mockpool._learning.history.process_costs` when first
+            :func:`mockpool._learning.costs.process_costs` when first
             needed.
     """
 
@@ -384,12 +384,12 @@ class RunReport:
         self,
         worker: str | None = None,
         *,
-        costs: _history.CostMemory | None = None,
+        costs: CostMemory | None = None,
     ) -> None:
         if worker is None:
             worker = _process.worker_id()
         checks.text(worker, "worker")
-        if costs is not None and not isinstance(costs, _history.CostMemory):
+        if costs is not None and not isinstance(costs, CostMemory):
             raise ArgumentTypeError(
                 f"costs must be a CostMemory or None, not {costs!r:.60}"
             )
@@ -683,9 +683,9 @@ class RunReport:
             self._memory_names[key] = name
         return name
 
-    def _cost_memory(self) -> _history.CostMemory:
+    def _cost_memory(self) -> CostMemory:
         if self._memory is None:
-            self._memory = _history.process_costs()
+            self._memory = process_costs()
         return self._memory
 
     def _recall(

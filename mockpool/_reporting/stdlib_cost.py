@@ -33,7 +33,7 @@ those reads their attributes, properties included, which may do anything
 once the test is over. Their requests are simply not compared.
 
 Kept between runs: a measured cost is remembered in the usage history
-(:class:`mockpool._learning.history.CostMemory`) under :func:`remembered_as`'s
+(:class:`mockpool._learning.costs.CostMemory`) under :func:`remembered_as`'s
 name and stamp, so that a suite's later runs measure only what is new or
 changed. The stamp stands for the source the cost depends on: the size and
 modification time of the file of every module that defines the spec (for a
