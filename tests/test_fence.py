@@ -583,7 +583,7 @@ class FenceTests(FenceTestBase):
         """The leak check raising warns once per test; outcomes stay."""
         case = make_pair()
         boom = RuntimeError("scan exploded")
-        with mock.patch.object(_dropin.TestScope, "_new_assignments", side_effect=boom):
+        with mock.patch.object(leak_check.Baseline, "new_mocks", side_effect=boom):
             result, caught = run_cases(case)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(
@@ -594,9 +594,9 @@ class FenceTests(FenceTestBase):
         """Failing on leaks, only a leak fails a test, not the check's own error."""
         case = make_pair()
         boom = RuntimeError("scan exploded")
-        # _new_assignments runs for every test (_unrestored_patches only for
+        # The namespaces are compared for every test (the patches only for
         # one that started patches).
-        with mock.patch.object(_dropin.TestScope, "_new_assignments", side_effect=boom):
+        with mock.patch.object(leak_check.Baseline, "new_mocks", side_effect=boom):
             result, caught = run_cases(case, fail_on_leak=True)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(

@@ -332,7 +332,13 @@ class TestScope:
                 leaks += [
                     ("patch not undone", text) for text in self._unrestored_patches()
                 ]
-            leaks += [("mock assigned", text) for text in self._new_assignments()]
+            # Taken, not read: once checked, the scope holds nothing of the
+            # namespaces (a value the test removed is freed as under
+            # unittest).
+            baseline, self._baseline = self._baseline, None
+            found = baseline.new_mocks() if baseline is not None else None
+            if found:  # rarely: the common case is told by a few C calls
+                leaks += [("mock assigned", text) for text in self._assigned(found)]
         except Exception as error:
             _fence.warn_failure("leak check", error, self.test_id)
         if not leaks:
@@ -407,15 +413,8 @@ class TestScope:
             if not leak_check.holds(patched, items):
                 yield f"dict {leak_check.dict_name(patched)} not restored"
 
-    def _new_assignments(self) -> Iterator[str]:
-        # Taken, not read: once checked, the scope holds nothing of the
-        # namespaces (a value the test removed is freed as under unittest).
-        baseline, self._baseline = self._baseline, None
-        if baseline is None:
-            return
-        found = baseline.new_mocks()
-        if not found:  # the common case, told by a handful of C calls
-            return
+    def _assigned(self, found: list[leak_check.Leak]) -> Iterator[str]:
+        """The mocks in *found* the test assigned, not its patches'."""
         patched: dict[tuple[int, str], tuple[Any, list[Any], list[Any]]] = {}
         if self._patches:
             patched = self._patched_targets()
