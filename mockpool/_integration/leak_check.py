@@ -486,7 +486,7 @@ class _Views:
     owners, and they never go stale.
     """
 
-    __slots__ = ("cells", "dicts", "last", "names", "owners", "values")
+    __slots__ = ("cells", "dicts", "ids", "last", "names", "owners", "values")
 
     def __init__(self, watched: Iterable[Watched]) -> None:
         #: (label, owner) of each namespace, in order.
@@ -514,6 +514,8 @@ class _Views:
                 self.dicts.append(parts[2])
                 cells.append(parts[3])
         self.cells = cells if _READS_VERSIONS else None
+        #: The dicts' ids, for looking them up in C (see refresh).
+        self.ids = list(map(id, self.dicts))
 
     def versions(self) -> bytes | None:
         """The namespaces' versions now, one after the other (8 bytes each,
@@ -570,6 +572,11 @@ class _Views:
             names: list[list[Any] | None] = [None] * size
             mock_at: list[int | None] = [None] * size
             places: Iterable[int] = range(size)
+            if versions is not None:
+                # The namespaces known to hold no mock at their version are
+                # told apart in C: only the others are read.
+                known = b"".join(map(_mock_free.get, self.ids, repeat(_UNKNOWN)))
+                places = self.moved(versions, known)
         else:
             values, names = list(last.values), list(last.names)
             mock_at = list(last.mock_at)
@@ -670,13 +677,7 @@ class _Views:
         read so at the version it still has (by any test module's check)."""
         if versions is None:
             return False
-        shown = self.dicts[place]
-        known = _mock_free.get(id(shown))
-        return (
-            known is not None
-            and known[0] is shown
-            and known[1] == _version_of(versions, place)
-        )
+        return _mock_free.get(self.ids[place]) == _version_of(versions, place)
 
     def note_mock_free(self, place: int, versions: bytes | None) -> None:
         """Remember that namespace *place* held no mock at its version in
@@ -685,18 +686,23 @@ class _Views:
             return
         if len(_mock_free) >= _MOCK_FREE_SIZE:
             _mock_free.clear()
+            _mock_free_held.clear()
         shown = self.dicts[place]
-        _mock_free[id(shown)] = (shown, _version_of(versions, place))
+        _mock_free[id(shown)] = _version_of(versions, place)
+        _mock_free_held[id(shown)] = shown
 
 
-# The namespaces known to hold no mock, and at which version: by id of the
-# dict, (the dict, held so that its id names no other, its version). Test
+# The namespaces known to hold no mock, and at which version, by id of the
+# dict (the dicts are held alongside, so that an id names no other). Test
 # modules share namespaces -- every test module of a package watches the
 # package's modules --, so the first test of each module asks is_mock of no
 # value a check already asked at the same version. A version is never given
 # twice, so an entry holds only while the namespace has not changed since.
 _MOCK_FREE_SIZE = 8192
-_mock_free: dict[int, tuple[dict[Any, Any], bytes]] = {}
+_mock_free: dict[int, bytes] = {}
+_mock_free_held: dict[int, dict[Any, Any]] = {}
+# No version is all ones: what a namespace not known to be free compares to.
+_UNKNOWN = b"\xff" * _VERSION_SIZE
 
 
 def _version_of(versions: bytes, place: int) -> bytes:
@@ -801,6 +807,7 @@ def release_readings() -> None:
         held.last = None
     for cache in (
         _mock_free,
+        _mock_free_held,
         _parts,
         _views_cache,
         _watch_cache,
