@@ -1,0 +1,328 @@
+"""``NonCallableMock.__new__`` and the magic mixins' ``__init__``, made cheaper.
+
+``__new__`` is where a mock's cost is decided: it binds its arguments to
+find the spec (3.9-3.11 through a signature), makes the mock's own class
+with ``type()``, and for a ``MagicMock`` leaves ``__init__`` to set ~80
+magic proxies on it one by one (and, with a spec, delete most again).
+Here each class the suite builds gets a :class:`Plan` once; the mock's
+class comes from its :class:`~.class_reuse.Shape`, already holding the
+shared proxies the stdlib's ``__init__`` would leave on it, so the
+mixins' ``__init__`` can skip ``_mock_set_magics`` for that mock.
+
+What may put a test's value on a mock's class (``__setattr__`` of a magic
+name, ``_mock_set_magics``) first lets go of the class as a candidate for
+reuse. A subclass that overrides construction, positional arguments that
+do not bind, a copy made through ``__reduce_ex__`` (which calls
+``__new__`` on the mock's own class and no ``__init__``) take the stdlib's
+path unchanged.
+"""
+
+from __future__ import annotations
+
+# Bound at import: a test may patch a builtin (a public suite patches
+# builtins.map) while mockpool works for it.
+from builtins import any, issubclass, len
+from collections.abc import Callable
+from typing import Any
+
+from mockpool._autospec.lazy import _disguised
+from mockpool._autospec.plain.class_entries import release
+from mockpool._autospec.plain.class_reuse import MAX_SHAPES, shape_of
+from mockpool._autospec.plain.spec_records import spec_record
+from mockpool._autospec.plain.stdlib import (
+    ALL_MAGICS,
+    CONSTRUCTOR_KEYWORDS,
+    MAGICS,
+    MOCK_MODULE_NAME,
+    MOCK_SIG,
+    NAMED_NEW,
+    NEW_SIGNATURE,
+    STDLIB_CLASSES,
+    STDLIB_MODULE_CLASSES,
+    AsyncMockMixin,
+    MagicMixin,
+    MagicProxy,
+    NonCallableMock,
+    is_async_obj,
+    mock_module,
+    stdlib_async_magic_init,
+    stdlib_magic_init,
+    stdlib_new_function,
+    stdlib_set_magics,
+    stdlib_setattr,
+)
+from mockpool._base import fence as _fence
+
+__all__ = [
+    "SETATTR_REPLACEMENT",
+    "accelerated_async_magic_init",
+    "accelerated_magic_init",
+    "accelerated_new",
+    "accelerated_set_magics",
+    "forget_plans",
+    "observe",
+]
+
+
+class Plan:
+    """How the mocks of one class are built."""
+
+    __slots__ = ("init", "is_async", "magic", "magics", "shape", "skip_set_magics")
+
+    def __init__(
+        self, cls: type, init: Any, magic: bool, skip_set_magics: bool
+    ) -> None:
+        #: ``cls.__init__`` when the plan was made: a class changed since
+        #: gets a new plan.
+        self.init = init
+        #: Its mocks get magic-method proxies.
+        self.magic = magic
+        #: Its ``__init__`` reaches the replaced mixin ``__init__`` before
+        #: anything else, so ``_mock_set_magics`` may be skipped there.
+        self.skip_set_magics = skip_set_magics
+        #: It is an ``AsyncMockMixin`` already: no spec makes it one.
+        self.is_async = issubclass(cls, AsyncMockMixin)
+        #: The proxies of its mocks without a spec: every one, or none.
+        self.magics: tuple[str, ...] | None = MAGICS if magic else None
+        #: The shape of its mocks without a spec, looked up once (its
+        #: mocks with a spec look theirs up each time); ``None`` for a
+        #: subclass a suite defines, whose shape is made afresh each time.
+        shape = shape_of(cls, (cls,), self.magics)
+        self.shape = shape if shape.keep else None
+
+
+# Names whose override in a subclass changes how a mock is constructed.
+CONSTRUCTION_NAMES = (
+    "__new__",
+    "__init__",
+    "__init_subclass__",
+    "_mock_add_spec",
+    "_mock_set_magics",
+    "_mock_methods",
+)
+
+_plans: dict[type, Plan | None] = {}
+
+
+def _plan_for(cls: Any) -> Plan | None:
+    """The plan of *cls*, or ``None`` for the stdlib's ``__new__``."""
+    init = cls.__init__
+    known = STDLIB_CLASSES.get(cls)
+    if known is not None:
+        return Plan(cls, init, *known)
+    if type(cls) is not type:
+        return None
+    # A subclass we build like its stdlib base: one that overrides nothing
+    # that takes part in construction. The mocks' own classes (made by
+    # __new__, named like their base) are not among them: __new__ on one of
+    # those is copy's or pickle's, which never call __init__.
+    stdlib_base = None
+    for klass in cls.__mro__:
+        if klass in STDLIB_CLASSES:
+            stdlib_base = klass
+            break
+        if klass in STDLIB_MODULE_CLASSES or any(
+            name in klass.__dict__ for name in CONSTRUCTION_NAMES
+        ):
+            return None
+        if klass.__dict__.get("__module__") == MOCK_MODULE_NAME:
+            return None
+    if stdlib_base is None:
+        return None
+    magic, skip = STDLIB_CLASSES[stdlib_base]
+    return Plan(cls, init, magic, skip)
+
+
+def _plan(cls: Any) -> Plan | None:
+    plan = _plans.get(cls)
+    if plan is not None and cls.__init__ is plan.init:
+        return plan
+    plan = _plan_for(cls)
+    # Only classes a suite names are kept (a handful); mocks' own classes
+    # are planned afresh, each being used once.
+    if plan is not None:
+        _plans[cls] = plan
+    return plan
+
+
+# The mocks' own classes whose proxies are final: their mixin __init__
+# skips _mock_set_magics once, then forgets them.
+_prepared: dict[type, bool] = {}
+
+
+def _spec_argument(cls: type, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
+    """The spec ``NonCallableMock.__new__`` tests for async-ness."""
+    if args or "self" in kw or "cls" in kw:
+        if NAMED_NEW:
+            # Bind as a call would; a bad call is left to the stdlib to
+            # reject, with its own message.
+            try:
+                arguments = NEW_SIGNATURE.bind_partial(cls, *args, **kw).arguments
+            except TypeError:
+                return _BAD_CALL
+            return arguments.get("spec_set") or arguments.get("spec")
+        arguments = MOCK_SIG.bind_partial(cls, *args, **kw).arguments
+        return arguments.get("spec_set", arguments.get("spec"))
+    if NAMED_NEW:
+        return kw.get("spec_set") or kw.get("spec")
+    if "spec_set" in kw:
+        return kw["spec_set"]
+    return kw.get("spec")
+
+
+_BAD_CALL = object()
+
+
+def _final_magics(args: tuple[Any, ...], kw: dict[str, Any]) -> tuple[str, ...] | None:
+    """The proxies the stdlib's ``__init__`` leaves on the mock's class.
+
+    ``None`` when that cannot be known before ``__init__`` runs: positional
+    arguments, a spec we do not record, or ``configure_mock`` keywords that
+    may touch magic methods while the stdlib has all of them set.
+    """
+    if args:
+        return None
+    spec = kw.get("spec_set")
+    if spec is None:
+        spec = kw.get("spec")
+    if spec is None:
+        return MAGICS
+    for key in kw:
+        if key.startswith("_") and key not in CONSTRUCTOR_KEYWORDS:
+            return None
+    eat_self = kw.get("_eat_self")
+    if eat_self is None:
+        eat_self = kw.get("parent") is not None
+    record = spec_record(spec, kw.get("_spec_as_instance", False), eat_self)
+    if record is None:
+        return None
+    if record.magics is None:
+        try:
+            names = set(spec)
+        except Exception:  # the stdlib's own intersection will raise it
+            return None
+        magics = tuple(name for name in MAGICS if name in names)
+        # One object per combination, so that its mocks share a shape.
+        if len(_list_spec_magics) < MAX_SHAPES:
+            magics = _list_spec_magics.setdefault(magics, magics)
+        return magics
+    return record.magics
+
+
+_list_spec_magics: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
+    plan = _plans.get(cls)
+    if plan is None or cls.__init__ is not plan.init:
+        plan = _plan(cls)
+    if plan is None or mock_module.MagicProxy is not MagicProxy:
+        return stdlib_new_function(cls, *args, **kw)
+    spec_arg = None
+    magics = plan.magics
+    # A mock without a spec has every proxy (MagicMock) or none (Mock): the
+    # ones the stdlib's __init__ leaves, known before it runs.
+    skip = plan.magic and plan.skip_set_magics
+    shape = plan.shape
+    bases: tuple[type, ...] = (cls,)
+    if args or kw:
+        if not plan.is_async:
+            spec_arg = _spec_argument(cls, args, kw)
+            if spec_arg is _BAD_CALL:
+                return stdlib_new_function(cls, *args, **kw)
+            if spec_arg is not None and is_async_obj(spec_arg):
+                bases = (AsyncMockMixin, cls)
+        elif (
+            # With named parameters the stdlib's __new__ rejects a bad call
+            # itself, for every class.
+            NAMED_NEW
+            and (args or "self" in kw or "cls" in kw)
+            and _spec_argument(cls, args, kw) is _BAD_CALL
+        ):
+            return stdlib_new_function(cls, *args, **kw)
+        if plan.magic:
+            magics = _final_magics(args, kw) if plan.skip_set_magics else None
+            if magics is None:
+                # All of them: what the stdlib's first _mock_set_magics
+                # leaves, before __init__ looks at anything. Its calls
+                # still run.
+                magics = MAGICS
+                skip = False
+        if len(bases) != 1 or magics is not plan.magics:
+            shape = None
+    if shape is None:
+        shape = shape_of(cls, bases, magics)
+    entry = shape.entry()
+    mock_class = entry.reference()
+    instance = super(NonCallableMock, cls).__new__(mock_class)
+    entry.serve(instance)
+    if skip:
+        _prepared[mock_class] = True
+    observer = _observer
+    if observer is not None:
+        try:
+            observer(cls, spec_arg)
+        except Exception as error:  # bookkeeping: never the test's failure
+            _fence.warn_failure("run report", error, once=True)
+    return instance
+
+
+# Told of every mock built here: (its class, its spec or None). See observe().
+_observer: Callable[[type, Any], None] | None = None
+
+
+def observe(observer: Callable[[type, Any], None] | None) -> None:
+    """Have *observer* told of every mock this module builds (None: stop).
+
+    The run report counts them, to say what plain mocks saved against the
+    stdlib (:mod:`mockpool._reporting.plain_cost`): called with the mock's
+    class and its spec (None if it has none), after the mock is made.
+    """
+    global _observer
+    _observer = observer
+
+
+# -- what may put a test's value on a mock's class ------------------------------
+
+
+def accelerated_setattr(self: Any, name: str, value: Any) -> None:
+    if name in ALL_MAGICS:
+        # NonCallableMock.__setattr__ sets magic methods on the class.
+        release(type(self))
+    stdlib_setattr(self, name, value)
+
+
+def accelerated_set_magics(self: Any) -> None:
+    # Its proxies point at the mock: the class no longer is a template.
+    release(type(self))
+    stdlib_set_magics(self)
+
+
+def accelerated_magic_init(self: Any, /, *args: Any, **kw: Any) -> None:
+    if _prepared.pop(type(self), False):
+        # The proxies are already those the two _mock_set_magics calls
+        # around this would leave.
+        super(MagicMixin, self).__init__(*args, **kw)
+    else:
+        stdlib_magic_init(self, *args, **kw)
+
+
+def accelerated_async_magic_init(self: Any, /, *args: Any, **kw: Any) -> None:
+    if _prepared.pop(type(self), False):
+        # AsyncMagicMixin.__init__ and the MagicMixin.__init__ it calls
+        # would each call _mock_set_magics twice, to no effect.
+        super(MagicMixin, self).__init__(*args, **kw)
+    else:
+        stdlib_async_magic_init(self, *args, **kw)
+
+
+#: The ``__setattr__`` every accelerated mock class has while enabled
+#: (introspecting as the stdlib's), made once so that the one-pass
+#: ``__init__`` can tell a class that overrides it.
+SETATTR_REPLACEMENT: Any = _disguised(accelerated_setattr, stdlib_setattr)
+
+
+def forget_plans() -> None:
+    """Drop every plan and pending skip (when the last user disables)."""
+    _prepared.clear()
+    _plans.clear()
