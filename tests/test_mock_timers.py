@@ -13,7 +13,6 @@ import importlib.util
 import itertools
 import os
 import threading
-import time
 import unittest
 from typing import Any
 from unittest import mock
@@ -62,12 +61,46 @@ class TimersCase(unittest.TestCase):
 
 class OutermostOnlyTest(TimersCase):
     def test_a_magic_mock_is_one_construction(self) -> None:
-        """MagicMock(): __new__ and the __init__ chain, each timed once."""
+        """MagicMock(): __new__ and the __init__ chain, one call, two readings."""
         mock.MagicMock()
-        # __new__ and the outermost __init__ (MagicMixin's, which runs the
-        # others inside it) are two separate outermost calls.
-        self.assertEqual(self.counts(), {"mock_init": 2})
-        self.assertEqual(self.seconds(), {"mock_init": 2.0})
+        # __new__ starts the clock; the class's own __init__, which runs the
+        # mixins' inside it, stops it.
+        self.assertEqual(self.counts(), {"mock_init": 1})
+        self.assertEqual(self.seconds(), {"mock_init": 1.0})
+
+    def test_a_new_without_its_init_does_not_join_the_next_mock(self) -> None:
+        """__new__ alone (as copy does) is left out; the next mock is itself."""
+        orphan = mock.NonCallableMock.__new__(mock.Mock)
+        mock.Mock()
+        self.assertEqual(self.counts(), {"mock_init": 1})
+        self.assertEqual(self.seconds(), {"mock_init": 1.0})
+        self.assertIsInstance(orphan, mock.Mock)
+
+    def test_other_mock_classes_are_timed_init_included(self) -> None:
+        """NonCallableMock() and mixin-built classes: __init__ is in the time."""
+        timers.uninstall()
+        specs_added: list[object] = []
+        original = mock.NonCallableMock._mock_add_spec
+
+        def counting(*args: Any, **kwargs: Any) -> Any:
+            specs_added.append(args)
+            return original(*args, **kwargs)
+
+        # A clock that reads how many specs __init__ has set up: a timed
+        # call that holds an __init__ lasts one "second", else none.
+        with mock.patch.object(mock.NonCallableMock, "_mock_add_spec", counting):
+            self.timers = timers.install(lambda: float(len(specs_added)))
+
+            class Custom(mock.CallableMixin, mock.NonCallableMock):
+                pass
+
+            mock.NonCallableMock(spec=Sample)
+            Custom()
+            mock.MagicMock()
+            timers.uninstall()
+        self.assertEqual(len(specs_added), 3)
+        self.assertEqual(self.counts(), {"mock_init": 3})
+        self.assertEqual(self.seconds(), {"mock_init": 3.0})
 
     def test_a_child_is_counted_once(self) -> None:
         """First access of an attribute is one child, however it is built."""
@@ -86,7 +119,10 @@ class OutermostOnlyTest(TimersCase):
         before = self.timers.snapshot()
         with self.assertRaises(AttributeError):
             restricted.missing
-        self.assertEqual(self.timers.snapshot(), before)
+        after = self.timers.snapshot()
+        self.assertEqual(
+            (after["seconds"], after["counts"]), (before["seconds"], before["counts"])
+        )
 
     def test_a_patch_with_autospec_is_one_patch(self) -> None:
         """patch(autospec=True) counts as patch_enter, not also an autospec."""
@@ -111,7 +147,8 @@ class OutermostOnlyTest(TimersCase):
         with self.assertRaises(TypeError):
             mock.create_autospec(sample_function)(1, 2, 3, 4)
         mock.Mock()
-        self.assertEqual(self.counts(), {"mock_init": 4, "autospec_function": 1})
+        self.assertEqual(self.counts(), {"mock_init": 2, "autospec_function": 1})
+        self.assertEqual(self.seconds()["mock_init"], 2.0)
 
     def test_threads_keep_their_own_depth(self) -> None:
         """Calls on two threads are both counted, in one total."""
@@ -187,8 +224,9 @@ class InstallTest(unittest.TestCase):
             "__getattr__": base.__dict__["__getattr__"],
             "_get_child_mock": base.__dict__["_get_child_mock"],
         }
-        for name in ("NonCallableMock", "CallableMixin", "MagicMixin"):
-            found[f"{name}.__init__"] = getattr(mock, name).__dict__["__init__"]
+        # As they resolve: MagicMock's own is a mixin's, until install().
+        for name in ("Mock", "MagicMock", "PropertyMock"):
+            found[f"{name}.__init__"] = getattr(mock, name).__init__
         return found
 
     def test_uninstall_restores_the_stdlib_objects_by_identity(self) -> None:
@@ -203,6 +241,11 @@ class InstallTest(unittest.TestCase):
         self.assertIsInstance(returned, timers.Timers)
         after = self.originals()
         self.assertTrue(all(after[name] is before[name] for name in before), after)
+        self.assertNotIn("__init__", vars(mock.MagicMock))  # inherited again
+        # The chain of mixins' __init__ is never replaced.
+        self.assertIs(
+            mock.NonCallableMock.__init__, vars(mock.NonCallableMock)["__init__"]
+        )
         self.assertIsNone(timers.installed())
 
     def test_totals_stay_readable_and_stop_growing_after_uninstall(self) -> None:
@@ -211,7 +254,7 @@ class InstallTest(unittest.TestCase):
         mock.Mock()
         timers.uninstall()
         mock.Mock()
-        self.assertEqual(installed.snapshot()["counts"]["mock_init"], 2)
+        self.assertEqual(installed.snapshot()["counts"]["mock_init"], 1)
 
     def test_installing_twice_is_refused(self) -> None:
         """A second install() raises instead of wrapping the wrappers."""
@@ -233,31 +276,102 @@ class InstallTest(unittest.TestCase):
         self.assertIs(getattr(mock.create_autospec, "__wrapped__", None), original)
 
 
-class OverheadTest(unittest.TestCase):
-    def cpu(self, work: Any) -> float:
-        """The least CPU time of three runs of *work*."""
-        best = float("inf")
-        for _ in range(3):
-            started = time.process_time()
-            work()
-            best = min(best, time.process_time() - started)
-        return best
+class BoundariesTest(TimersCase):
+    """The timed calls the timers count, which is how they price themselves."""
 
-    def test_timing_adds_little_to_building_mocks(self) -> None:
-        """Timed mock building costs under 1.5 times untimed (real clock)."""
+    def boundaries(self) -> dict[str, int]:
+        result: dict[str, int] = self.timers.snapshot()["boundaries"]
+        return result
 
-        def work() -> None:
-            for _ in range(30):
-                built = mock.MagicMock()
-                built.a.b.c()
+    def added(self, before: dict[str, int]) -> dict[str, int]:
+        after = self.boundaries()
+        return {kind: after[kind] - before[kind] for kind in timers.BOUNDARIES}
 
-        untimed = self.cpu(work)
-        installed = timers.install()
+    def test_reading_a_built_child_is_one_lookup_and_no_clock(self) -> None:
+        """A child already built costs a lookup: no clock read, nothing nested."""
+        parent = mock.Mock()
+        parent.child
+        before = self.boundaries()
+        clock_before = self.timers.clock()
+        for _ in range(5):
+            parent.child
+        self.assertEqual(self.added(before), {"clocked": 0, "nested": 0, "lookup": 5})
+        # Nothing read the ticking clock between these two readings.
+        self.assertEqual(self.timers.clock(), clock_before + 1)
+
+    def test_building_a_child_is_one_clocked_call_with_nested_ones(self) -> None:
+        """First access: one clocked __getattr__; the build inside is nested."""
+        parent = mock.Mock()
+        before = self.boundaries()
+        parent.child
+        added = self.added(before)
+        self.assertEqual((added["clocked"], added["lookup"]), (1, 0))
+        # _get_child_mock, __new__ and the __init__ chain, at least.
+        self.assertGreaterEqual(added["nested"], 3)
+
+    def test_a_spec_violation_is_clocked_though_not_counted(self) -> None:
+        """A forbidden name reads the clock: priced, though it built nothing."""
+        restricted = mock.Mock(spec=Sample)
+        before = self.boundaries()
+        with self.assertRaises(AttributeError):
+            restricted.missing
+        self.assertEqual(self.added(before), {"clocked": 1, "nested": 0, "lookup": 0})
+
+    def test_an_autospec_inside_a_patch_is_clocked_twice(self) -> None:
+        """patch(autospec=True) reads the clock for the patch and the spec."""
+        with mock.patch.object(Sample, "method", autospec=True):
+            pass
+        boundaries = self.boundaries()
+        # patch_enter, its autospec (for the per-spec table), patch_exit.
+        self.assertEqual(boundaries["clocked"], 3)
+        self.assertGreater(boundaries["nested"], 0)
+
+    def test_counts_add_up_over_threads(self) -> None:
+        """Each thread's boundaries are in the total."""
+        worker = threading.Thread(target=mock.Mock)
+        worker.start()
+        worker.join()
+        before = self.boundaries()
+        mock.Mock()
+        added = self.added(before)
+        self.assertEqual(self.boundaries()["clocked"], 2 * added["clocked"])
+
+
+class CalibrateTest(unittest.TestCase):
+    def test_every_boundary_has_a_positive_cost(self) -> None:
+        """A clocked call costs more than a nested one, and both cost."""
+        costs = timers.calibrate(calls=500)
+        self.assertEqual(set(costs), set(timers.BOUNDARIES))
+        self.assertTrue(all(cost > 0 for cost in costs.values()), costs)
+        # Two clock reads and the bookkeeping against a depth test.
+        self.assertGreater(costs["clocked"], costs["nested"])
+
+    def test_calibrating_leaves_the_installed_totals_alone(self) -> None:
+        """calibrate() times timers of its own, not the suite's."""
+        installed = timers.install(TickingClock())
         self.addCleanup(timers.uninstall)
-        timed = self.cpu(work)
-        self.assertLess(timed, untimed * 1.5)
-        # And the timers account for most of the work they wrap.
-        self.assertGreater(installed.creation_seconds(), 0.5 * 3 * untimed)
+        mock.Mock()
+        before = installed.snapshot()
+        timers.calibrate(calls=10, repeats=1)
+        self.assertEqual(installed.snapshot(), before)
+
+    def test_own_seconds_prices_each_boundary(self) -> None:
+        """own_seconds is the sum of calls times their cost, kind by kind."""
+        spent = timers.own_seconds(
+            {"clocked": 10, "nested": 100, "lookup": 1000},
+            {"clocked": 3e-6, "nested": 1e-6, "lookup": 5e-7},
+        )
+        self.assertAlmostEqual(spent, 10 * 3e-6 + 100 * 1e-6 + 1000 * 5e-7)
+        self.assertEqual(timers.own_seconds({}, {"clocked": 1.0}), 0.0)
+
+    def test_bad_sizes_are_refused_with_the_fix(self) -> None:
+        """calls and repeats must be positive integers."""
+        for bad in ({"calls": 0}, {"repeats": -1}, {"calls": 2.5}, {"calls": True}):
+            with (
+                self.subTest(bad=bad),
+                self.assertRaisesRegex(ValueError, "give a positive integer"),
+            ):
+                timers.calibrate(**bad)
 
 
 def _load_profile_counter() -> Any:

@@ -11,6 +11,17 @@ recommendation. ``--json PATH`` also writes all of it as JSON.
 The run's CPU time is the process's, from just before the tests are
 discovered to the end of the run (so it leaves out the interpreter's and
 mockpool's own start-up).
+
+The timers are not free, and the summary says what they cost: the timers
+count their timed calls by kind of boundary, and once the run is over (off
+its clock) :func:`~mockpool._measure.timers.calibrate` times each kind on
+no-op functions; the product is printed as "timers' own cost", in seconds
+and as a share of the run's CPU. It is a lower bound (calls in a suite meet
+colder caches than the calibration's loop; on suites of cheap plain mocks
+it came to a third to a quarter of the real cost: docs/fit.rst). That
+cost is inside the run's CPU, and the part spent in calls nested inside a
+timed call is inside the mock share too. benchmarks/bench_measure_overhead.py
+checks the figure against plain runs of the same suite.
 """
 
 from __future__ import annotations
@@ -138,7 +149,11 @@ def measure_command(argv: Sequence[str]) -> int:
     if not costs.started and not costs.costs and code in (0, 2):
         # Help or a usage error: no test ran, nothing to summarize.
         return code
-    figures = summarize(timers.snapshot(), cpu, costs.costliest())
+    calibrating = time.process_time()
+    timer_costs = _timers.calibrate()
+    calibrated = time.process_time() - calibrating
+    figures = summarize(timers.snapshot(), cpu, costs.costliest(), timer_costs)
+    figures["timers"]["calibration_seconds"] = calibrated
     sys.stderr.write(render(figures))
     sys.stderr.flush()
     if json_path:
@@ -148,10 +163,25 @@ def measure_command(argv: Sequence[str]) -> int:
 
 
 def summarize(
-    snapshot: dict[str, Any], cpu: float, tests: list[tuple[str, float]]
+    snapshot: dict[str, Any],
+    cpu: float,
+    tests: list[tuple[str, float]],
+    timer_costs: dict[str, float] | None = None,
 ) -> dict[str, Any]:
-    """The summary's figures from a timers' snapshot and the run's CPU."""
+    """The summary's figures from a timers' snapshot and the run's CPU.
+
+    Args:
+        snapshot: :meth:`~mockpool._measure.timers.Timers.snapshot`.
+        cpu: The run's CPU seconds.
+        tests: (test id, seconds creating mocks) of the costliest tests.
+        timer_costs: Seconds per timed call by kind of boundary, from
+            :func:`~mockpool._measure.timers.calibrate`; without them the
+            timers' own cost is reported as 0.
+    """
     creation = float(snapshot["creation_seconds"])
+    boundaries = dict(snapshot.get("boundaries", {}))
+    costs = dict(timer_costs or {})
+    own = _timers.own_seconds(boundaries, costs)
     share = creation / cpu if cpu > 0 else 0.0
     specs = sorted(snapshot["specs"].items(), key=lambda item: -item[1]["seconds"])
     autospec_seconds = sum(figures["seconds"] for _, figures in specs)
@@ -179,6 +209,12 @@ def summarize(
         "recommendation": recommendation(
             share, autospec_seconds / cpu if cpu > 0 else 0.0
         ),
+        "timers": {
+            "own_seconds": own,
+            "own_share": own / cpu if cpu > 0 else 0.0,
+            "calls": boundaries,
+            "seconds_per_call": costs,
+        },
     }
 
 
@@ -244,4 +280,13 @@ def render(figures: dict[str, Any]) -> str:
             for entry in figures["costliest_tests"]
         )
     lines.append(figures["recommendation"])
+    timers = figures["timers"]
+    lines.append(
+        "Timers' own cost: at least {own:.3f}s ({share:.1%} of CPU), {calls:,} "
+        "timed calls; it is in the CPU above and, partly, in the mock share.".format(
+            own=timers["own_seconds"],
+            share=timers["own_share"],
+            calls=sum(timers["calls"].values()),
+        )
+    )
     return "\n".join(lines) + "\n"
