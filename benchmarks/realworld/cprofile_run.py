@@ -33,8 +33,9 @@ is of that kind) and ``lookups`` (the samples of ``child_mock`` taken in a
 The entry points are the ones mockpool/_measure/timers.py wraps, by kind:
 ``autospec`` (``create_autospec``; neither instrument tells the kinds of
 spec apart), ``patch_enter`` (``_patch.__enter__``), ``mock_init``
-(``NonCallableMock.__new__`` and each mock class's and mixin's
-``__init__``) and ``child_mock`` (``NonCallableMock._get_child_mock`` and
+(``NonCallableMock.__new__`` and the stdlib ``__init__`` of each mock
+class and mixin, which the timers reach through a wrapper on each concrete
+mock class) and ``child_mock`` (``NonCallableMock._get_child_mock`` and
 ``__getattr__``). One difference: the timers count a ``__getattr__`` only
 when it builds a child. cProfile cannot tell those calls from the ones
 that return a child built already (``__getattr__`` runs on every access to
@@ -64,7 +65,8 @@ Function = tuple[str, int, str]
 #: the same four figures for the calls it made.
 Stats = dict[Function, tuple[int, int, float, float, dict[Function, Any]]]
 
-#: The mock classes and mixins whose ``__init__`` the timers wrap.
+#: The mock classes and mixins whose stdlib ``__init__`` the profile counts
+#: (the timers wrap each concrete class's, which calls these).
 _INIT_CLASSES = (
     "NonCallableMock",
     "CallableMixin",
