@@ -17,9 +17,17 @@ one ("Timers' own cost") and what the calibration after the run took, all
 as shares of the plain run's CPU: the measured overhead should come to
 about the sum of the last two.
 
+On a shared machine one run's CPU moves by several per cent, more than the
+timers cost. ``--instructions`` answers without that noise: each side runs
+once under valgrind's callgrind (``valgrind`` must be on the ``PATH``; a
+run takes some 60 times as long), with ``PYTHONHASHSEED=0``, and the
+instructions each executed are compared -- the same count on every rerun.
+Instructions are not seconds (a wrapper that misses the cache costs more
+per instruction), but a cost the timers add shows in them.
+
 Usage::
 
-    python benchmarks/bench_measure_overhead.py [--rounds 3]
+    python benchmarks/bench_measure_overhead.py [--rounds 3] [--instructions]
     python benchmarks/bench_measure_overhead.py --suite-dir DIR \\
         --python DIR/venv/bin/python --args "discover -s tests -t ."
 
@@ -34,7 +42,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shlex
+import shutil
 import statistics
 import subprocess
 import sys
@@ -97,6 +107,58 @@ def one_round(
     }
 
 
+def _instructions_of(command: Sequence[str], cwd: str, env: dict[str, str]) -> int:
+    """Instructions *command* executed, counted by callgrind."""
+    with tempfile.TemporaryDirectory(prefix="bench-measure-cg-") as scratch:
+        counted = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={os.path.join(scratch, 'out')}",
+                *command,
+            ],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    found = re.search(r"Collected : (\d+)", counted.stderr)
+    if counted.returncode not in (0, 1) or found is None:
+        raise RuntimeError(
+            f"valgrind {shlex.join(command)} exited with {counted.returncode} in "
+            f"{cwd}: {counted.stderr[-500:]}"
+        )
+    return int(found.group(1))
+
+
+def instructions(python: str, suite_dir: str, args: list[str]) -> dict[str, float]:
+    """Instructions of one plain and one measured run (see the module doc)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        path for path in (CHECKOUT, env.get("PYTHONPATH", "")) if path
+    )
+    env["PYTHONHASHSEED"] = "0"  # the same dicts and sets in every run
+    with tempfile.TemporaryDirectory(prefix="bench-measure-") as scratch:
+        report = os.path.join(scratch, "measure.json")
+        plain = _instructions_of([python, "-c", PLAIN_RUNNER, *args], suite_dir, env)
+        measured = _instructions_of(
+            [python, "-m", "mockpool", "measure", "--json", report, *args],
+            suite_dir,
+            env,
+        )
+        with open(report, encoding="utf-8") as stream:
+            figures: dict[str, Any] = json.load(stream)
+    return {
+        "plain": plain,
+        "measured": measured,
+        "overhead": measured / plain - 1,
+        "timed_calls": sum(figures["timers"]["calls"].values()),
+        "reported": figures["timers"]["own_seconds"] / figures["cpu_seconds"],
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python benchmarks/bench_measure_overhead.py",
@@ -108,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--args", default=DEMO_ARGS, help=f"unittest's arguments ({DEMO_ARGS!r})"
     )
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="count instructions under valgrind instead of timing CPU",
+    )
     options = parser.parse_args(argv)
     if options.rounds < 1:
         parser.error(f"--rounds {options.rounds}: give at least 1, such as 3")
@@ -116,6 +183,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = shlex.split(options.args)
     print(f"suite: {options.args} in {options.suite_dir}")
     print(f"python: {options.python}")
+    if options.instructions:
+        if shutil.which("valgrind") is None:
+            parser.error("--instructions needs valgrind on the PATH")
+        counted = instructions(options.python, options.suite_dir, args)
+        print(
+            f"instructions plain {counted['plain']:,.0f}, under measure "
+            f"{counted['measured']:,.0f}: overhead {counted['overhead']:.1%} "
+            f"({counted['timed_calls']:,.0f} timed calls; measure reported "
+            f"{counted['reported']:.1%} of its CPU)"
+        )
+        return 0
     header = (
         f"{'round':>6} {'CPU plain':>10} {'CPU measure':>12} {'overhead':>9} "
         f"{'reported':>9} {'calibration':>12} {'timed calls':>12} {'mock share':>11}"
