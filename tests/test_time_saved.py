@@ -45,6 +45,8 @@ from mockpool._reporting.run_report import PlainSaving, RunReport, StdlibSaving
 from mockpool._reporting.stdlib_cost import AutospecCall
 
 _ROOT = Path(__file__).resolve().parent.parent
+# The real one: RememberedCostTests patch it (coverage sets a tracer).
+_UNDER_OBSERVATION = run_report._under_observation
 
 
 class Gateway:
@@ -612,6 +614,12 @@ class RememberedCostTests(_CostsForgotten):
         stamps = mock.patch.dict(stdlib_cost._module_stamps, clear=True)
         stamps.start()
         self.addCleanup(stamps.stop)
+        # Under coverage (tox) a tracer is set, and nothing would be kept.
+        unwatched = mock.patch.object(
+            run_report, "_under_observation", return_value=False
+        )
+        unwatched.start()
+        self.addCleanup(unwatched.stop)
 
     def run_suite(self, memory: CostMemory, *specs: Any) -> RunReport:
         """One process's report of a test that autospecs *specs*, or
@@ -647,6 +655,21 @@ class RememberedCostTests(_CostsForgotten):
         self.assertEqual(second.plain_saving, first.plain_saving)
         self.assertEqual(second.stdlib_saving.compared, 2)
         self.assertEqual(second.plain_saving.compared, 3)
+
+    def test_costs_measured_under_a_profiler_are_not_kept(self) -> None:
+        """A profiler or tracer makes every build dearer: this run uses its
+        figures, the next measures again."""
+        with mock.patch.object(run_report, "_getprofile", return_value=object()):
+            self.assertTrue(_UNDER_OBSERVATION())
+        with mock.patch.object(run_report, "_under_observation", return_value=True):
+            first = self.run_suite(CostMemory())
+        self.assertEqual(first.stdlib_saving.compared, 2)
+        self.measured.clear()
+        self.run_suite(_next_run(first._cost_memory(), self.directory))
+        self.assertEqual(
+            self.measured,
+            [Gateway, _send, plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)],
+        )
 
     def test_remembered_costs_need_no_measuring_budget(self) -> None:
         """A run over its budget still compares every remembered request."""
@@ -958,7 +981,7 @@ class RealityTests(unittest.TestCase):
     ) -> None:
         self.assertIn("OK", output)
         measured = plain - fast
-        estimated = report.stdlib_saving.seconds_saved + report.plain_saving.saved
+        estimated = report.net_seconds_saved
         # Requests the report could not compare (their spec's stdlib cost
         # was never measured) are the usual reason for a low figure.
         figures = (

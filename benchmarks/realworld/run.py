@@ -127,8 +127,9 @@ def report_saving(path: Path) -> dict[str, float] | None:
 
     The sums over specs of what ``python -m mockpool run`` prints as "Time
     saved against unittest.mock" (pool hits and lazy builds, and the plain
-    mocks' estimate), and how many requests it compared and made in all.
-    None if the run wrote no report.
+    mocks' estimate, less mockpool's own work: start-up and the work around
+    each test), and how many requests it compared and made in all. None if
+    the run wrote no report.
     """
     if not path.exists():
         return None
@@ -145,10 +146,13 @@ def report_saving(path: Path) -> dict[str, float] | None:
         )
         totals["requests"] += figures.get("hits", 0) + figures.get("builds", 0)
     totals["saved_on_plain_mocks"] = report.get("plain_mocks", {}).get("saved", 0.0)
+    own_work = report.get("own_work", {})
+    totals["own_work"] = own_work.get("startup", 0.0) + own_work.get("per_test", 0.0)
     totals["seconds"] = (
         totals["saved_on_hits"]
         + totals["saved_on_builds"]
         + totals["saved_on_plain_mocks"]
+        - totals["own_work"]
     )
     return totals
 

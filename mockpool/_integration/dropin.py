@@ -169,10 +169,17 @@ def create_autospec(
 class TestScope:
     """What the drop-in opens around one test, and checks when it ends.
 
+    Its own work -- from *started* until :meth:`open` returns, the leak
+    check, and :meth:`close` -- is timed and counted in the run report as
+    mockpool's (:class:`~mockpool._reporting.run_report.OwnWork`), which
+    the time saved pays for.
+
     Args:
         test_id: The test's id (``TestCase.id()``), for reports and warnings.
         watched: Module and class namespaces to check for assigned mocks.
         fail_on_leak: Make a leak fail the test instead of only warning.
+        started: When the drop-in began working on the test
+            (:func:`time.perf_counter`); by default, now.
     """
 
     __test__ = False  # not a test case, whatever pytest thinks of the name
@@ -183,7 +190,11 @@ class TestScope:
         watched: list[leak_check.Watched],
         *,
         fail_on_leak: bool = False,
+        started: float | None = None,
     ) -> None:
+        self._started = _perf_counter() if started is None else started
+        #: Seconds of the drop-in's own work for this test so far.
+        self.own_seconds = 0.0
         self.test_id = test_id
         self.fail_on_leak = fail_on_leak
         #: The test's own session; None while closed, or if the test runs
@@ -195,7 +206,8 @@ class TestScope:
         # the test drops is freed, with what it was passed, as under the
         # stdlib; close() gives back those still alive. By the lease's id.
         self._leases: dict[int, Lease] | None = None
-        self._pools: dict[int, SpecPool] = {}
+        # The pool of each lease, by the same key; made with _leases.
+        self._pools: dict[int, SpecPool] | None = None
         # (target, attribute, what the patch put in vars(target), what it
         # will restore), per patch.
         self._patches: list[tuple[Any, str, Any, Any]] | None = None
@@ -240,6 +252,7 @@ class TestScope:
             # Opened when the test first asks for it: most tests never do.
             promise_session(self._open_session)
         _local.scope = self
+        self.own_seconds += _perf_counter() - self._started
 
     def _open_session(self) -> MockSession | None:
         """The test's own session, opened on first use (see :meth:`open`).
@@ -264,12 +277,13 @@ class TestScope:
         built = lease.mock
         # From here the test's references alone keep the mock alive.
         lease.hold_weakly()
-        if self._leases is None:
-            self._leases, self._pools = {}, {}
+        leases, pools = self._leases, self._pools
+        if leases is None or pools is None:
+            leases, pools = self._leases, self._pools = {}, {}
         # Held in the dict until close(): no other lease takes its id.
         key = id(lease)
-        self._leases[key] = lease
-        self._pools[key] = pool
+        leases[key] = lease
+        pools[key] = pool
         with _fence.fenced("run report", self.test_id):
             _worker_files.process_report().record_acquire(
                 pool.name,
@@ -322,6 +336,15 @@ class TestScope:
             fail: Raise on a leak when failing on leaks; false once the
                 test's outcome is recorded, so a leak can only warn.
         """
+        if self._checked:
+            return []
+        started = _perf_counter()
+        try:
+            return self._check_leaks(fail)
+        finally:
+            self.own_seconds += _perf_counter() - started
+
+    def _check_leaks(self, fail: bool) -> list[str]:
         if self._checked:
             return []
         self._checked = True
@@ -430,26 +453,38 @@ class TestScope:
 
     def close(self) -> None:
         """Give the test's mocks back, close its session, flush the report."""
+        self._close(_perf_counter())
+
+    def finish(self) -> None:
+        """:meth:`check_leaks` (a leak only warns) then :meth:`close`: the
+        end of a test whose outcome is recorded, timed as one piece of
+        work (the clock is read per piece, and every test takes this path).
+        """
+        started = _perf_counter()
+        try:
+            self._check_leaks(fail=False)
+        finally:
+            self._close(started)
+
+    def _close(self, started: float) -> None:
         if _local.scope is self:
             _local.scope = None
         # Every test takes this path: the side systems are fenced by a try
         # each (free when nothing is raised) rather than a fence object.
         try:
-            leases = self._leases
-            if leases:
+            leases, pools = self._leases, self._pools
+            if leases and pools is not None:
                 # A lease whose mock the test let go is counted, not taken
                 # back.
-                returned = set(self._pools.values())
+                returned = set(pools.values())
                 for key in list(leases):
-                    self._pools.pop(key).release(leases, key)
+                    pools.pop(key).release(leases, key)
                 _local.returned = (*_local.returned, *returned)
         finally:
             self._patches = self._dicts = None
             try:
-                report = _worker_files.process_report()
-                report.record_test()
                 # Off the test's clock, its patches undone: once per new spec.
-                report.measure_stdlib_costs(self.test_id)
+                _worker_files.process_report().measure_stdlib_costs(self.test_id)
             except Exception as error:
                 _fence.warn_failure("run report", error, self.test_id)
             try:
@@ -465,11 +500,26 @@ class TestScope:
                     # when usage history is written, if due (fenced inside).
                     _learning.note_session_end()
             finally:
-                try:
-                    _worker_files.flush()
-                except Exception as error:
-                    _fence.warn_failure("run report", error, self.test_id)
+                self._record_and_flush(started)
                 _fence.set_current_test(self._previous_test)
+
+    def _record_and_flush(self, closing_since: float) -> None:
+        """Count the test and the drop-in's work around it; write the report
+        file (if the run has one)."""
+        try:
+            self.own_seconds += _perf_counter() - closing_since
+            _worker_files.process_report().record_test(self.own_seconds)
+        except Exception as error:
+            _fence.warn_failure("run report", error, self.test_id)
+        try:
+            flushing_since = _perf_counter()
+            if _worker_files.flush() is not None:
+                # In the file from the next test's flush on.
+                _worker_files.process_report().record_own_work(
+                    _perf_counter() - flushing_since
+                )
+        except Exception as error:
+            _fence.warn_failure("run report", error, self.test_id)
 
 
 # -- hooks --------------------------------------------------------------------
@@ -511,6 +561,7 @@ def _in_scope(
         if outer.test_key != id(self):
             _drop_copied_hook(self)
         return method(self, *args, **kwargs)
+    started = _perf_counter()
     test_id = _test_id(self)
     watched: list[leak_check.Watched] = []
     # Tries, not fences, on this path every test takes: the same effect.
@@ -518,7 +569,7 @@ def _in_scope(
         watched = leak_check.watched_namespaces(leak_check.module_of(type(self)) or "")
     except Exception as error:
         _fence.warn_failure("leak check", error, test_id)
-    scope = TestScope(test_id, watched, fail_on_leak=_fail_on_leak)
+    scope = TestScope(test_id, watched, fail_on_leak=_fail_on_leak, started=started)
     scope.test_key = id(self)
     # A scope that fails to open leaves the test unpooled, not unrun.
     try:
@@ -542,11 +593,10 @@ def _in_scope(
                 # A skipped test never runs its cleanups, nor calls setUp:
                 # take the check away.
                 _withdraw_check(self, check)
+        finally:
             # Leaks found now only warn: the test's outcome is recorded (a
             # run() that never called setUp, or no failing on leaks).
-            scope.check_leaks(fail=False)
-        finally:
-            scope.close()
+            scope.finish()
 
 
 def _check_leaks_last(test: TestCase, scope: TestScope) -> Any:

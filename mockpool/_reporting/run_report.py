@@ -25,9 +25,12 @@ costs are kept between runs in the usage history
 (:class:`~mockpool._learning.costs.CostMemory`): a later run uses them
 instead of measuring, while the spec's source is unchanged, and measures
 again only now and then (see :mod:`mockpool._learning.costs`), so that
-only a suite's first run pays for the figure. The
-figure leaves out what mockpool adds later (children built on first access,
-giving mocks back) and what it saves beyond autospecs (plain mocks).
+only a suite's first run pays for the figure. Plain mocks are a third part
+(:class:`PlainSaving`, an estimate per kind of mock). The figure printed
+first is the parts' sum less mockpool's own work (:class:`OwnWork`: its
+start-up, and its work around every test -- the leak check, recycling,
+measuring these very costs), so that it can be held against what a run
+under plain unittest would have cost.
 
 The former estimate -- builds avoided times mockpool's own mean build time
 -- is :attr:`RunReport.lazy_build_seconds_avoided`: what the pool saves over
@@ -61,6 +64,8 @@ from builtins import (  # noqa: UP029
 )
 from collections import Counter
 from collections.abc import Callable, Iterable
+from sys import getprofile as _getprofile
+from sys import gettrace as _gettrace
 
 # Bound at import: a test may patch time.process_time.
 from time import process_time as _process_time
@@ -90,6 +95,7 @@ __all__ = [
     "SPEC_KEYS",
     "Adaptation",
     "Leak",
+    "OwnWork",
     "ReportError",
     "RunReport",
     "SpecStats",
@@ -209,6 +215,36 @@ class PlainSaving:
 #: The key under which report files hold the :class:`PlainSaving` (absent
 #: from files written before it was reported: read as zeros).
 PLAIN_KEY = "plain_mocks"
+
+
+@dataclasses.dataclass(frozen=True)
+class OwnWork:
+    """mockpool's own work during the run, which the saving pays for.
+
+    Under plain unittest none of it would run: importing and installing
+    mockpool, and around every test the drop-in's scope (the leak check,
+    giving pooled mocks back, measuring the stdlib's costs for this report,
+    sessions, writing the report file).
+    """
+
+    #: Importing and installing mockpool, once per process, in CPU time
+    #: (see :mod:`mockpool._base.startup` for what the import leaves out).
+    startup: float = 0.0
+    #: The drop-in's work around the tests, all tests together. Wall time
+    #: of work that does not wait (:func:`time.perf_counter`, the cheapest
+    #: clock: every test reads it four times), so on a loaded machine it
+    #: can only overstate the work.
+    per_test: float = 0.0
+
+    @property
+    def seconds(self) -> float:
+        """All of it, in seconds."""
+        return self.startup + self.per_test
+
+
+#: The key under which report files hold the :class:`OwnWork` (absent from
+#: files written before it was reported: read as zeros).
+OWN_WORK_KEY = "own_work"
 # Stands for a spec that is not a class, in the plain-mock counts.
 _OTHER_SPEC = object()
 
@@ -349,6 +385,8 @@ class _Snapshot:
     savings: dict[str, StdlibSaving]
     #: The time saved against the stdlib on plain mocks.
     plain: PlainSaving = PlainSaving()
+    #: mockpool's own work, which the saving pays for.
+    own_work: OwnWork = OwnWork()
 
     def stats(self) -> list[SpecStats]:
         """The frozen view of each spec's counts."""
@@ -426,6 +464,9 @@ class RunReport:
         self._plain_built = 0
         self._plain_compared = 0
         self._plain_saved = 0.0
+        # mockpool's own work (see OwnWork).
+        self._startup_seconds = 0.0
+        self._per_test_seconds = 0.0
 
     def __repr__(self) -> str:
         return (
@@ -435,10 +476,23 @@ class RunReport:
 
     # -- recording ----------------------------------------------------------
 
-    def record_test(self) -> None:
-        """Count one test run."""
+    def record_test(self, own_seconds: float = 0.0) -> None:
+        """Count one test run, and *own_seconds* of mockpool's work around
+        it (see :class:`OwnWork`)."""
         with self._lock:
             self._tests += 1
+            self._per_test_seconds += own_seconds
+
+    def record_own_work(self, seconds: float) -> None:
+        """Count *seconds* of mockpool's work around tests, outside any one
+        test's count (writing the report file)."""
+        with self._lock:
+            self._per_test_seconds += seconds
+
+    def record_startup(self, seconds: float) -> None:
+        """Count *seconds* spent importing and installing mockpool."""
+        with self._lock:
+            self._startup_seconds += seconds
 
     def record_acquire(
         self,
@@ -705,7 +759,7 @@ class RunReport:
     ) -> tuple[float, ...] | None:
         """Keep *sample* under *name*; the figures now remembered (their
         medians over the samples kept), or None if not kept."""
-        if name is None:
+        if name is None or _under_observation():
             return None
         try:
             return self._cost_memory().remember(*name, sample).figures()
@@ -847,6 +901,7 @@ class RunReport:
                     self._plain_compared,
                     self._plain_saved,
                 ),
+                own_work=OwnWork(self._startup_seconds, self._per_test_seconds),
             )
 
     @property
@@ -899,6 +954,18 @@ class RunReport:
     def plain_saving(self) -> PlainSaving:
         """Time saved against ``unittest.mock`` on plain mocks (estimated)."""
         return self._snapshot().plain
+
+    @property
+    def own_work(self) -> OwnWork:
+        """mockpool's own work so far, which the saving pays for."""
+        return self._snapshot().own_work
+
+    @property
+    def net_seconds_saved(self) -> float:
+        """Time saved against ``unittest.mock``: on autospecs and plain mocks,
+        less mockpool's own work -- the figure the report prints first."""
+        part = self._snapshot()
+        return part.saving().seconds_saved + part.plain.saved - part.own_work.seconds
 
     @property
     def specs(self) -> dict[str, SpecStats]:
@@ -961,6 +1028,7 @@ class RunReport:
             for spec, saving in part.savings.items():
                 self._saving(spec).merge(saving)
             self._merge_plain(part.plain)
+            self._merge_own_work(part.own_work)
             self._discards.update(part.discards)
             self._degraded.update(part.degraded)
             self._leaks.extend(part.leaks)
@@ -972,6 +1040,11 @@ class RunReport:
         self._plain_built += plain.built
         self._plain_compared += plain.compared
         self._plain_saved += plain.saved
+
+    def _merge_own_work(self, own_work: OwnWork) -> None:
+        # Called with self._lock held (or on a report no other thread has).
+        self._startup_seconds += own_work.startup
+        self._per_test_seconds += own_work.per_test
 
     @classmethod
     def merged(cls, reports: Iterable[RunReport]) -> RunReport:
@@ -1009,7 +1082,10 @@ class RunReport:
               "degraded": [{"spec": "pkg.mod.Other", "variant": "minimal",
                             "count": 1}],
               "leaks": [{"test_id": "t.T.test_a", "kind": "patch not undone",
-                         "detail": "pkg.mod.thing"}]
+                         "detail": "pkg.mod.thing"}],
+              "adaptations": [],
+              "plain_mocks": {"built": 40, "compared": 40, "saved": 0.0031},
+              "own_work": {"startup": 0.052, "per_test": 0.0009}
             }
         """
         part = self._snapshot()
@@ -1036,6 +1112,7 @@ class RunReport:
             ],
             "adaptations": [dataclasses.asdict(item) for item in part.adaptations],
             PLAIN_KEY: dataclasses.asdict(part.plain),
+            OWN_WORK_KEY: dataclasses.asdict(part.own_work),
         }
 
     @classmethod
@@ -1119,6 +1196,12 @@ class RunReport:
                     f"built {plain.built!r}"
                 )
             report._merge_plain(plain)
+        # Absent from files written before mockpool's own work was reported.
+        if OWN_WORK_KEY in top.data:
+            fields = _reader(top.get(OWN_WORK_KEY, dict), f"report {OWN_WORK_KEY!r}")
+            report._merge_own_work(
+                OwnWork(fields.seconds("startup"), fields.seconds("per_test"))
+            )
         # Absent from files written before adaptation was reported.
         for index, item in enumerate(top.get("adaptations", list)):
             fields = _reader(item, f"report 'adaptations'[{index}]")
@@ -1156,7 +1239,9 @@ class RunReport:
             f"Builds avoided: {total.builds_avoided} "
             f"({total.hit_rate:.1%} of mocks requested)"
         )
-        lines.extend(_saving_lines(part.saving(), total.acquired, part.plain))
+        lines.extend(
+            _saving_lines(part.saving(), total.acquired, part.plain, part.own_work)
+        )
         slowest = _slowest(specs, _SLOWEST)
         # Full lists everywhere would not fit on a screen: the slowest specs
         # give up lines first (down to one), so leaks keep their room.
@@ -1222,6 +1307,13 @@ class RunReport:
 # -- figures of measured costs ----------------------------------------------
 
 
+def _under_observation() -> bool:
+    """Whether a profiler, a coverage tool or a debugger watches this thread:
+    then every build is several times dearer, and a cost measured is a
+    figure for this run, not one to keep for the next."""
+    return _getprofile() is not None or _gettrace() is not None
+
+
 def _one_figure(seconds: float | None) -> tuple[float, ...] | None:
     return None if seconds is None else (seconds,)
 
@@ -1250,9 +1342,11 @@ def _header(part: _Snapshot) -> str:
     return f"mockpool: {part.tests} tests run, {where}"
 
 
-def _saving_lines(saving: StdlibSaving, acquired: int, plain: PlainSaving) -> list[str]:
-    """The time saved against the stdlib, and how it splits."""
-    whole = saving.seconds_saved + plain.saved
+def _saving_lines(
+    saving: StdlibSaving, acquired: int, plain: PlainSaving, own_work: OwnWork
+) -> list[str]:
+    """The time saved against the stdlib, and the parts it adds up from."""
+    whole = saving.seconds_saved + plain.saved - own_work.seconds
     lines = [f"Time saved against unittest.mock: {whole:.3f}s"]
     split = (
         f"  pool hits {saving.saved_on_hits:.3f}s, "
@@ -1267,6 +1361,12 @@ def _saving_lines(saving: StdlibSaving, acquired: int, plain: PlainSaving) -> li
         if plain.built > plain.compared:
             line += f"; {plain.built - plain.compared} not compared"
         lines.append(line + ")")
+    if own_work.seconds:
+        lines.append(
+            f"  mockpool's own work -{own_work.seconds:.3f}s "
+            f"(start-up {own_work.startup:.3f}s, around tests "
+            f"{own_work.per_test:.3f}s)"
+        )
     return lines
 
 
