@@ -490,6 +490,50 @@ class EnableTests(unittest.TestCase):
         """Outside a test (import, setUpClass) there is no scope to pool into."""
         self.assertIsNone(_dropin.current_scope())
 
+    def test_another_tools_wrapper_of_call_still_runs(self) -> None:
+        """A TestCase.__call__ replaced before enable() is called for every
+        test, inside the test's scope (the drop-in reaches run() directly
+        only from unittest's own __call__)."""
+        stock = unittest.TestCase.__call__
+        scoped: list[bool] = []
+
+        def wrapper(test: unittest.TestCase, *args: Any, **kwargs: Any) -> Any:
+            scoped.append(_dropin.current_scope() is not None)
+            return stock(test, *args, **kwargs)
+
+        class Case(unittest.TestCase):
+            def test_1(self) -> None:
+                scoped.append(_dropin.current_scope() is not None)
+
+        with mock.patch.object(unittest.TestCase, "__call__", wrapper):
+            result, _ = run_tests(Case)
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual(scoped, [True, True])
+
+    def test_run_replaced_on_the_test_itself_is_what_runs(self) -> None:
+        """A test whose instance holds its own run() is run by it, scoped."""
+        ran: list[bool] = []
+
+        class Case(unittest.TestCase):
+            def test_1(self) -> None:
+                pass
+
+        test = Case("test_1")
+
+        def own_run(result: Any = None) -> Any:
+            ran.append(_dropin.current_scope() is not None)
+            return unittest.TestCase.run(test, result)
+
+        test.run = own_run  # type: ignore[method-assign]
+        _dropin.enable()
+        try:
+            result = unittest.TestResult()
+            test(result)
+        finally:
+            _dropin.disable()
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual(ran, [True])
+
 
 class SessionPromiseTests(DropInTestBase):
     """The per-test session is opened when the test first asks for it."""
