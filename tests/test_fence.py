@@ -614,6 +614,37 @@ class FenceTests(FenceTestBase):
             fence_warnings(caught), case, "RuntimeError: no namespaces"
         )
 
+    def test_noting_a_patch_failing_is_a_warning_and_the_patch_holds(self) -> None:
+        """Reading a patch's target for the leak check raising warns once
+        per test; the patch is in place all the same, and undone."""
+        patched: list[bool] = []
+
+        class Patches(unittest.TestCase):
+            def test_1_passes(self) -> None:
+                with mock.patch.object(types, "SimpleNamespace", "patched"):
+                    patched.append(types.SimpleNamespace == "patched")
+
+            def test_2_fails(self) -> None:
+                with mock.patch.object(types, "SimpleNamespace", "patched"):
+                    patched.append(types.SimpleNamespace == "patched")
+                self.fail("on purpose")
+
+            def test_3_passes(self) -> None:
+                with mock.patch.object(types, "SimpleNamespace", "patched"):
+                    patched.append(types.SimpleNamespace == "patched")
+
+        original = types.SimpleNamespace
+        boom = RuntimeError("cannot read target")
+        with mock.patch.object(leak_check, "raw_attribute", side_effect=boom):
+            result, caught = run_cases(Patches)
+        self.assertEqual((result.testsRun, len(result.failures)), (3, 1))
+        self.assertEqual(result.errors, [])
+        self.assertEqual(patched, [True, True, True])
+        self.assertIs(types.SimpleNamespace, original)
+        self.assert_one_warning_per_test(
+            fence_warnings(caught), Patches, "RuntimeError: cannot read target"
+        )
+
     def test_run_report_error_is_a_warning(self) -> None:
         """Recording a test in the run report raising warns once per test."""
         case = make_pair()
