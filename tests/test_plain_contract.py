@@ -380,6 +380,11 @@ CONSTRUCTIONS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("configure magic", (), {"__len__.return_value": 4}),
     ("spec and configure magic", (), {"spec": Spec, "__len__.return_value": 4}),
     ("spec_set False", (), {"spec_set": False}),
+    ("spec string", (), {"spec": "text"}),
+    ("spec number", (), {"spec_set": 3}),
+    # What a class statement whose base is a mock passes its metaclass.
+    ("class statement", ("Name", (object,), {}), {}),
+    ("positional spec_set", (None, None, None, None, None, Spec), {}),
 ]
 
 
@@ -419,9 +424,19 @@ def _compare_runs(
     operations: list[str],
     depth: int,
 ) -> None:
-    stdlib_mock = build(cls, args, kwargs)
+    compare_builds(test, lambda: build(cls, args, kwargs), operations, depth)
+
+
+def compare_builds(
+    test: unittest.TestCase,
+    make: Callable[[], Any],
+    operations: list[str],
+    depth: int = 1,
+) -> None:
+    """Compare what *make* gives with the stdlib and accelerated, op by op."""
+    stdlib_mock = make()
     with accelerated():
-        fast_mock = build(cls, args, kwargs)
+        fast_mock = make()
     if isinstance(stdlib_mock, Exception) or isinstance(fast_mock, Exception):
         test.assertEqual(
             (type(fast_mock).__name__, normalise(str(fast_mock))),
@@ -525,6 +540,81 @@ class ConstructionContractTests(unittest.TestCase):
             for args, kwargs in cases:
                 with self.subTest(cls=cls.__name__, args=len(args), kwargs=kwargs):
                     compare_runs(self, cls, args, kwargs, ["call"])
+
+
+def _class_statement(base_class: type, configure: Callable[[Any], Any]) -> Any:
+    """``class Record(base)`` where *base* is a child of a *base_class* mock.
+
+    A module that mocks ``ctypes`` and then defines
+    ``class Record(ctypes.Structure)`` makes the mock's own class the
+    metaclass: it is called with the class name, bases and namespace.
+    """
+    module = base_class()
+    configure(module)
+
+    class Record(module.Structure):  # type: ignore[misc, name-defined]
+        field = 1
+
+    return Record
+
+
+class ClassStatementTests(unittest.TestCase):
+    """A class statement with a mock as its base builds a mock alike."""
+
+    def test_class_statement_builds_like_the_stdlib(self) -> None:
+        """The mock a class statement makes observes as the stdlib's."""
+        operations = list(OPERATIONS)
+        configurations: dict[str, Callable[[Any], Any]] = {
+            "plain": lambda module: None,
+            "magic configured": lambda module: setattr(
+                module.Structure, "__len__", mock.Mock(return_value=2)
+            ),
+            "class attribute": lambda module: setattr(
+                type(module.Structure), "extra", mock.PropertyMock()
+            ),
+        }
+        for base_class in (*PLAIN_CLASSES, _CustomMock):
+            for label, configure in configurations.items():
+                with self.subTest(base=base_class.__name__, configuration=label):
+                    compare_builds(
+                        self,
+                        functools.partial(_class_statement, base_class, configure),
+                        operations,
+                    )
+
+    def test_calling_a_mocks_class_builds_like_the_stdlib(self) -> None:
+        """type(m)(...) with and without arguments, as the stdlib builds it."""
+        calls: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+            ((), {}),
+            (("Name", (object,), {}), {}),
+            ((), {"spec": Spec}),
+            ((Spec,), {"name": "x"}),
+        ]
+        for base_class in PLAIN_CLASSES:
+            for args, kwargs in calls:
+                with self.subTest(base=base_class.__name__, args=args, kw=kwargs):
+
+                    def make(
+                        base_class: type = base_class,
+                        args: tuple[Any, ...] = args,
+                        kwargs: dict[str, Any] = kwargs,
+                    ) -> Any:
+                        return build(type(base_class()), args, kwargs)
+
+                    compare_builds(self, make, ["call", "magic", "child"])
+
+    def test_copy_of_a_class_statement_mock_matches(self) -> None:
+        """copy.copy of such a mock (its class's __new__, no __init__) too."""
+        originals: list[Any] = []  # alive, as the stdlib's proxies keep them
+
+        def make() -> Any:
+            originals.append(_class_statement(mock.MagicMock, lambda m: None))
+            return copy.copy(originals[-1])
+
+        compare_builds(self, make, ["magic", "class_magic", "copy"])
+        self.assertEqual(
+            [len(original) for original in originals], [5, 5], "via the copy"
+        )
 
 
 def _accelerated_magic_mock() -> Any:
@@ -661,6 +751,21 @@ class ClassRecyclingTests(unittest.TestCase):
                 gc.enable()
             # Without reuse, 50 more; a few entries may be passed over.
             self.assertLessEqual(len(cls.__subclasses__()), before + 10, cls)
+
+    def test_classes_kept_over_all_kinds_are_bounded(self) -> None:
+        """However many mocks of however many kinds, at most KEPT_LIMIT kept."""
+        from mockpool._autospec.plain import class_reuse
+
+        limit = 30
+        with mock.patch.object(class_reuse, "KEPT_LIMIT", limit):
+            alive = [
+                *self.build_many(mock.Mock, count=25),
+                *self.build_many(mock.MagicMock, count=25),
+                *self.build_many(mock.AsyncMock, count=25),
+            ]
+            kept = sum(plain.held_references(type(m)) for m in alive)
+        self.assertGreater(kept, 0)
+        self.assertLessEqual(kept, limit)
 
     def test_a_class_the_test_holds_is_never_reused(self) -> None:
         """type(m) kept by the test stays m's alone, strongly or weakly held."""
@@ -830,6 +935,16 @@ class SpecChangeTests(unittest.TestCase):
         self.assertIn("= 5", str(second._spec_signature))
         self.assertNotIn("extra", dir(first))
         self.assertIn("extra", dir(second))
+
+    def test_string_specs_share_one_record(self) -> None:
+        """Every string spec gives the outcome of the stdlib's scan of str."""
+        expected = [vars(mock.MagicMock(spec=text)) for text in ("a", "b")]
+        with accelerated():
+            got = [vars(mock.MagicMock(spec=text)) for text in ("a", "b")]
+        for fast, stdlib in zip(got, expected):
+            for key in ("_spec_class", "_mock_methods", "_spec_asyncs"):
+                self.assertEqual(fast[key], stdlib[key], key)
+        self.assertIsNot(got[0]["_mock_methods"], got[1]["_mock_methods"])
 
     def test_specs_made_in_a_test_are_not_kept(self) -> None:
         """mockpool keeps no reference to a class or function a test made."""

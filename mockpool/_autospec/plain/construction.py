@@ -21,7 +21,7 @@ from __future__ import annotations
 
 # Bound at import: a test may patch a builtin (a public suite patches
 # builtins.map) while mockpool works for it.
-from builtins import any, issubclass, len
+from builtins import any, dict, issubclass, len, zip  # noqa: UP029
 from collections.abc import Callable
 from typing import Any
 
@@ -40,14 +40,17 @@ from mockpool._autospec.plain.stdlib import (
     STDLIB_CLASSES,
     STDLIB_MODULE_CLASSES,
     AsyncMockMixin,
+    CallableMixin,
     MagicMixin,
     MagicProxy,
     NonCallableMock,
     is_async_obj,
     mock_module,
     stdlib_async_magic_init,
+    stdlib_callable_init,
     stdlib_magic_init,
     stdlib_new_function,
+    stdlib_noncallable_init,
     stdlib_set_magics,
     stdlib_setattr,
 )
@@ -67,10 +70,24 @@ __all__ = [
 class Plan:
     """How the mocks of one class are built."""
 
-    __slots__ = ("init", "is_async", "magic", "magics", "shape", "skip_set_magics")
+    __slots__ = (
+        "init",
+        "init_parameters",
+        "is_async",
+        "magic",
+        "magics",
+        "own_class",
+        "shape",
+        "skip_set_magics",
+    )
 
     def __init__(
-        self, cls: type, init: Any, magic: bool, skip_set_magics: bool
+        self,
+        cls: type,
+        init: Any,
+        magic: bool,
+        skip_set_magics: bool,
+        own_class: bool = False,
     ) -> None:
         #: ``cls.__init__`` when the plan was made: a class changed since
         #: gets a new plan.
@@ -80,15 +97,43 @@ class Plan:
         #: Its ``__init__`` reaches the replaced mixin ``__init__`` before
         #: anything else, so ``_mock_set_magics`` may be skipped there.
         self.skip_set_magics = skip_set_magics
+        #: It is a mock's own class (made by ``__new__``), called with
+        #: arguments: a class statement with a mock as its base. Its plan
+        #: is never kept, and without arguments (``copy``, ``pickle``) the
+        #: stdlib's ``__new__`` runs.
+        self.own_class = own_class
         #: It is an ``AsyncMockMixin`` already: no spec makes it one.
         self.is_async = issubclass(cls, AsyncMockMixin)
+        #: The names its ``__init__`` binds positional arguments to.
+        self.init_parameters = (
+            CALLABLE_INIT_PARAMETERS
+            if issubclass(cls, CallableMixin)
+            else NONCALLABLE_INIT_PARAMETERS
+        )
         #: The proxies of its mocks without a spec: every one, or none.
         self.magics: tuple[str, ...] | None = MAGICS if magic else None
         #: The shape of its mocks without a spec, looked up once (its
         #: mocks with a spec look theirs up each time); ``None`` for a
         #: subclass a suite defines, whose shape is made afresh each time.
-        shape = shape_of(cls, (cls,), self.magics)
-        self.shape = shape if shape.keep else None
+        self.shape = None
+        if cls in STDLIB_CLASSES:
+            shape = shape_of(cls, (cls,), self.magics)
+            self.shape = shape if shape.keep else None
+
+
+def _positional_parameters(init: Any) -> tuple[str, ...]:
+    """The names *init* binds positional arguments to, after ``self``."""
+    if init is None:
+        return ()
+    code = init.__code__
+    return tuple(code.co_varnames[1 : code.co_argcount])
+
+
+# Where __init__ puts positional arguments: a MagicMock's reach
+# CallableMixin.__init__ (spec, side_effect, return_value, ...), a
+# NonCallableMagicMock's NonCallableMock.__init__ (spec, wraps, name, ...).
+CALLABLE_INIT_PARAMETERS = _positional_parameters(stdlib_callable_init)
+NONCALLABLE_INIT_PARAMETERS = _positional_parameters(stdlib_noncallable_init)
 
 
 # Names whose override in a subclass changes how a mock is constructed.
@@ -113,24 +158,41 @@ def _plan_for(cls: Any) -> Plan | None:
     if type(cls) is not type:
         return None
     # A subclass we build like its stdlib base: one that overrides nothing
-    # that takes part in construction. The mocks' own classes (made by
-    # __new__, named like their base) are not among them: __new__ on one of
-    # those is copy's or pickle's, which never call __init__.
+    # that takes part in construction. A mock's own class (made by
+    # __new__, named like its base) is one too if it holds nothing but
+    # magic methods: it is called like a class when a class statement
+    # names a mock as a base (the mock's class is then the metaclass).
     stdlib_base = None
+    own_class = False
     for klass in cls.__mro__:
         if klass in STDLIB_CLASSES:
             stdlib_base = klass
             break
+        namespace = klass.__dict__
         if klass in STDLIB_MODULE_CLASSES or any(
-            name in klass.__dict__ for name in CONSTRUCTION_NAMES
+            name in namespace for name in CONSTRUCTION_NAMES
         ):
             return None
-        if klass.__dict__.get("__module__") == MOCK_MODULE_NAME:
-            return None
+        if namespace.get("__module__") == MOCK_MODULE_NAME:
+            if not _only_magics(namespace):
+                return None
+            own_class = True
     if stdlib_base is None:
         return None
     magic, skip = STDLIB_CLASSES[stdlib_base]
-    return Plan(cls, init, magic, skip)
+    return Plan(cls, init, magic, skip, own_class)
+
+
+# What a mock's own class holds besides magic methods, as made by __new__.
+_OWN_CLASS_NAMES = frozenset(("__doc__", "__module__"))
+
+
+def _only_magics(namespace: Any) -> bool:
+    """Whether a mock's own class holds only what mocks put there."""
+    for name in namespace:
+        if name not in ALL_MAGICS and name not in _OWN_CLASS_NAMES:
+            return False
+    return True
 
 
 def _plan(cls: Any) -> Plan | None:
@@ -139,8 +201,9 @@ def _plan(cls: Any) -> Plan | None:
         return plan
     plan = _plan_for(cls)
     # Only classes a suite names are kept (a handful); mocks' own classes
-    # are planned afresh, each being used once.
-    if plan is not None:
+    # are planned afresh, each being used once, and never kept (the class
+    # is a candidate for reuse, and may hold a test's magic method).
+    if plan is not None and not plan.own_class:
         _plans[cls] = plan
     return plan
 
@@ -173,15 +236,39 @@ def _spec_argument(cls: type, args: tuple[Any, ...], kw: dict[str, Any]) -> Any:
 _BAD_CALL = object()
 
 
-def _final_magics(args: tuple[Any, ...], kw: dict[str, Any]) -> tuple[str, ...] | None:
+def _init_keywords(
+    parameters: tuple[str, ...], args: tuple[Any, ...], kw: dict[str, Any]
+) -> dict[str, Any] | None:
+    """*args* and *kw* as keywords, bound as ``__init__`` binds them.
+
+    ``None`` for a call ``__init__`` rejects (left to it, with its message).
+    """
+    if not args:
+        return kw
+    if len(args) > len(parameters):
+        return None
+    keywords = dict(zip(parameters, args))
+    for key in kw:
+        if key in keywords:
+            return None
+    keywords.update(kw)
+    return keywords
+
+
+def _final_magics(
+    parameters: tuple[str, ...], args: tuple[Any, ...], kw: dict[str, Any]
+) -> tuple[str, ...] | None:
     """The proxies the stdlib's ``__init__`` leaves on the mock's class.
 
-    ``None`` when that cannot be known before ``__init__`` runs: positional
-    arguments, a spec we do not record, or ``configure_mock`` keywords that
+    ``None`` when that cannot be known before ``__init__`` runs: a call it
+    rejects, a spec we do not record, or ``configure_mock`` keywords that
     may touch magic methods while the stdlib has all of them set.
+    *parameters* are the names positional arguments bind to.
     """
-    if args:
+    bound = _init_keywords(parameters, args, kw)
+    if bound is None:
         return None
+    kw = bound
     spec = kw.get("spec_set")
     if spec is None:
         spec = kw.get("spec")
@@ -216,7 +303,12 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
     plan = _plans.get(cls)
     if plan is None or cls.__init__ is not plan.init:
         plan = _plan(cls)
-    if plan is None or mock_module.MagicProxy is not MagicProxy:
+    if (
+        plan is None
+        or mock_module.MagicProxy is not MagicProxy
+        # No arguments: copy's or pickle's __new__, with no __init__ after.
+        or (plan.own_class and not (args or kw))
+    ):
         return stdlib_new_function(cls, *args, **kw)
     spec_arg = None
     magics = plan.magics
@@ -241,7 +333,11 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
         ):
             return stdlib_new_function(cls, *args, **kw)
         if plan.magic:
-            magics = _final_magics(args, kw) if plan.skip_set_magics else None
+            magics = (
+                _final_magics(plan.init_parameters, args, kw)
+                if plan.skip_set_magics
+                else None
+            )
             if magics is None:
                 # All of them: what the stdlib's first _mock_set_magics
                 # leaves, before __init__ looks at anything. Its calls
@@ -259,7 +355,8 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
     if skip:
         _prepared[mock_class] = True
     observer = _observer
-    if observer is not None:
+    # A mock's own class is not told: the report would keep the class.
+    if observer is not None and not plan.own_class:
         try:
             observer(cls, spec_arg)
         except Exception as error:  # bookkeeping: never the test's failure

@@ -189,18 +189,32 @@ _records_lock = threading.Lock()
 _LIST_TYPES = (list, tuple)
 
 
+#: Types whose instances all give ``_mock_add_spec`` the same outcome:
+#: builtin and immutable, no instance ``__dict__`` and no ``__dir__`` of
+#: their own (so ``dir`` of any instance is the type's), no ``__call__``
+#: (no signature) and no attribute that is a coroutine function. A string
+#: is what a class statement with a mock base passes as the spec
+#: (``class S(ctypes.Structure)`` with ``ctypes`` mocked calls the mock's
+#: class with the class name first).
+_VALUE_TYPES = frozenset((str, bytes, int, float, complex, bool))
+
+
 def _record_key(spec: Any, as_instance: Any, eat_self: Any) -> Any:
     """The key of *spec*'s record, or ``None`` if it is not recorded.
 
-    ``None`` and exact lists and tuples give the same outcome whatever the
-    object (``dir`` of a list depends only on its type); classes and plain
-    functions are recorded one by one.
+    ``None``, exact lists and tuples, and instances of :data:`_VALUE_TYPES`
+    give the same outcome whatever the object (``dir`` of a list or a
+    string depends only on its type); classes and plain functions are
+    recorded one by one.
     """
     if spec is None:
         return _NO_SPEC
     spec_type = type(spec)
     if spec_type in _LIST_TYPES:
         return spec_type
+    if spec_type in _VALUE_TYPES:
+        # The type, never the value: a test's string is not kept.
+        return (_INSTANCE_OF, spec_type, bool(as_instance), bool(eat_self))
     if (
         spec_type is type
         or spec_type is types.FunctionType
@@ -212,6 +226,8 @@ def _record_key(spec: Any, as_instance: Any, eat_self: Any) -> Any:
 
 
 _NO_SPEC = object()
+#: Marks the key of a record kept per type, not per object.
+_INSTANCE_OF = object()
 
 
 def _outlives_tests(spec: Any) -> bool:
@@ -304,7 +320,8 @@ def spec_record(spec: Any, as_instance: Any, eat_self: Any) -> SpecRecord | None
         if fingerprint is None or fingerprint.matches(spec):
             return record
     fingerprint = None
-    if isinstance(key, tuple):
+    if isinstance(key, tuple) and key[0] is not _INSTANCE_OF:
+        # A builtin value type never changes: its record needs no check.
         fingerprint = _fingerprint(spec)
         if fingerprint is None:
             return None
