@@ -13,6 +13,8 @@ to :mod:`tests._patch_targets`, which this module only imports a class from.
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import gc
 import io
 import sys
@@ -20,6 +22,7 @@ import types
 import unittest
 import warnings
 import weakref
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -260,6 +263,174 @@ def _scratch_module(test: unittest.TestCase, name: str) -> Any:
     return module
 
 
+@contextlib.contextmanager
+def _reads() -> Iterator[list[tuple[Any, int]]]:
+    """(views, place) of each namespace the check reads the values of
+    meanwhile (by either way of reading them), in order."""
+    read: list[tuple[Any, int]] = []
+
+    def spying(method: Any) -> Any:
+        def spy(views: Any, place: int) -> Any:
+            read.append((views, place))
+            return method(views, place)
+
+        return spy
+
+    views = leak_check._Views
+    both = mock.patch.object(views, "read", spying(views.read))
+    values = mock.patch.object(views, "read_values", spying(views.read_values))
+    # read_both falls back on read only where the dict has other keys.
+    fresh = mock.patch.object(views, "read_both", spying(views.read_both))
+    with both, values, fresh:
+        yield read
+
+
+def _test_modules_sharing(test: unittest.TestCase, tag: str) -> tuple[Any, Any, Any]:
+    """Two scratch test modules that both import a third, scratch library
+    module: (first, second, library)."""
+    library = _scratch_module(test, f"tests._scratch_{tag}_library")
+    first = _scratch_module(test, f"tests._scratch_{tag}_first")
+    second = _scratch_module(test, f"tests._scratch_{tag}_second")
+    first.library = second.library = library
+    # Each test module's first test starts afresh, as in a new run.
+    leak_check.release_readings()
+    test.addCleanup(leak_check.release_readings)
+    return first, second, library
+
+
+class SharedBetweenModulesTests(LeakCheckTestBase):
+    """A test module's first test starts from what the check already knows
+    of the namespaces it shares with the test module before it."""
+
+    def test_a_namespace_two_modules_watch_is_read_once(self) -> None:
+        first, second, library = _test_modules_sharing(self, "once")
+        read_first = leak_check.watched_namespaces(first.__name__)
+        read_second = leak_check.watched_namespaces(second.__name__)
+        shared = vars(library)
+        self.assertIn(shared, [namespace for _, _, namespace in read_second])
+        with _reads() as read:
+            self.assertEqual(leak_check.Baseline(read_first).new_mocks(), [])
+            self.assertEqual(leak_check.Baseline(read_second).new_mocks(), [])
+        dicts = [views.dicts[place] for views, place in read]
+        self.assertTrue(any(d is vars(first) for d in dicts))
+        self.assertTrue(any(d is vars(second) for d in dicts))
+        if leak_check._READS_VERSIONS:
+            self.assertEqual([d for d in dicts if d is shared], [shared])
+
+    def test_a_change_between_modules_is_still_seen(self) -> None:
+        """A mock set up between the two modules' tests (a setUpModule) is
+        no test's leak; moving it to another name in a test is one."""
+        first, second, library = _test_modules_sharing(self, "change")
+        watched_first = leak_check.watched_namespaces(first.__name__)
+        watched_second = leak_check.watched_namespaces(second.__name__)
+        self.assertEqual(leak_check.Baseline(watched_first).new_mocks(), [])
+        library.fixture = mock.Mock(name="fixture")
+        self.assertEqual(leak_check.Baseline(watched_second).new_mocks(), [])
+        baseline = leak_check.Baseline(watched_second)
+        library.renamed = library.fixture
+        library.added = mock.Mock(name="added")
+        found = baseline.new_mocks()
+        self.assertEqual(
+            sorted((label, name) for label, _, name, _ in found),
+            [(library.__name__, "added"), (library.__name__, "renamed")],
+        )
+
+    def test_a_first_test_that_changes_nothing_asks_no_value(self) -> None:
+        """Whether a namespace holds a mock is asked only once it moves
+        during a test -- then of the values it held at the start."""
+        first, _, library = _test_modules_sharing(self, "asks")
+        watched = leak_check.watched_namespaces(first.__name__)
+        asking = mock.patch.object(
+            leak_check, "_first_mock", wraps=leak_check._first_mock
+        )
+        with asking as first_mock:
+            self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
+            unmoved = first_mock.call_count
+            baseline = leak_check.Baseline(watched)
+            with mock.patch.object(library, "value", "patched"):
+                pass
+            self.assertEqual(baseline.new_mocks(), [])
+        if leak_check._READS_VERSIONS:  # without, every namespace moved
+            self.assertEqual(unmoved, 0)
+            # The library's values at the start, once: no mock among them.
+            self.assertEqual(first_mock.call_count, 1)
+
+    def test_a_class_that_takes_no_attributes_is_not_watched(self) -> None:
+        """A class compiled in C refuses patch.object: no test can leave a
+        mock in it, and its namespace is not read."""
+        with self.assertRaises(TypeError):
+            mock.patch.object(collections.deque, "append", mock.Mock()).start()
+        watched, _ = leak_check._namespaces_in("collections", collections)
+        labels = [label for label, _, _ in watched]
+        self.assertIn("collections.Counter", labels)  # a class statement's
+        self.assertNotIn("collections.deque", labels)
+
+    def test_values_whose_class_refuses_hashing_are_looked_past(self) -> None:
+        """Finding the modules a test module imports from hashes no value's
+        class: a metaclass's __hash__ or __eq__ may raise."""
+
+        class Meta(type):
+            def __eq__(cls, other: object) -> bool:
+                raise RuntimeError("compared")
+
+            def __hash__(cls) -> int:
+                raise RuntimeError("hashed")
+
+        class Refusing(metaclass=Meta):
+            pass
+
+        first, _, library = _test_modules_sharing(self, "hashing")
+        first.refusing = Refusing()
+        watched = leak_check.watched_namespaces(first.__name__)
+        self.assertIn(vars(library), [namespace for _, _, namespace in watched])
+        baseline = leak_check.Baseline(watched)
+        library.left = mock.Mock(name="left")
+        self.assertEqual([name for _, _, name, _ in baseline.new_mocks()], ["left"])
+
+    def test_mocks_are_found_as_is_mock_finds_them(self) -> None:
+        """The check's way of finding the first mock among values agrees
+        with is_mock, value by value, whatever the values."""
+
+        def plain() -> None:
+            pass
+
+        def carrying() -> None:
+            pass
+
+        carrying.mock = "not a mock"  # type: ignore[attr-defined]
+
+        class Meta(type):
+            def __eq__(cls, other: object) -> bool:
+                raise RuntimeError("compared")
+
+            __hash__ = type.__hash__
+
+        class Hostile(metaclass=Meta):
+            def __getattribute__(self, name: str) -> Any:
+                raise RuntimeError(name)
+
+        values = [
+            1,
+            "text",
+            plain,
+            carrying,
+            Hostile(),
+            Hostile,
+            mock.MagicMock,
+            mock.create_autospec(plain),
+            mock.NonCallableMagicMock(),
+            mock.Mock(),
+        ]
+        for start in range(len(values)):
+            for end in range(start, len(values) + 1):
+                part = values[start:end]
+                expected = next(
+                    (at for at, value in enumerate(part) if leak_check.is_mock(value)),
+                    None,
+                )
+                self.assertEqual(leak_check._first_mock(part), expected, part)
+
+
 class WhatTheCheckTouchesTests(LeakCheckTestBase):
     def test_values_that_changed_are_compared_by_identity_only(self) -> None:
         """A module-level MagicMock replaced and put back records no __eq__."""
@@ -357,28 +528,24 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
         watched = leak_check.watched_namespaces(module.__name__)
         self.assertEqual(len(watched), 2)  # the module and its class
         leak_check.Baseline(watched).new_mocks()  # the module's first test
-        reading = mock.patch.object(
-            leak_check._Views,
-            "read_values",
-            autospec=True,
-            side_effect=leak_check._Views.read_values,
-        )
-        with reading as read_values:
+        with _reads() as read:
             self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
-            untouched = read_values.call_count
+            untouched = {place for _, place in read}
             with mock.patch.object(module.Kind, "attribute", create=True):
                 pass
-            self.assertEqual(leak_check.Baseline(watched).new_mocks(), [])
+            read.clear()
             baseline = leak_check.Baseline(watched)
+            between = {place for _, place in read}
+            read.clear()
             with mock.patch.object(module.Kind, "attribute", create=True):
                 self.assertEqual(baseline.new_mocks()[0][2], "attribute")
+            during = {place for _, place in read}
         if leak_check._READS_VERSIONS:
-            self.assertEqual(untouched, 0)
-            # The class moved between tests (read once, at the start), then
-            # within the last test (read once, at its end).
-            places = [call.args[1] for call in read_values.call_args_list]
             kind = [owner for _, owner in leak_check._views_of(watched).owners]
-            self.assertEqual(places, [kind.index(module.Kind)] * 2)
+            at = kind.index(module.Kind)
+            # The class moved between tests (read at the start), then within
+            # the last test (read at its end); the module never.
+            self.assertEqual((untouched, between, during), (set(), {at}, {at}))
 
     def test_with_or_without_versions_the_same_leaks_are_found(self) -> None:
         """The versions only spare reading: every kind of assignment is
@@ -423,6 +590,18 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
                 ],
             },
         )
+
+    def test_the_namespaces_that_moved_are_found_however_many(self) -> None:
+        """Every namespace whose version differs is found, and no other: one,
+        a few, or more than are found bit by bit."""
+        views = leak_check._Views([])
+        size = leak_check._VERSION_SIZE
+        before = bytes(byte % 251 for byte in range(40 * size))
+        for moved in ([], [0], [39], [3, 17], list(range(0, 40, 3)), list(range(40))):
+            now = bytearray(before)
+            for place in moved:
+                now[place * size + place % size] ^= 0x80
+            self.assertEqual(list(views.moved(bytes(now), before)), moved)
 
     def test_both_ways_of_comparing_agree(self) -> None:
         """Lists compared by their arrays of addresses or item by item agree."""

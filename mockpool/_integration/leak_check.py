@@ -125,6 +125,17 @@ def _entries(namespace: Any) -> list[tuple[Any, Any]]:
         return []
 
 
+def _values_in(namespace: Any) -> list[Any]:
+    """The values of a namespace (no pairs made); none if they cannot be
+    read."""
+    try:
+        if issubclass(type(namespace), dict):
+            return list(dict.values(namespace))
+        return list(namespace.values())
+    except Exception:
+        return []
+
+
 def module_of(value: Any) -> str | None:
     """The name of the module that defines *value* (its ``__module__``)."""
     try:
@@ -313,6 +324,17 @@ def assigned_mocks(watched: Iterable[Watched]) -> dict[tuple[str, int, Any], Any
 # a namespace that differs is looked at again, and is_mock runs only on what
 # differs in it. Between two tests of a module, the reading the first ended
 # with is the second's baseline, for every namespace that did not move.
+#
+# A test module's first test has no such reading, and on a suite of many
+# small test modules (ncclient: 37 for 276 tests) its check cost most of the
+# check's whole share. So what it needs is shared between test modules,
+# which import mostly the same modules: each watched module's views are
+# made once (_Span, joined per test module in C); a namespace is not read if
+# known to hold no mock at its version (_mock_free) or if the last test, of
+# another module, read it at that very version (_Views.share); and what is
+# read is not asked whether it holds a mock until it moves during a test
+# (_UNSCANNED) -- most never do. Classes that refuse setattr (compiled ones)
+# are not watched at all (_takes_attributes).
 
 
 try:
@@ -471,22 +493,36 @@ class _Reading:
         #: known to hold no mock and was not read.
         self.values = values
         #: Each namespace's names, lined up with its values; read only where
-        #: mock_at is not None, else None.
+        #: mock_at is not None (a mock, or not yet asked), else None.
         self.names = names
         #: The place of a mock among each namespace's values; None if none
-        #: is one (known, not guessed).
+        #: is one (known, not guessed); _UNSCANNED if the values (and
+        #: names) were read but not yet asked.
         self.mock_at = mock_at
 
 
-class _Views:
-    """Live views of the names and values of watched namespaces, and of
-    their versions.
+# See _Views.moved: how many moved namespaces are found bit by bit, and a
+# version's bits.
+_FEW_MOVED = 8
+_ALL_BITS = (1 << (8 * _VERSION_SIZE)) - 1
 
-    Views of the very dicts: reading them runs no code of the namespaces'
-    owners, and they never go stale.
+# Where a reading does not know yet whether a namespace holds a mock.
+_UNSCANNED = -1
+
+
+class _Span:
+    """Live views of the names and values of some watched namespaces, their
+    dicts and their versions' views, lined up: the parts a :class:`_Views`
+    is joined from.
+
+    Made once per watched module, for it and its classes (see
+    :func:`_namespaces_in`): the test modules of a suite import mostly the
+    same modules, so a module's first test joins the spans of the modules
+    it watches -- a few list concatenations in C -- instead of looking up
+    every namespace again (a hundred and more on a real suite).
     """
 
-    __slots__ = ("cells", "dicts", "ids", "last", "names", "owners", "values")
+    __slots__ = ("cells", "dicts", "ids", "names", "owners", "values")
 
     def __init__(self, watched: Iterable[Watched]) -> None:
         #: (label, owner) of each namespace, in order.
@@ -496,11 +532,7 @@ class _Views:
         #: The dicts themselves (a class's: the one its mappingproxy shows),
         #: held: the version cells below read their memory.
         self.dicts: list[dict[Any, Any]] = []
-        #: The reading taken at the last test's end, if this is the views
-        #: object of the last test (see _Hold): the next test's baseline
-        #: starts from it, and reads again only the namespaces that moved.
-        self.last: _Reading | None = None
-        cells: list[memoryview] = []
+        self.cells: list[memoryview] = []
         seen: set[tuple[str, int]] = set()
         for label, owner, namespace in watched:
             if (label, id(owner)) in seen:  # a class bound under two names
@@ -512,10 +544,44 @@ class _Views:
                 self.names.append(parts[0])
                 self.values.append(parts[1])
                 self.dicts.append(parts[2])
-                cells.append(parts[3])
-        self.cells = cells if _READS_VERSIONS else None
-        #: The dicts' ids, for looking them up in C (see refresh).
+                self.cells.append(parts[3])
+        #: The dicts' ids, for looking them up in C (see _Views.refresh).
         self.ids = list(map(id, self.dicts))
+
+
+class _Views:
+    """Live views of the names and values of watched namespaces, and of
+    their versions.
+
+    Views of the very dicts: reading them runs no code of the namespaces'
+    owners, and they never go stale. Joined from :class:`_Span` objects,
+    whose namespaces must be distinct (as those of distinct modules are).
+    """
+
+    __slots__ = ("by_id", "cells", "dicts", "ids", "last", "names", "owners", "values")
+
+    def __init__(self, spans: Iterable[_Span]) -> None:
+        self.owners: list[tuple[str, Any]] = []
+        self.names: list[Any] = []
+        self.values: list[Any] = []
+        self.dicts: list[dict[Any, Any]] = []
+        self.ids: list[int] = []
+        cells: list[memoryview] = []
+        for span in spans:
+            self.owners += span.owners
+            self.names += span.names
+            self.values += span.values
+            self.dicts += span.dicts
+            self.ids += span.ids
+            cells += span.cells
+        # Decided here, not in the spans: a test may turn versions off.
+        self.cells = cells if _READS_VERSIONS else None
+        #: The reading taken at the last test's end, if this is the views
+        #: object of the last test (see _Hold): the next test's baseline
+        #: starts from it, and reads again only the namespaces that moved.
+        self.last: _Reading | None = None
+        #: The place of each namespace by the id of its dict, once asked.
+        self.by_id: dict[int, int] | None = None
 
     def versions(self) -> bytes | None:
         """The namespaces' versions now, one after the other (8 bytes each,
@@ -537,6 +603,18 @@ class _Views:
             return values
         return self.read(place)[1]
 
+    def read_both(self, place: int) -> tuple[list[Any], list[Any]]:
+        """:meth:`read`, the values taken as :meth:`read_values` takes them
+        (one C call, where the dict's keys are all names)."""
+        values = gc.get_referents(self.dicts[place])
+        try:
+            names = list(self.names[place])
+        except RuntimeError:  # another thread changed it meanwhile
+            return self.read(place)
+        if len(values) == len(names):
+            return names, values
+        return self.read(place)
+
     def read(self, place: int) -> tuple[list[Any], list[Any]]:
         """The names and values of namespace *place*, lined up."""
         try:
@@ -555,12 +633,27 @@ class _Views:
         """The places of the namespaces that may have changed since *before*."""
         if versions is None or before is None:
             return range(len(self.dicts))
-        now, then = memoryview(versions).cast("Q"), memoryview(before).cast("Q")
-        return compress(count(), map(ne, now, then))
+        # Most often one or two of dozens moved: found from the bits where
+        # the two differ, one big-integer step each, instead of making two
+        # integers per namespace; many moved (a first test's namespaces
+        # against those known free), compared version by version.
+        differ = int.from_bytes(versions, "little") ^ int.from_bytes(before, "little")
+        places: list[int] = []
+        while differ:
+            if len(places) == _FEW_MOVED:
+                now, then = memoryview(versions).cast("Q"), memoryview(before).cast("Q")
+                return compress(count(), map(ne, now, then))
+            place = ((differ & -differ).bit_length() - 1) >> 6  # 64 bits each
+            places.append(place)
+            differ &= ~(_ALL_BITS << (place << 6))
+        return places
 
-    def refresh(self, last: _Reading | None) -> _Reading:
+    def refresh(self, last: _Reading | None, other: _Shared | None = None) -> _Reading:
         """A reading of the namespaces now, sharing *last*'s lists where a
-        namespace has not moved since."""
+        namespace has not moved since; without *last* (a test module's
+        first test), sharing those of *other* -- the last test's, of
+        another module -- for each namespace both watch that has not moved
+        since."""
         # Versions first: a namespace changed while it is read shows a newer
         # version next time, and is read again then.
         versions = self.versions()
@@ -577,6 +670,8 @@ class _Views:
                 # told apart in C: only the others are read.
                 known = b"".join(map(_mock_free.get, self.ids, repeat(_UNKNOWN)))
                 places = self.moved(versions, known)
+                if other is not None and other[1].versions is not None:
+                    places = self.share(other, versions, places, values, names, mock_at)
         else:
             values, names = list(last.values), list(last.names)
             mock_at = list(last.mock_at)
@@ -588,27 +683,57 @@ class _Views:
                 # mock there at the end is new (see compare).
                 names[place] = mock_at[place] = None
                 continue
-            now = self.read_values(place)
-            if held is not None and _same_objects(now, held):
-                at = mock_at[place]
-                if at is None:
-                    continue  # the very values, and no mock among them
-            else:
-                at = _first_mock(now)
-            if at is None:
-                values[place], names[place], mock_at[place] = now, None, None
-                self.note_mock_free(place, versions)
-                continue
-            # A namespace that holds a mock: names matter (a mock moved to
-            # another name is assigned there), read with the values.
-            known = now[at]
-            names[place], now = self.read(place)
-            if at >= len(now) or now[at] is not known:
-                at = _first_mock(now)  # a thread moved it meanwhile
-            values[place], mock_at[place] = now, at
-            if at is None:
-                names[place] = None
+            if held is not None and mock_at[place] is None:
+                now = self.read_values(place)
+                if _same_objects(now, held):
+                    # The very values, and no mock among them: known free at
+                    # this version too, for the other test modules.
+                    self.note_mock_free(place, versions)
+                    continue
+            # Read, names too (a mock moved to another name is assigned
+            # there), in two C calls; whether a mock is among the values is
+            # asked only if the namespace moves during the test (see
+            # compare), which most never do: asking every value of each
+            # namespace a test module's first test reads was most of what
+            # that test's check cost.
+            names[place], values[place] = self.read_both(place)
+            mock_at[place] = _UNSCANNED
         return _Reading(versions, values, names, mock_at)
+
+    def share(
+        self,
+        other: _Shared,
+        versions: bytes,
+        places: Iterable[int],
+        values: list[list[Any] | None],
+        names: list[list[Any] | None],
+        mock_at: list[int | None],
+    ) -> list[int]:
+        """Of *places*, those *other*'s reading cannot stand for: the rest
+        -- namespaces it read at the very version they have now (a version
+        is never given twice, so they hold the same values) -- take its
+        lists into *values*, *names* and *mock_at*."""
+        views, reading = other
+        their = views.place_by_id()
+        their_versions = reading.versions or b""
+        left: list[int] = []
+        for place in places:
+            there = their.get(self.ids[place])
+            if there is None or _version_of(their_versions, there) != _version_of(
+                versions, place
+            ):
+                left.append(place)
+                continue
+            values[place] = reading.values[there]
+            names[place] = reading.names[there]
+            mock_at[place] = reading.mock_at[there]
+        return left
+
+    def place_by_id(self) -> dict[int, int]:
+        """Where each namespace is, by the id of its dict."""
+        if self.by_id is None:
+            self.by_id = dict(zip(self.ids, count()))
+        return self.by_id
 
     def compare(self, before: _Reading) -> tuple[list[Leak], _Reading]:
         """The mocks each namespace holds now that it did not hold under
@@ -623,6 +748,13 @@ class _Views:
             label, owner = self.owners[place]
             values_before = before.values[place]
             at_before = before.mock_at[place]
+            if at_before == _UNSCANNED:
+                # Read at the start, not asked then: the values are held,
+                # the very objects, and are asked now.
+                at_before = _first_mock(values_before or [])
+                mock_at[place] = at_before
+                if at_before is None:
+                    names[place] = None  # not needed where no mock is
             if at_before is None:
                 now = self.read_values(place)
                 if values_before is None:
@@ -634,7 +766,10 @@ class _Views:
                         continue
                     held: set[int] = set()
                 elif _same_objects(now, values_before):
-                    continue  # changed and put back: the very values again
+                    # Changed and put back (a patch undone): the very values
+                    # again, mock-free at this version for the next module.
+                    self.note_mock_free(place, versions)
+                    continue
                 else:
                     # The values held before are alive (held here): their
                     # ids name them and nothing else.
@@ -759,8 +894,30 @@ def _place_of(values: list[Any], value: Any) -> int | None:
 
 
 def _first_mock(values: list[Any]) -> int | None:
-    """The place of the first mock in *values*, if any."""
-    return next(compress(count(), map(is_mock, values)), None)
+    """The place of the first mock in *values*, if any: where is_mock holds,
+    told in C calls over the whole list rather than a Python call a value
+    (the first reading of each namespace asks every value of it)."""
+    kinds = list(map(type, values))
+    found = next(compress(count(), map(issubclass, kinds, repeat(_MOCK_BASE))), None)
+    # A plain function is one if it carries a mock (create_autospec's), in
+    # its own __dict__: the generic getattr reads just that for an exact
+    # FunctionType (its class has no attribute of that name), runs no code,
+    # and, unlike reading __dict__, does not make one.
+    functions = list(compress(count(), map(is_, kinds, repeat(FunctionType))))
+    if functions:
+        carried = map(getattr, map(values.__getitem__, functions), _MOCK_NAME, _NONE)
+        autospecced = compress(
+            functions, map(issubclass, map(type, carried), repeat(_MOCK_BASE))
+        )
+        first = next(autospecced, None)
+        if first is not None and (found is None or first < found):
+            found = first
+    return found
+
+
+_MOCK_BASE = mock.NonCallableMock
+# Endless, so shared by every call.
+_MOCK_NAME, _NONE = repeat("mock"), repeat(None)
 
 
 def _dict_shown_by(proxy: Any) -> dict[Any, Any] | None:
@@ -791,12 +948,22 @@ class _Hold:
         cls.views = views
 
     @classmethod
-    def take(cls, views: _Views) -> _Reading | None:
+    def take(cls, views: _Views) -> tuple[_Reading | None, _Shared | None]:
+        """*views*' last reading, if *views* are the last test's; else None,
+        and the last test's views and reading (another test module's, which
+        a first test shares namespaces with), if any."""
         held, cls.views = cls.views, None
+        other: _Shared | None = None
         if held is not None and held is not views:
+            if held.last is not None:
+                other = (held, held.last)
             held.last = None
         last, views.last = views.last, None
-        return last
+        return last, other
+
+
+# Another views object and its last reading (see _Views.refresh).
+_Shared = tuple[_Views, _Reading]
 
 
 def release_readings() -> None:
@@ -861,10 +1028,13 @@ class Baseline:
     apart. Drop the baseline once :meth:`new_mocks` has been read.
 
     A namespace is read again only if its version moved since the reading
-    the last test of the module ended with; at the end, only the namespaces
-    whose version moved during the test are compared, by identity. Names
-    are read too only where a namespace holds a mock: where none does, a
-    mock there at the end is new to it whatever its name.
+    the last test of the module ended with (or, for a module's first test,
+    since a reading of it the last test or any check found no mock in); at
+    the end, only the namespaces whose version moved during the test are
+    compared, by identity. A namespace read is asked whether it holds a
+    mock only then, of the values it held at the start; where none does,
+    its names are let go of, as a mock there at the end is new to it
+    whatever its name.
 
     Args:
         watched: The namespaces to watch (:func:`watched_namespaces`).
@@ -874,7 +1044,7 @@ class Baseline:
 
     def __init__(self, watched: list[Watched]) -> None:
         views = self._views = _views_of(watched)
-        self._reading = views.refresh(_Hold.take(views))
+        self._reading = views.refresh(*_Hold.take(views))
 
     def new_mocks(self) -> list[Leak]:
         """Each mock a watched namespace holds now that it did not hold under
@@ -891,7 +1061,10 @@ def _views_of(watched: list[Watched]) -> _Views:
     cached = _views_cache.get(id(watched))
     if cached is not None and cached[0] is watched:
         return cached[1]
-    views = _Views(watched)
+    # A list from watched_namespaces carries its modules' spans; any other
+    # is one span of its own.
+    spans = watched.spans if type(watched) is _WatchedList else [_Span(watched)]
+    views = _Views(spans)
     if len(_views_cache) >= _CACHE_SIZE:
         _views_cache.clear()
     # The entry holds its list, so that id names no other list meanwhile.
@@ -952,14 +1125,13 @@ def _is_user_module(module: Any) -> bool:
     return not path.startswith(_stdlib_prefixes) or "site-packages" in path
 
 
-def _defining_module(value: Any) -> Any:
-    """The module *value* is (a module) or was defined in, if loaded."""
-    if issubclass(type(value), ModuleType):
-        return value
-    name = module_of(value)
-    if not name:
-        return None
-    return sys.modules.get(name)
+# Builtin classes whose instances have no __module__ (their classes show
+# it only through type's descriptor) and no __dict__: a test module's many
+# constants (strings of test data, numbers, lists) tell no module, and
+# asking each costs a raised AttributeError. By id: hashing a value's class
+# would run its metaclass's __hash__.
+_PLAIN_KINDS = (str, bytes, bytearray, int, float, complex, bool, type(None))
+_PLAIN_DATA = frozenset(map(id, (*_PLAIN_KINDS, tuple, list, dict, set, frozenset)))
 
 
 def watched_namespaces(module_name: str) -> list[Watched]:
@@ -980,44 +1152,104 @@ def watched_namespaces(module_name: str) -> list[Watched]:
         return []
     size = len(namespace)
     modules: dict[str, Any] = {module_name: module}
-    for _, value in _entries(namespace):
-        owner = _defining_module(value)
+    # A test module's fifty names come from a few modules: each module is
+    # looked up once, in the order its first name shows it. Keyed by the
+    # name of the module a value was defined in, or by id for a module
+    # itself (whose own __eq__ or __hash__ may be anything).
+    origins: dict[int | str | None, Any] = {}
+    for value in _values_in(namespace):
+        kind = type(value)
+        if id(kind) in _PLAIN_DATA:
+            continue  # defined nowhere (module_of would raise inside)
+        if issubclass(kind, ModuleType):
+            origins[id(value)] = value
+        else:
+            origins[module_of(value)] = None
+    for key, origin in origins.items():
+        owner = origin
+        if owner is None and type(key) is str and key:
+            owner = sys.modules.get(key)
         if owner is not None and user_module(owner):
             name = _module_name(owner)
             if name is not None:
                 modules.setdefault(name, owner)
-    watched: list[Watched] = []
+    watched = _WatchedList()
     for name, owner in modules.items():
-        watched += _namespaces_in(name, owner)
+        found, span = _namespaces_in(name, owner)
+        watched += found
+        watched.spans.append(span)
     if len(_watch_cache) >= _CACHE_SIZE:
         _watch_cache.clear()
     _watch_cache[module_name] = (module, namespace, size, watched)
     return watched
 
 
-def _namespaces_in(name: str, module: Any) -> list[Watched]:
+def _namespaces_in(name: str, module: Any) -> tuple[list[Watched], _Span]:
     """The namespaces of *module* (named *name*) and of the classes it
-    defines. Computed once per module while it has as many names: the test
-    modules of a suite import the same modules (see _watch_cache)."""
+    defines, and their span. Computed once per module while it has as many
+    names: the test modules of a suite import the same modules (see
+    _watch_cache)."""
     owned = namespace_of(module)
     if owned is None:
-        return []
+        return [], _Span(())
     cached = _module_cache.get(name)
     if cached is not None and cached[0] is module and len(owned) == cached[1]:
-        return cached[2]
+        return cached[2], cached[3]
     size = len(owned)
     found: list[Watched] = [(name, module, owned)]
-    for _, value in _entries(owned):
-        if issubclass(type(value), type) and module_of(value) == name:
+    values = _values_in(owned)
+    # The classes among the values, told apart in C: a module's functions
+    # and constants far outnumber them.
+    classes = compress(values, map(issubclass, map(type, values), repeat(type)))
+    for value in classes:
+        if module_of(value) == name and _takes_attributes(value):
             label = f"{name}.{_qualname(value)}"
             found.append((label, value, _TYPE_DICT.__get__(value)))
+    span = _Span(found)
     if len(_module_cache) >= _MODULE_CACHE_SIZE:
         _module_cache.clear()
-    _module_cache[name] = (module, size, found)
-    return found
+    _module_cache[name] = (module, size, found, span)
+    return found, span
+
+
+_TYPE_FLAGS = type.__dict__["__flags__"]
+# Include/object.h: a class made at run time (by a class statement), and,
+# from 3.10, one whose attributes cannot be set (where bit 8 meant nothing
+# before, so it is read from 3.10 only).
+_HEAP_TYPE = 1 << 9
+_IMMUTABLE_TYPE = 1 << 8 if sys.version_info >= (3, 10) else 0
+
+
+def _takes_attributes(kind: type) -> bool:
+    """Whether a test can set an attribute of class *kind* at all.
+
+    A class compiled into an extension module (a Cython one: lxml.etree
+    defines a hundred) or marked immutable refuses ``setattr`` and so
+    ``patch.object``, with TypeError: its namespace cannot be left holding
+    anything a test put there, and is not watched -- on a public suite two
+    thirds of the namespaces, whose versions every test read twice.
+    """
+    try:
+        flags = _TYPE_FLAGS.__get__(kind)
+    except Exception:
+        return True  # not told: watched, as before
+    return bool(flags & _HEAP_TYPE) and not flags & _IMMUTABLE_TYPE
 
 
 # Per watched module name: (the module, its number of names, its namespaces
-# and its classes'), valid as _watch_cache's entries are. Holds the module.
+# and its classes', their span), valid as _watch_cache's entries are. Holds
+# the module.
 _MODULE_CACHE_SIZE = 4096
-_module_cache: dict[str, tuple[Any, int, list[Watched]]] = {}
+_module_cache: dict[str, tuple[Any, int, list[Watched], _Span]] = {}
+
+
+class _WatchedList(list):  # type: ignore[type-arg]  # a list[Watched]
+    """What :func:`watched_namespaces` returns: the watched namespaces, and
+    the spans of the modules they belong to, one per module, in the same
+    order (what _views_of joins)."""
+
+    __slots__ = ("spans",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.spans: list[_Span] = []
