@@ -6,6 +6,7 @@ import math
 import re
 import unittest
 from collections.abc import Callable
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -84,7 +85,8 @@ class NumberTests(CheckTestCase):
         self.assertEqual(checks.number(0, "x", minimum=0, maximum=0), 0.0)
 
     def test_refuses_what_is_not_a_real_number(self) -> None:
-        for value in (True, False, "1", None, 1j, [1.0]):
+        # A Decimal is a number, yet not a numbers.Real: refused as before.
+        for value in (True, False, "1", None, 1j, [1.0], Decimal(1)):
             self.assert_wrong_type(checks.number, value, "a finite number")
         self.assert_wrong_type(checks.number, True, "a finite number >= 0", minimum=0)
         self.assert_wrong_type(checks.number, "1", "a number", finite=False)

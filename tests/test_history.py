@@ -329,7 +329,8 @@ class ProcessStateTests(_HistoryCase):
     def test_generated_run_id_is_stable_and_exported_by_ensure_run_id(self) -> None:
         """Without the variable: one id per process, which ensure_run_id exports."""
         first = _process.current_run_id()
-        self.assertRegex(first, r"\A[A-Za-z0-9._]+\Z")
+        # A UTC time stamp and 8 random hex digits (secrets.token_hex(4)'s form).
+        self.assertRegex(first, r"\A\d{8}T\d{6}_[0-9a-f]{8}\Z")
         self.assertEqual(_process.current_run_id(), first)
         self.assertNotIn("MOCKPOOL_RUN_ID", os.environ)
         self.assertEqual(_process.ensure_run_id(), first)

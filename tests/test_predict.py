@@ -25,6 +25,7 @@ from mockpool._learning.predict import (
     detect_period,
     fit_trend,
     forecast,
+    forecasts_and_priorities,
     priorities,
 )
 from mockpool.errors import ArgumentTypeError, InvalidArgumentError
@@ -634,6 +635,45 @@ class PrioritiesTests(unittest.TestCase):
             priorities({"db": ["1"]})  # type: ignore[list-item]
         with self.assertRaisesRegex(ArgumentTypeError, r"history\['db'\] is"):
             priorities({"db": "123"})  # type: ignore[dict-item]
+
+
+class ForecastsAndPrioritiesTests(unittest.TestCase):
+    """forecasts_and_priorities() gives what forecast() and priorities() give."""
+
+    @given(
+        history=st.dictionaries(
+            st.text(min_size=1, max_size=5), SERIES, min_size=0, max_size=6
+        )
+    )
+    def test_same_as_forecast_and_priorities(
+        self, history: dict[str, list[float]]
+    ) -> None:
+        """Forecasts in the history's order, priorities as priorities() has them."""
+        forecasts, ranks = forecasts_and_priorities(history)
+        self.assertEqual(
+            list(forecasts.items()),
+            [(name, forecast(series)) for name, series in history.items()],
+        )
+        self.assertEqual(list(ranks.items()), list(priorities(history).items()))
+
+    def test_refuses_what_priorities_refuses(self) -> None:
+        """A bad history raises the error priorities() raises, word for word."""
+        bad: list[Any] = [
+            [("db", [1.0])],
+            {"db": [1.0], 42: [2.0]},
+            {"db": [1.0], "cache": [2.0, math.nan]},
+            {"db": ["1"]},
+            {"db": "123"},
+        ]
+        for history in bad:
+            with self.subTest(history=history):
+                with self.assertRaises(
+                    (ArgumentTypeError, InvalidArgumentError)
+                ) as want:
+                    priorities(history)
+                with self.assertRaises(type(want.exception)) as got:
+                    forecasts_and_priorities(history)
+                self.assertEqual(str(got.exception), str(want.exception))
 
 
 if __name__ == "__main__":

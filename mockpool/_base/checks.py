@@ -27,16 +27,20 @@ from __future__ import annotations
 
 import contextlib
 import math
-import numbers
 import operator
 
 # Bound at import: a test, or its class, may patch one of these builtins
 # (a public suite patches builtins.map) while mockpool works for it --
 # mockpool must neither call the test's mock nor add to its calls.
 from builtins import isinstance  # noqa: UP029
-from typing import Literal, SupportsIndex, cast, overload
+from typing import TYPE_CHECKING, Literal, SupportsIndex, cast, overload
 
 from mockpool.errors import ArgumentTypeError, InvalidArgumentError
+
+if TYPE_CHECKING:
+    import numbers
+
+    from typing_extensions import TypeGuard
 
 __all__ = ["count", "flag", "fraction", "number", "text"]
 
@@ -62,6 +66,17 @@ def count(value: object, name: str, *, minimum: int = 0, hint: str = "") -> int:
     return result
 
 
+def _is_real(value: object) -> TypeGuard[numbers.Real]:
+    """Whether *value* is a :class:`numbers.Real`."""
+    # int and float (and their subclasses) are registered Reals: answered
+    # without importing numbers, whose ABCs are start-up cost.
+    if isinstance(value, (int, float)):
+        return True
+    import numbers
+
+    return isinstance(value, numbers.Real)
+
+
 def number(
     value: object,
     name: str,
@@ -83,7 +98,7 @@ def number(
         InvalidArgumentError: *value* is NaN, infinite (with *finite*), or
             outside ``[minimum, maximum]``.
     """
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, bool) or not _is_real(value):
         raise ArgumentTypeError(
             _message(name, _number_wanted(minimum, maximum, finite), value, hint)
         )

@@ -13,6 +13,13 @@ from unittest import mock
 
 from mockpool._base import stdlib as _stdlib
 
+try:
+    # The very class hashlib.blake2b is (hashlib always takes it from
+    # _blake2), without importing hashlib, which loads OpenSSL: start-up cost.
+    from _blake2 import blake2b as blake2b
+except ImportError:  # pragma: no cover (an interpreter built without it)
+    from hashlib import blake2b as blake2b
+
 PY_3_10_PLUS = sys.version_info >= (3, 10)
 PY_3_11_PLUS = sys.version_info >= (3, 11)
 PY_3_12_PLUS = sys.version_info >= (3, 12)

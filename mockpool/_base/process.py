@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 import threading
 import time
 
@@ -49,6 +48,7 @@ import time
 from builtins import abs, hasattr, next  # noqa: UP029
 from builtins import open as _open
 from os import getpid as _getpid
+from os import urandom as _urandom
 from socket import gethostname as _gethostname
 
 __all__ = [
@@ -120,7 +120,9 @@ def _generated() -> str:
     with _state_lock:
         if _generated_run_id is None:
             stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-            _generated_run_id = f"{stamp}_{secrets.token_hex(4)}"
+            # What secrets.token_hex(4) returns, without importing secrets
+            # (and hmac, hashlib, OpenSSL with it): start-up cost.
+            _generated_run_id = f"{stamp}_{_urandom(4).hex()}"
         return _generated_run_id
 
 

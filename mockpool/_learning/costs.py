@@ -53,13 +53,13 @@ from bisect import bisect_right as _bisect_right
 # mockpool must neither call the test's mock nor add to its calls.
 from builtins import all, hasattr, len, sorted
 from collections.abc import Mapping, Sequence
-from hashlib import blake2b as _blake2b
 
 # Bound at import: the report remembers a cost after a test, maybe while
 # its class's patch of time.time is in place.
 from time import time as _wall_clock
 
 from mockpool._base import checks
+from mockpool._base.compat import blake2b as _blake2b
 from mockpool.errors import InvalidArgumentError
 
 __all__ = [

@@ -46,17 +46,19 @@ from builtins import hasattr, isinstance, sorted  # noqa: UP029
 # Bound at import: a test that patches time.monotonic (class-wide, say)
 # must not see a test's end read it.
 from time import monotonic as _monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mockpool._base import process as _process
 from mockpool._base.fence import fenced, warn_failure
 from mockpool._learning import history as _history
-from mockpool._learning import predict as _predict
 from mockpool._learning.warming import Warmer
 from mockpool._pools import pool as _pool
 from mockpool._pools import spec_pools
 from mockpool._services.registry import default_registry
 from mockpool.errors import MockPoolWarning
+
+if TYPE_CHECKING:
+    from mockpool._learning import predict as _predict
 
 __all__ = [
     "FLUSH_INTERVAL",
@@ -180,16 +182,8 @@ def _begin_run() -> None:
     # patched open or hidden psutil, and kept.
     _process.identity()
     series = {name: history.series(name) for name in history.services()}
-    try:
-        _state.priorities = _predict.priorities(series)
-        _state.predictions = {name: _predict.forecast(s) for name, s in series.items()}
-    except (TypeError, ValueError) as exc:  # a history the predictor refuses
-        warnings.warn(
-            MockPoolWarning(f"mockpool: usage history not used for prediction: {exc}"),
-            stacklevel=2,
-        )
-        _state.priorities = {}
-        _state.predictions = {}
+    if series:
+        _predict_from(series)
     atexit.register(end_run)
     if _state.warming and _state.priorities:
         ranked = sorted(_state.priorities.items(), key=lambda item: (-item[1], item[0]))
@@ -197,6 +191,24 @@ def _begin_run() -> None:
         _state.warmer = Warmer(
             targets, spec_pools.spec_pool_for, spec_pools.existing_spec_pool
         )
+
+
+def _predict_from(series: dict[str, list[float]]) -> None:
+    """Set the run's priorities and predictions from the usage *series*."""
+    # Imported here, when there is a history to predict from (the first
+    # run has none): start-up cost.
+    from mockpool._learning import predict as _predict
+
+    try:
+        predictions, priorities = _predict.forecasts_and_priorities(series)
+        _state.predictions, _state.priorities = predictions, priorities
+    except (TypeError, ValueError) as exc:  # a history the predictor refuses
+        warnings.warn(
+            MockPoolWarning(f"mockpool: usage history not used for prediction: {exc}"),
+            stacklevel=3,
+        )
+        _state.priorities = {}
+        _state.predictions = {}
 
 
 def before_first_test() -> None:

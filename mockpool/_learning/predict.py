@@ -38,6 +38,7 @@ __all__ = [
     "detect_period",
     "fit_trend",
     "forecast",
+    "forecasts_and_priorities",
     "priorities",
 ]
 
@@ -432,6 +433,42 @@ def priorities(history: Mapping[str, Sequence[float]]) -> dict[str, float]:
             ``str``, or a series or value is not numeric.
         InvalidArgumentError: A value is NaN or infinite.
     """
+    series = _checked_history(history)
+    return {
+        service: _priority(_forecast(values))
+        for service, values in series.items()
+        if values
+    }
+
+
+def forecasts_and_priorities(
+    history: Mapping[str, Sequence[float]],
+) -> tuple[dict[str, Prediction], dict[str, float]]:
+    """The :func:`forecast` of every service and their :func:`priorities`.
+
+    What ``{name: forecast(s) for name, s in history.items()}`` and
+    ``priorities(history)`` give, each series forecast once instead of
+    twice (the start of a run asks for both).
+
+    Returns:
+        The forecasts, in *history*'s order, and the priorities.
+
+    Raises:
+        ArgumentTypeError: As :func:`priorities` does.
+        InvalidArgumentError: As :func:`priorities` does.
+    """
+    series = _checked_history(history)
+    forecasts = {service: _forecast(values) for service, values in series.items()}
+    ranks = {
+        service: _priority(prediction)
+        for service, prediction in forecasts.items()
+        if series[service]
+    }
+    return {service: forecasts[service] for service in history}, ranks
+
+
+def _checked_history(history: Any) -> dict[str, list[float]]:
+    """*history*'s series checked, in sorted name order (see :func:`priorities`)."""
     if not isinstance(history, Mapping):
         raise ArgumentTypeError(
             f"history is {history!r} ({type(history).__name__}); pass a mapping"
@@ -445,14 +482,12 @@ def priorities(history: Mapping[str, Sequence[float]]) -> dict[str, float]:
             )
     # Check every series before forecasting any, and walk names in sorted
     # order so that the result does not depend on the mapping's order.
-    series = {
+    return {
         service: _as_series(history[service], f"history[{service!r}]")
         for service in sorted(history)
     }
-    result: dict[str, float] = {}
-    for service, values in series.items():
-        if not values:
-            continue
-        prediction = _forecast(values)
-        result[service] = prediction.expected * (0.5 + 0.5 * prediction.confidence)
-    return result
+
+
+def _priority(prediction: Prediction) -> float:
+    """A service's priority from its forecast (see :func:`priorities`)."""
+    return prediction.expected * (0.5 + 0.5 * prediction.confidence)

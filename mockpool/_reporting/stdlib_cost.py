@@ -60,7 +60,6 @@ from collections.abc import Iterable, Iterator
 from gc import disable as _gc_disable
 from gc import enable as _gc_enable
 from gc import isenabled as _gc_isenabled
-from hashlib import blake2b as _blake2b
 from os import stat as _stat
 from time import thread_time as _thread_time
 from typing import Any, NamedTuple
@@ -68,6 +67,7 @@ from unittest import mock
 
 from mockpool._autospec import plain as _plain
 from mockpool._base import stdlib as _stdlib
+from mockpool._base.compat import blake2b as _blake2b
 
 __all__ = [
     "AutospecCall",
