@@ -18,6 +18,8 @@ the mock being built, and nothing a test can observe changes
 * :mod:`.construction` -- ``__new__`` and the magic mixins' ``__init__``
   that put these together, and what lets go of a class a test writes to;
 * :mod:`.one_pass_init` -- ``__init__`` written in one pass;
+* :mod:`.one_pass_async_init` -- ``AsyncMockMixin.__init__`` in one pass,
+  on the Pythons whose version of it is recognised (the stdlib's elsewhere);
 * :mod:`.switch` -- :func:`enable` and :func:`disable`.
 
 This package is the entry point the rest of mockpool imports: the switch,

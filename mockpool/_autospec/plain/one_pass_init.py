@@ -3,17 +3,20 @@
 The two (the same code on 3.9-3.13) write about twenty entries of the
 mock's ``__dict__``, through a chain of ``super()`` calls and, for
 ``side_effect``, the mock's own ``__setattr__`` and a property. For the
-common call -- keywords only, none for ``configure_mock`` -- the same
+common call -- none of its arguments for ``configure_mock`` -- the same
 entries are written here, directly, in the same order, with the same
-values. The code of both is probed (the names they read and call): an
-interpreter whose ``__init__`` differs keeps the stdlib's
-(:data:`ONE_PASS` is false).
+values; a mock without a spec gets its recorded spec outcome written
+directly too. The code of both is probed (the names they read and call,
+and so ``CallableMixin.__init__``'s parameters, whose order the one-pass
+``__init__`` repeats so that positional arguments bind alike): an
+interpreter whose ``__init__`` differs keeps the stdlib's (:data:`ONE_PASS`
+is false).
 """
 
 from __future__ import annotations
 
 # Bound at import: a test may patch a builtin while mockpool works for it.
-from builtins import getattr
+from builtins import getattr, zip  # noqa: UP029
 from typing import Any
 
 from mockpool._autospec.plain.construction import SETATTR_REPLACEMENT
@@ -107,8 +110,6 @@ _UNSET: Any = object()
 
 def accelerated_callable_init(
     self: Any,
-    /,
-    *args: Any,
     spec: Any = _UNSET,
     side_effect: Any = _UNSET,
     return_value: Any = _UNSET,
@@ -119,13 +120,17 @@ def accelerated_callable_init(
     _spec_state: Any = _UNSET,
     _new_name: Any = _UNSET,
     _new_parent: Any = _UNSET,
+    *args: Any,
     _spec_as_instance: Any = _UNSET,
     _eat_self: Any = _UNSET,
     unsafe: Any = _UNSET,
     **kwargs: Any,
 ) -> None:
-    # Keyword-only parameters with a marker for "not given": binding never
-    # fails here, and the stdlib gets exactly the call it was given.
+    # The parameters of CallableMixin.__init__, in its order, so that
+    # positional arguments bind as they would there; NonCallableMock's own
+    # three are keywords. A marker for "not given" lets the stdlib get the
+    # call it was given. (Defaults of keyword-only parameters cost more per
+    # call than positional ones: hence not all keyword-only.)
     own_class = type(self)
     if (
         args
@@ -134,65 +139,65 @@ def accelerated_callable_init(
         or own_class.__setattr__ is not SETATTR_REPLACEMENT
         or mock_module.NonCallableMock.__init__ is not stdlib_noncallable_init
     ):
-        given = {
-            key: value
-            for key, value in (
-                ("spec", spec),
-                ("side_effect", side_effect),
-                ("return_value", return_value),
-                ("wraps", wraps),
-                ("name", name),
-                ("spec_set", spec_set),
-                ("parent", parent),
-                ("_spec_state", _spec_state),
-                ("_new_name", _new_name),
-                ("_new_parent", _new_parent),
-                ("_spec_as_instance", _spec_as_instance),
-                ("_eat_self", _eat_self),
-                ("unsafe", unsafe),
-            )
-            if value is not _UNSET
-        }
-        stdlib_callable_init(self, *args, **given, **kwargs)
+        _stdlib_init(
+            self,
+            (
+                spec,
+                side_effect,
+                return_value,
+                wraps,
+                name,
+                spec_set,
+                parent,
+                _spec_state,
+                _new_name,
+                _new_parent,
+            ),
+            args,
+            (_spec_as_instance, _eat_self, unsafe),
+            kwargs,
+        )
         return
-    if spec is _UNSET:
-        spec = None
-    if spec_set is _UNSET:
+    if spec_set is _UNSET or spec_set is None:
         spec_set = None
+        if spec is _UNSET:
+            spec = None
+    else:
+        spec = spec_set
+        spec_set = True
     if parent is _UNSET:
         parent = None
-    if _new_parent is _UNSET:
-        _new_parent = None
+    if _new_parent is _UNSET or _new_parent is None:
+        _new_parent = parent
     state = self.__dict__
     # CallableMixin.__init__
     state["_mock_return_value"] = DEFAULT if return_value is _UNSET else return_value
     # NonCallableMock.__init__
-    if _new_parent is None:
-        _new_parent = parent
     state["_mock_parent"] = parent
     state["_mock_name"] = None if name is _UNSET else name
     state["_mock_new_name"] = "" if _new_name is _UNSET else _new_name
     state["_mock_new_parent"] = _new_parent
     state["_mock_sealed"] = False
-    if spec_set is not None:
-        spec = spec_set
-        spec_set = True
-    if _eat_self is _UNSET or _eat_self is None:
-        _eat_self = parent is not None
-    if _spec_as_instance is _UNSET:
-        _spec_as_instance = False
     record = None
     if (
         spec is None
         and getattr(own_class._mock_add_spec, "__code__", None) is _ADD_SPEC_CODE
     ):
         # No spec, the common case: what the replaced _mock_add_spec would
-        # write, without the calls to get there.
+        # write (as SpecRecord.write does), without the calls to get there.
         record = no_spec_record()
-    if record is None:
+    if record is None or record.methods is not None:
+        if _eat_self is _UNSET or _eat_self is None:
+            _eat_self = parent is not None
+        if _spec_as_instance is _UNSET:
+            _spec_as_instance = False
         self._mock_add_spec(spec, spec_set, _spec_as_instance, _eat_self)
     else:
-        record.write(self, None, spec_set)
+        state["_spec_class"] = record.spec_class
+        state["_spec_set"] = spec_set
+        state["_spec_signature"] = record.spec_signature
+        state["_mock_methods"] = None
+        state["_spec_asyncs"] = list(record.spec_asyncs)
     call_list = mock_module._CallList
     state["_mock_children"] = {}
     state["_mock_wraps"] = None if wraps is _UNSET else wraps
@@ -211,3 +216,51 @@ def accelerated_callable_init(
         state["_mock_side_effect"] = None
     else:
         self.side_effect = side_effect
+
+
+# A call that binds badly here (a keyword that repeats a positional
+# argument) raises as CallableMixin.__init__ would: 3.9 and 3.10 name the
+# function in the message by its code's name, later ones by the function's
+# qualified name (the switch's disguise gives it the stdlib's).
+accelerated_callable_init.__code__ = accelerated_callable_init.__code__.replace(
+    co_name=stdlib_callable_init.__name__ if stdlib_callable_init else "__init__"
+)
+
+_CALLABLE_PARAMETERS = (
+    "spec",
+    "side_effect",
+    "return_value",
+    "wraps",
+    "name",
+    "spec_set",
+    "parent",
+    "_spec_state",
+    "_new_name",
+    "_new_parent",
+)
+_NONCALLABLE_KEYWORDS = ("_spec_as_instance", "_eat_self", "unsafe")
+
+
+def _stdlib_init(
+    self: Any,
+    named: tuple[Any, ...],
+    args: tuple[Any, ...],
+    keywords: tuple[Any, ...],
+    kwargs: dict[str, Any],
+) -> None:
+    """The stdlib's ``CallableMixin.__init__``, called as we were."""
+    given = {
+        key: value
+        for key, value in zip(_NONCALLABLE_KEYWORDS, keywords)
+        if value is not _UNSET
+    }
+    if args:
+        # More positional arguments than CallableMixin.__init__ names: all
+        # of those were given positionally (its error, if any, is its own).
+        stdlib_callable_init(self, *named, *args, **given, **kwargs)
+        return
+    # Each named one given positionally binds to the same name there.
+    for key, value in zip(_CALLABLE_PARAMETERS, named):
+        if value is not _UNSET:
+            given[key] = value
+    stdlib_callable_init(self, **given, **kwargs)

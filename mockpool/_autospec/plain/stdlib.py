@@ -63,6 +63,9 @@ stdlib_async_magic_init: Any = (
 stdlib_callable_init: Any = (
     CallableMixin.__dict__.get("__init__") if CallableMixin is not None else None
 )
+stdlib_async_mock_init: Any = (
+    AsyncMockMixin.__dict__.get("__init__") if AsyncMockMixin is not None else None
+)
 
 # What _mock_add_spec's outcome depends on besides the spec: a test that
 # patches one of these gets the stdlib's path.

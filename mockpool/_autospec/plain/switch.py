@@ -2,8 +2,8 @@
 
 :func:`enable` puts the fast path's methods on ``unittest.mock``'s own
 classes (``NonCallableMock.__new__``, ``_mock_add_spec``, ``__setattr__``,
-``CallableMixin.__init__``, the magic mixins' ``__init__`` and
-``_mock_set_magics``), each disguised to introspect as the method it
+``CallableMixin.__init__``, ``AsyncMockMixin.__init__``, the magic mixins'
+``__init__`` and ``_mock_set_magics``), each disguised to introspect as the method it
 replaces; :func:`disable` puts the stdlib's objects back by identity.
 Calls nest (the drop-in, the benchmark and tests may each enable), and
 nothing of this package is left on a mock: mocks built while enabled go
@@ -28,6 +28,10 @@ from mockpool._autospec.plain.construction import (
     accelerated_set_magics,
     forget_plans,
 )
+from mockpool._autospec.plain.one_pass_async_init import (
+    VARIANT,
+    accelerated_async_init,
+)
 from mockpool._autospec.plain.one_pass_init import ONE_PASS, accelerated_callable_init
 from mockpool._autospec.plain.spec_records import accelerated_add_spec
 from mockpool._autospec.plain.stdlib import (
@@ -35,11 +39,13 @@ from mockpool._autospec.plain.stdlib import (
     MOCK_SIG,
     NAMED_NEW,
     AsyncMagicMixin,
+    AsyncMockMixin,
     CallableMixin,
     MagicMixin,
     NonCallableMock,
     stdlib_add_spec,
     stdlib_async_magic_init,
+    stdlib_async_mock_init,
     stdlib_callable_init,
     stdlib_magic_init,
     stdlib_new,
@@ -95,6 +101,15 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
                 "__init__",
                 stdlib_callable_init,
                 _disguised(accelerated_callable_init, stdlib_callable_init),
+            )
+        )
+    if VARIANT is not None:
+        replacements.append(
+            (
+                AsyncMockMixin,
+                "__init__",
+                stdlib_async_mock_init,
+                _disguised(accelerated_async_init, stdlib_async_mock_init),
             )
         )
     if stdlib_async_magic_init is not None:
