@@ -619,28 +619,30 @@ class FenceTests(FenceTestBase):
         per test; the patch is in place all the same, and undone."""
         patched: list[bool] = []
 
+        class Target:
+            value = "original"
+
         class Patches(unittest.TestCase):
             def test_1_passes(self) -> None:
-                with mock.patch.object(types, "SimpleNamespace", "patched"):
-                    patched.append(types.SimpleNamespace == "patched")
+                with mock.patch.object(Target, "value", "patched"):
+                    patched.append(Target.value == "patched")
 
             def test_2_fails(self) -> None:
-                with mock.patch.object(types, "SimpleNamespace", "patched"):
-                    patched.append(types.SimpleNamespace == "patched")
+                with mock.patch.object(Target, "value", "patched"):
+                    patched.append(Target.value == "patched")
                 self.fail("on purpose")
 
             def test_3_passes(self) -> None:
-                with mock.patch.object(types, "SimpleNamespace", "patched"):
-                    patched.append(types.SimpleNamespace == "patched")
+                with mock.patch.object(Target, "value", "patched"):
+                    patched.append(Target.value == "patched")
 
-        original = types.SimpleNamespace
         boom = RuntimeError("cannot read target")
         with mock.patch.object(leak_check, "raw_attribute", side_effect=boom):
             result, caught = run_cases(Patches)
         self.assertEqual((result.testsRun, len(result.failures)), (3, 1))
         self.assertEqual(result.errors, [])
         self.assertEqual(patched, [True, True, True])
-        self.assertIs(types.SimpleNamespace, original)
+        self.assertEqual(Target.value, "original")
         self.assert_one_warning_per_test(
             fence_warnings(caught), Patches, "RuntimeError: cannot read target"
         )
