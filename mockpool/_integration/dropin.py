@@ -337,8 +337,6 @@ class TestScope:
             fail: Raise on a leak when failing on leaks; false once the
                 test's outcome is recorded, so a leak can only warn.
         """
-        if self._checked:
-            return []
         started = _perf_counter()
         try:
             return self._check_leaks(fail)

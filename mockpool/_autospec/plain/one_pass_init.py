@@ -19,7 +19,10 @@ from __future__ import annotations
 from builtins import getattr, zip  # noqa: UP029
 from typing import Any
 
-from mockpool._autospec.plain.construction import SETATTR_REPLACEMENT
+from mockpool._autospec.plain.construction import (
+    CALLABLE_INIT_PARAMETERS,
+    SETATTR_REPLACEMENT,
+)
 from mockpool._autospec.plain.spec_records import accelerated_add_spec, no_spec_record
 from mockpool._autospec.plain.stdlib import (
     DEFAULT,
@@ -226,18 +229,6 @@ accelerated_callable_init.__code__ = accelerated_callable_init.__code__.replace(
     co_name=stdlib_callable_init.__name__ if stdlib_callable_init else "__init__"
 )
 
-_CALLABLE_PARAMETERS = (
-    "spec",
-    "side_effect",
-    "return_value",
-    "wraps",
-    "name",
-    "spec_set",
-    "parent",
-    "_spec_state",
-    "_new_name",
-    "_new_parent",
-)
 _NONCALLABLE_KEYWORDS = ("_spec_as_instance", "_eat_self", "unsafe")
 
 
@@ -259,8 +250,10 @@ def _stdlib_init(
         # of those were given positionally (its error, if any, is its own).
         stdlib_callable_init(self, *named, *args, **given, **kwargs)
         return
-    # Each named one given positionally binds to the same name there.
-    for key, value in zip(_CALLABLE_PARAMETERS, named):
+    # Each named one given positionally binds to the same name there (the
+    # names read from its code: ONE_PASS holds only if they are this
+    # function's, in this order).
+    for key, value in zip(CALLABLE_INIT_PARAMETERS, named):
         if value is not _UNSET:
             given[key] = value
     stdlib_callable_init(self, **given, **kwargs)
