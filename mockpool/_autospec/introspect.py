@@ -416,11 +416,19 @@ def _signature_namespace(spec: Any, instance: bool, skipfirst: bool) -> dict[str
 FUNCTION = "function"
 ROUTINE = "routine"
 
-_MOCK_CLASS_ATTRIBUTES = frozenset(
-    name
-    for klass in (mock.MagicMock, mock.NonCallableMagicMock, mock.AsyncMock)
-    for name in dir(klass)
-)
+
+@functools.cache
+def _mock_class_attributes() -> frozenset[str]:
+    """The attribute names of the mock classes, listed on first use (the
+    first class introspected), not at import: a suite that autospecs no
+    class never needs them, and listing them cost over a quarter of this module's
+    import."""
+    return frozenset(
+        name
+        for klass in (mock.MagicMock, mock.NonCallableMagicMock, mock.AsyncMock)
+        for name in dir(klass)
+    )
+
 
 # C-level callables that create_autospec wraps in _SpecState and, on first
 # access, autospecs on their own. Their dir() holds only dunder names, so
@@ -464,7 +472,7 @@ class MethodEntry:
         #: The name is also an attribute of the mock classes (``called``,
         #: ``reset_mock``, ...), which create_autospec's setattr interacts
         #: with; such children are built eagerly.
-        self.shadows_mock_attribute = name in _MOCK_CLASS_ATTRIBUTES
+        self.shadows_mock_attribute = name in _mock_class_attributes()
         if kind == FUNCTION:
             facts = function_facts(original)
             self.signatures = facts.signatures

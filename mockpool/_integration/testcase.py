@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
-import dataclasses
 import functools
 import inspect
 import keyword
@@ -130,14 +129,22 @@ _TEST_SESSION = "_mockpool_test_session"
 _SESSION_ATTRIBUTE = "mock_session"
 
 
-@dataclasses.dataclass(frozen=True)
 class _Config:
-    """What a decorated class (or a mixin user) asked for."""
+    """What a decorated class (or a mixin user) asked for.
 
-    names: tuple[str, ...]
-    registry: Registry
-    attribute: str
-    scope: str
+    Read-only by convention: a plain class, as nothing compares, copies or
+    prints one (a frozen dataclass would cost its import a millisecond).
+    """
+
+    __slots__ = ("attribute", "names", "registry", "scope")
+
+    def __init__(
+        self, names: tuple[str, ...], registry: Registry, attribute: str, scope: str
+    ) -> None:
+        self.names = names
+        self.registry = registry
+        self.attribute = attribute
+        self.scope = scope
 
 
 # -- checks on arguments ----------------------------------------------------------

@@ -60,6 +60,7 @@ from time import time as _wall_clock
 
 from mockpool._base import checks
 from mockpool._base.compat import blake2b as _blake2b
+from mockpool._base.records import fill, frozen_record
 from mockpool.errors import InvalidArgumentError
 
 __all__ = [
@@ -116,7 +117,7 @@ SAMPLE_RULE = f"1 or {_MAX_SAMPLE_WIDTH} finite seconds in [0, {_MAX_SAMPLE_SECO
 _DAY = 86400.0
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class RememberedCost:
     """A cost measured in earlier runs, or earlier in this one.
 
@@ -141,6 +142,16 @@ class RememberedCost:
     #: The id of the run that took the newest sample ("" if not known yet:
     #: the per-process file's name tells it when merged).
     run_id: str = ""
+
+    def __init__(
+        self,
+        stamp: str,
+        samples: tuple[tuple[float, ...], ...],
+        measured: float,
+        runs_since: int = 0,
+        run_id: str = "",
+    ) -> None:
+        fill(self, locals())
 
     def figures(self) -> tuple[float, ...]:
         """The median of each figure over the samples as wide as the newest."""

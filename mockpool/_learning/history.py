@@ -100,7 +100,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-import re
 import threading
 import types
 import warnings
@@ -124,6 +123,7 @@ from mockpool._base import process as _process
 from mockpool._base.files import write_atomic
 from mockpool._base.json_fields import FieldReader
 from mockpool._base.json_files import read_json_file
+from mockpool._base.records import fill, frozen_record
 from mockpool._learning.costs import (
     COST_SAMPLES,
     SAMPLE_RULE,
@@ -180,11 +180,16 @@ LOCK_FILE = "history.lock"
 
 _DEFAULT_LOCK_TIMEOUT = 10.0
 _OFF_VALUES = frozenset({"0", "false", "no", "off"})
-_PROCESS_FILE = re.compile(
-    r"history-(?P<run>[A-Za-z0-9._]+)-(?P<worker>[A-Za-z0-9._-]+)\.json"
+# A per-process file's name is "history-<run>-<worker>.json". A run id holds
+# no "-" (see mockpool._base.process): the first "-" after "history-" ends it,
+# and the worker id, which may hold "-", follows. (Read without a regular
+# expression: compiling it cost as much as the rest of this module's import.)
+_PROCESS_PREFIX = "history-"
+_PROCESS_SUFFIX = ".json"
+_RUN_CHARACTERS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._"
 )
-# A run id holds no "-" (see mockpool._base.process): the first "-" after
-# "history-" ends it, and the worker id, which may hold "-", follows.
+_WORKER_CHARACTERS = _RUN_CHARACTERS | {"-"}
 
 
 # -- per-process state --------------------------------------------------------
@@ -237,7 +242,7 @@ def history_enabled() -> bool:
 # -- the history of past runs -------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class RunUsage:
     """The usage of every service in one past run, all processes merged."""
 
@@ -251,7 +256,14 @@ class RunUsage:
     #: The workers whose files were merged into the run.
     workers: tuple[str, ...] = ()
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        run_id: str,
+        started: float,
+        services: Mapping[str, ServiceUsage],
+        workers: tuple[str, ...] = (),
+    ) -> None:
+        fill(self, locals())
         # Copy, so that neither the caller nor a reader can change the run.
         object.__setattr__(
             self, "services", types.MappingProxyType(dict(self.services))
@@ -329,19 +341,61 @@ class History:
 # -- the store ----------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
 class _ProcessFile:
-    """One per-process file, read."""
+    """One per-process file, read (a plain class: nothing compares, copies
+    or prints one)."""
 
-    path: str
-    run_id: str
-    worker: str
-    host: str
-    pid: int
-    process_started: float | None
-    started: float
-    services: dict[str, ServiceUsage]
-    costs: dict[str, RememberedCost] = dataclasses.field(default_factory=dict)
+    __slots__ = (
+        "costs",
+        "host",
+        "path",
+        "pid",
+        "process_started",
+        "run_id",
+        "services",
+        "started",
+        "worker",
+    )
+
+    def __init__(
+        self,
+        *,
+        path: str,
+        run_id: str,
+        worker: str,
+        host: str,
+        pid: int,
+        process_started: float | None,
+        started: float,
+        services: dict[str, ServiceUsage],
+        costs: dict[str, RememberedCost],
+    ) -> None:
+        self.path = path
+        self.run_id = run_id
+        self.worker = worker
+        self.host = host
+        self.pid = pid
+        self.process_started = process_started
+        self.started = started
+        self.services = services
+        self.costs = costs
+
+
+def _process_file_name(name: str) -> tuple[str, str] | None:
+    """The run id and worker a per-process file's *name* holds, or None if
+    it is not one."""
+    if not (name.startswith(_PROCESS_PREFIX) and name.endswith(_PROCESS_SUFFIX)):
+        return None
+    middle = name[len(_PROCESS_PREFIX) : -len(_PROCESS_SUFFIX)]
+    run_id, _, worker = middle.partition("-")
+    if (
+        run_id
+        and worker
+        and _RUN_CHARACTERS.issuperset(run_id)
+        and _WORKER_CHARACTERS.issuperset(worker)
+    ):
+        return run_id, worker
+    return None
 
 
 class HistoryStore:
@@ -708,12 +762,12 @@ class HistoryStore:
         finished: list[_ProcessFile] = []
         garbage: list[str] = []
         for name in names:
-            match = _PROCESS_FILE.fullmatch(name)
-            if match is None or match["run"] == current:
+            parsed = _process_file_name(name)
+            if parsed is None or parsed[0] == current:
                 continue
             path = os.path.join(self._directory, name)
             try:
-                part = _read_process_file(path, match["run"], match["worker"])
+                part = _read_process_file(path, *parsed)
             except FileNotFoundError:
                 continue
             except OSError as exc:

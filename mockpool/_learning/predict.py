@@ -17,7 +17,6 @@ a poor forecast costs time, not correctness.
 
 from __future__ import annotations
 
-import dataclasses
 import math
 
 # Bound at import: a test, or its class, may patch one of these builtins
@@ -28,6 +27,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mockpool._base import checks
+from mockpool._base.records import fill, frozen_record
 from mockpool.errors import ArgumentTypeError
 
 __all__ = [
@@ -53,7 +53,7 @@ DEFAULT_MIN_STRENGTH = 0.5
 _NEGLIGIBLE = 1e-20
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class Trend:
     """The least-squares line ``intercept + slope * x`` through a series.
 
@@ -70,6 +70,9 @@ class Trend:
     #: variance to explain.
     r_squared: float
 
+    def __init__(self, slope: float, intercept: float, r_squared: float) -> None:
+        fill(self, locals())
+
     def at(self, x: float) -> float:
         """Return the line's value at run *x*.
 
@@ -82,7 +85,7 @@ class Trend:
         return self.intercept + self.slope * x
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class Seasonality:
     """A period found in a series, or none."""
 
@@ -93,8 +96,11 @@ class Seasonality:
     #: no lag peaks. :attr:`period` is the fundamental of that peak's lag.
     strength: float
 
+    def __init__(self, period: int | None, strength: float) -> None:
+        fill(self, locals())
 
-@dataclasses.dataclass(frozen=True)
+
+@frozen_record
 class Prediction:
     """The forecast of a series' next value and how far to trust it."""
 
@@ -108,6 +114,15 @@ class Prediction:
     #: How well the model fits the series, in ``[0, 1]``; see
     #: :func:`forecast`.
     confidence: float
+
+    def __init__(
+        self,
+        expected: float,
+        trend: Trend,
+        seasonality: Seasonality,
+        confidence: float,
+    ) -> None:
+        fill(self, locals())
 
 
 # -- input checks ----------------------------------------------------------------

@@ -10,7 +10,6 @@ child starts with an empty recorder.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 
@@ -32,6 +31,7 @@ from mockpool._base.counts import (
     check_build_seconds,
 )
 from mockpool._base.json_fields import FieldReader
+from mockpool._base.records import fill, frozen_record
 
 __all__ = [
     "FILE_KEYS",
@@ -50,7 +50,7 @@ class CorruptFileError(ValueError):
 # -- what is recorded ---------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class ServiceUsage(CountFigures):
     """The usage of one service during one run (one process, or merged).
 
@@ -74,6 +74,19 @@ class ServiceUsage(CountFigures):
     failures: int = 0
     #: The most mocks of the service leased at once (within one process).
     peak_leased: int = 0
+
+    def __init__(
+        self,
+        acquired: int = 0,
+        hits: int = 0,
+        builds: int = 0,
+        timed_builds: int = 0,
+        build_seconds: float = 0.0,
+        discards: int = 0,
+        failures: int = 0,
+        peak_leased: int = 0,
+    ) -> None:
+        fill(self, locals())
 
     @classmethod
     def of(cls, counts: AcquisitionCounts) -> ServiceUsage:

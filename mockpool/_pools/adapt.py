@@ -72,6 +72,7 @@ from typing import Any, Callable
 
 from mockpool._autospec.variants import Variant
 from mockpool._base import checks, events
+from mockpool._base.records import fill, frozen_record
 from mockpool.errors import (
     ArgumentTypeError,
     InvalidArgumentError,
@@ -103,7 +104,7 @@ MIN_SAMPLES = 20
 MEMORY_EVERY = 64
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class Thresholds:
     """When each monitor acts. The defaults are the seed's.
 
@@ -129,17 +130,21 @@ class Thresholds:
     error_rate: float = 0.05
     concurrency: int = 20
 
-    def __post_init__(self) -> None:
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            name = f"Thresholds.{field.name}"
-            if field.name == "error_rate":
-                checks.fraction(value, name, hint="use 0.05 for 5 %")
-            else:
-                checks.number(value, name, minimum=0)
+    def __init__(
+        self,
+        build_seconds: float = 0.100,
+        memory_bytes: int = 50 * 1024 * 1024,
+        error_rate: float = 0.05,
+        concurrency: int = 20,
+    ) -> None:
+        fill(self, locals())
+        checks.number(build_seconds, "Thresholds.build_seconds", minimum=0)
+        checks.number(memory_bytes, "Thresholds.memory_bytes", minimum=0)
+        checks.fraction(error_rate, "Thresholds.error_rate", hint="use 0.05 for 5 %")
+        checks.number(concurrency, "Thresholds.concurrency", minimum=0)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class Decision:
     """One adaptation: what was read, against what, and what was done."""
 
@@ -154,6 +159,11 @@ class Decision:
     threshold: float
     #: What was changed, in words (``"variant autospec -> lazy"``).
     action: str
+
+    def __init__(
+        self, trigger: str, service: str, reading: float, threshold: float, action: str
+    ) -> None:
+        fill(self, locals())
 
     def to_dict(self) -> dict[str, Any]:
         """The decision as JSON-safe data."""

@@ -27,7 +27,6 @@ drop-in calls it when the next test opens) or the check that recycles it.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import weakref
@@ -45,6 +44,7 @@ from mockpool._autospec.variants import Variant, build_mock
 from mockpool._base import checks, events
 from mockpool._base.counts import AcquisitionCounts
 from mockpool._base.fence import warn_failure
+from mockpool._base.records import fill, frozen_record
 from mockpool._pools import adapt as _adapt
 from mockpool._pools import recovery as _recovery
 from mockpool._services.definition import ServiceDefinition
@@ -66,7 +66,7 @@ DEFAULT_MIN_SIZE = 10
 DEFAULT_MAX_SIZE = 25
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class PoolStats:
     """Counters of one pool."""
 
@@ -86,6 +86,19 @@ class PoolStats:
     leased: int
     #: The most mocks handed out at once.
     peak_leased: int
+
+    def __init__(
+        self,
+        service: str,
+        acquired: int,
+        hits: int,
+        builds: int,
+        discards: dict[str, int],
+        idle: int,
+        leased: int,
+        peak_leased: int,
+    ) -> None:
+        fill(self, locals())
 
     @property
     def hit_rate(self) -> float:

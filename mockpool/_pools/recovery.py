@@ -40,7 +40,6 @@ leaves the decision to ``CI``.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import threading
 import warnings
@@ -60,6 +59,7 @@ from mockpool._autospec import introspect as _introspect
 from mockpool._autospec import lazy as _autospec
 from mockpool._base import events
 from mockpool._base import stdlib as _stdlib
+from mockpool._base.records import fill, frozen_record
 from mockpool.errors import (
     ArgumentTypeError,
     DegradedMockError,
@@ -177,7 +177,7 @@ def set_strict(enabled: bool | None) -> None:
     _strict = enabled
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class RecoveryRecord:
     """One stage tried for one service."""
 
@@ -193,6 +193,17 @@ class RecoveryRecord:
     root_cause: str
     #: What the stage itself raised, if it failed.
     error: str | None = None
+
+    def __init__(
+        self,
+        service: str,
+        stage: str,
+        succeeded: bool,
+        seconds: float,
+        root_cause: str,
+        error: str | None = None,
+    ) -> None:
+        fill(self, locals())
 
 
 def recover(pool: Any, definition: Any, root: BaseException) -> tuple[Any, str]:

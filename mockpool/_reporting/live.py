@@ -24,6 +24,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from mockpool._base import checks
+from mockpool._base.records import FACTORY, fill, frozen_record
 from mockpool._learning import usage as _usage
 from mockpool._pools import adapt as _adapt
 from mockpool._pools import pool as _pool
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 __all__ = ["LiveFigures", "PoolFigures"]
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class PoolFigures:
     """What the concurrency and hit-rate checks need of one pool.
 
@@ -60,7 +61,10 @@ class PoolFigures:
     #: The most idle mocks the pool keeps.
     max_size: int
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self, name: str, acquired: int, hits: int, peak_leased: int, max_size: int
+    ) -> None:
+        fill(self, locals())
         checks.text(self.name, "PoolFigures.name")
         for name in ("acquired", "hits", "peak_leased", "max_size"):
             checks.count(getattr(self, name), f"PoolFigures.{name}")
@@ -83,7 +87,7 @@ class PoolFigures:
         return cls.from_stats(pool.stats(), pool.max_size)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class LiveFigures:
     """What only the process that ran the tests knows: registry, pools, memory.
 
@@ -101,7 +105,14 @@ class LiveFigures:
     #: The machine's total memory in bytes, or None if not measured.
     total_memory_bytes: int | None = None
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        services: Mapping[str, str] = FACTORY,
+        pools: tuple[PoolFigures, ...] = (),
+        rss_bytes: int | None = None,
+        total_memory_bytes: int | None = None,
+    ) -> None:
+        fill(self, locals())
         if not isinstance(self.services, Mapping):
             raise ArgumentTypeError(
                 f"LiveFigures.services must be a mapping of service name to spec "

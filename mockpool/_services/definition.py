@@ -27,6 +27,7 @@ from typing import Any
 from unittest import mock
 
 from mockpool._autospec.variants import Variant, build_mock
+from mockpool._base.records import FACTORY, fill, frozen_record
 from mockpool._services.policy import Policy
 from mockpool._services.validation import class_name, resolve_path, suggest
 from mockpool.errors import (
@@ -38,7 +39,7 @@ from mockpool.errors import (
 __all__ = ["ServiceDefinition", "trial_build"]
 
 
-@dataclasses.dataclass(frozen=True, eq=False)
+@frozen_record(eq=False)
 class ServiceDefinition:
     """What :meth:`Registry.register` stored for one service.
 
@@ -73,7 +74,18 @@ class ServiceDefinition:
     depends_on: Mapping[str, str] = dataclasses.field(default_factory=dict)
     policy: Policy = dataclasses.field(default_factory=Policy)
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        name: str,
+        spec: type | str,
+        instance: bool = True,
+        spec_set: bool = False,
+        defaults: Mapping[str, Any] = FACTORY,
+        configurators: tuple[Callable[[Any], object], ...] = (),
+        depends_on: Mapping[str, str] = FACTORY,
+        policy: Policy = FACTORY,
+    ) -> None:
+        fill(self, locals())
         # Private read-only copies: the caller's dicts may change later.
         object.__setattr__(
             self, "defaults", types.MappingProxyType(dict(self.defaults))

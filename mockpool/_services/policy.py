@@ -9,7 +9,6 @@ optimisation or less recovery; no level makes a mock enforce less than
 
 from __future__ import annotations
 
-import dataclasses
 import difflib
 
 # Bound at import: a test, or its class, may patch one of these builtins
@@ -19,6 +18,7 @@ from builtins import getattr, isinstance, repr  # noqa: UP029
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
+from mockpool._base.records import fill, frozen_record
 from mockpool.errors import InvalidPolicyError, RegistrationTypeError
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _listing(choices: tuple[str, ...] | list[str]) -> str:
     return ", ".join(repr(choice) for choice in choices)
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class Policy:
     """How far mockpool may optimise, share and recover one service.
 
@@ -127,7 +127,15 @@ class Policy:
     caching: CachingLevel = "predictive"
     recovery: RecoveryLevel = "template"
 
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        warming: WarmingLevel = "medium",
+        sharing: SharingLevel = "shared",
+        adaptation: AdaptationLevel = "auto",
+        caching: CachingLevel = "predictive",
+        recovery: RecoveryLevel = "template",
+    ) -> None:
+        fill(self, locals())
         for field, allowed in _LEVELS.items():
             value: object = getattr(self, field)
             # A str subclass with a custom __eq__ could pass ``in``; the

@@ -61,15 +61,31 @@ __all__ = [
 #: A service name: ASCII letters, digits and ``_``, in runs joined by single
 #: ``.`` or ``-``, not starting with a digit. Names end up in report files,
 #: history files and command lines, hence ASCII and no spaces.
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:[.-][A-Za-z0-9_]+)*", re.ASCII)
+_NAME_PATTERN = r"[A-Za-z_][A-Za-z0-9_]*(?:[.-][A-Za-z0-9_]+)*"
+
+
+def _valid_name(name: str) -> bool:
+    """Whether *name* is a service name (:data:`_NAME_PATTERN`).
+
+    Compiled on first use, by :mod:`re`'s cache, not at import: most runs
+    register no service, and the compile cost a quarter of this module's import.
+    """
+    return re.fullmatch(_NAME_PATTERN, name, re.ASCII) is not None
+
 
 #: Prefixes for which a mock refuses attribute access (unless ``unsafe``),
 #: taking them for misspelt assertions (3.10 added the last three).
 _ASSERT_PREFIXES = ("assert", "assret", "asert", "aseert", "assrt")
 
 
+@functools.cache
 def _mock_reserved_names() -> frozenset[str]:
-    """Return the attribute names that mocks define or reserve themselves."""
+    """Return the attribute names that mocks define or reserve themselves.
+
+    Found on first use (a dependency being registered), not at import:
+    building the mock and listing the classes cost half of this module's
+    import, which most runs never need.
+    """
     names = set(dir(mock.MagicMock)) | set(dir(mock.NonCallableMagicMock))
     names |= set(vars(mock.MagicMock()))
     names |= set(getattr(mock, "_all_magics", ()))
@@ -88,8 +104,6 @@ def _mock_reserved_names() -> frozenset[str]:
     }
     return frozenset(names)
 
-
-_RESERVED_NAMES = _mock_reserved_names()
 
 #: What a class attribute is when it is a method rather than data.
 _METHOD_TYPES: tuple[type, ...] = (
@@ -134,12 +148,12 @@ def check_name(name: object) -> str:
             f"a service name must be a str, not {name!r}; use a name such as "
             f"'redis', 'auth.jwt' or 'plex-cache'"
         )
-    if not _NAME_RE.fullmatch(name):
+    if not _valid_name(name):
         candidate = re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip(".-")
         candidate = re.sub(r"([.-])[.-]+", r"\1", candidate)
         if candidate[:1].isdigit():
             candidate = "_" + candidate
-        hint = f" (such as {candidate!r})" if _NAME_RE.fullmatch(candidate) else ""
+        hint = f" (such as {candidate!r})" if _valid_name(candidate) else ""
         raise RegistrationError(
             f"{name!r} is not a valid service name; use ASCII letters, digits "
             f"and '_', optionally joined by single '.' or '-', not starting "
@@ -308,7 +322,7 @@ def _check_dependency_attribute(
         )
     if (
         attribute.startswith("_mock_")
-        or attribute in _RESERVED_NAMES
+        or attribute in _mock_reserved_names()
         or attribute.startswith(_ASSERT_PREFIXES)
     ):
         raise InvalidDependencyError(
@@ -359,7 +373,7 @@ def check_dependencies(
                 f"of a service (a str), not {target!r}; register the "
                 f"dependency under a name and use that name"
             )
-        if not _NAME_RE.fullmatch(target):
+        if not _valid_name(target):
             raise InvalidDependencyError(
                 f"service {name!r}: depends_on[{checked!r}] is {target!r}, "
                 f"which is not a valid service name; use the name the "

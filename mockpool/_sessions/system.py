@@ -34,6 +34,7 @@ from time import perf_counter as _perf_counter
 from typing import Any
 
 from mockpool._base import checks, events
+from mockpool._base.records import fill, frozen_record
 from mockpool._pools import pool as _pool
 from mockpool._pools.pool import PoolManager
 from mockpool._services.registry import Registry, default_registry
@@ -62,7 +63,7 @@ __all__ = [
 # -- the report -----------------------------------------------------------------
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class SystemReport:
     """What :meth:`MockSystem.initialize_system` did, and how long it took.
 
@@ -81,6 +82,15 @@ class SystemReport:
     pools_prepared: int
     warmed: Mapping[str, int] = dataclasses.field(hash=False)
     seconds: float
+
+    def __init__(
+        self,
+        services: tuple[str, ...],
+        pools_prepared: int,
+        warmed: Mapping[str, int],
+        seconds: float,
+    ) -> None:
+        fill(self, locals())
 
     @property
     def mocks_warmed(self) -> int:
