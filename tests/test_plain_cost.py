@@ -1,0 +1,164 @@
+"""Tests for what one plain mock costs the stdlib and mockpool (plain_cost).
+
+The run report's "plain mocks" saving is the count of each kind built times
+what :func:`mockpool._reporting.plain_cost.measure` finds one costs each
+side: its build and the garbage collector's share of it, measured on a
+batch kept alive as a test keeps its mocks; child mocks are counted as
+mocks of their own class; a figure measured another way is not recalled.
+"""
+
+from __future__ import annotations
+
+import gc
+import smtplib
+import unittest
+import weakref
+from typing import Any
+from unittest import mock
+
+from mockpool._autospec import plain as _plain
+from mockpool._autospec.plain import construction
+from mockpool._reporting import plain_cost
+from mockpool._reporting.plain_cost import PlainKey
+
+
+class _CollectorRestored(unittest.TestCase):
+    """The collector is left as each test found it, the acceleration off."""
+
+    def setUp(self) -> None:
+        was_enabled = gc.isenabled()
+        self.addCleanup(lambda: gc.enable() if was_enabled else gc.disable())
+        _plain.enable()
+        self.addCleanup(_plain.disable)
+
+
+class BatchTests(_CollectorRestored):
+    """Each side builds a batch kept alive, then drops and collects it."""
+
+    def _recording_builds(self) -> None:
+        """Patch the build to note, per mock, the mocks of its batch still
+        alive when it was built (weak references) and the collector's state."""
+        real_build = plain_cost._build
+        self.built: list[weakref.ref[Any]] = []
+        self.alive_at_build: list[int] = []
+        self.collector_on: list[bool] = []
+
+        def build(mock_class: type, spec: Any) -> object:
+            made = real_build(mock_class, spec)
+            self.alive_at_build.append(sum(ref() is not None for ref in self.built))
+            self.built.append(weakref.ref(made))
+            self.collector_on.append(gc.isenabled())
+            return made
+
+        patcher = mock.patch.object(plain_cost, "_build", build)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_a_tests_mocks_are_kept_until_the_batch_is_built(self) -> None:
+        self._recording_builds()
+        gc.enable()
+        self.assertIsNotNone(plain_cost.measure(PlainKey(mock.MagicMock, None)))
+        batch = plain_cost.BATCH
+        self.assertEqual(len(self.built), 2 * batch)
+        # Within each side's batch, every mock built before is still alive.
+        self.assertEqual(self.alive_at_build[:batch], list(range(batch)))
+        self.assertEqual(self.alive_at_build[batch:], list(range(batch)))
+        # Built with the collector paused: a collection lands on the batch.
+        self.assertEqual(set(self.collector_on), {False})
+        self.assertTrue(gc.isenabled())
+
+    def test_the_stdlib_mocks_garbage_is_collected_within_the_measurement(
+        self,
+    ) -> None:
+        """A stdlib MagicMock is a cycle through its own class: only a
+        collection frees it, and that collection is part of the figure."""
+        self._recording_builds()
+        gc.enable()
+        plain_cost.measure(PlainKey(mock.MagicMock, None))
+        self.assertEqual([ref for ref in self.built if ref() is not None], [])
+
+    def test_a_run_without_the_collector_pays_for_no_collection(self) -> None:
+        self._recording_builds()
+        gc.disable()
+        with mock.patch.object(plain_cost, "_gc_collect") as collect:
+            self.assertIsNotNone(plain_cost.measure(PlainKey(mock.MagicMock, None)))
+        collect.assert_not_called()
+        self.assertFalse(gc.isenabled())
+        # The stdlib's cycles were left for a collection, as in such a run.
+        self.assertTrue(any(ref() is not None for ref in self.built))
+        gc.collect()
+
+    def test_a_figure_includes_the_collectors_share(self) -> None:
+        """Time passes only in collections: the scan that finds the batch
+        alive counts once and FULL_COLLECTION_SCANS more times (the old
+        generation's full collections), the collection freeing it once."""
+        clock = [0.0]
+        generations: list[int] = []
+
+        def collect(generation: int = 2) -> int:
+            generations.append(generation)
+            clock[0] += {0: 1.0, 1: 2.0}[generation]
+            return 0
+
+        gc.enable()
+        timed = mock.patch.object(plain_cost, "_thread_time", lambda: clock[0])
+        with mock.patch.object(plain_cost, "_gc_collect", collect), timed:
+            figures = plain_cost.measure(PlainKey(mock.Mock, None))
+        stdlib_seconds, mockpool_seconds = figures or (0.0, 0.0)
+        # Per side: the young generations emptied (untimed), the scan, the free.
+        self.assertEqual(generations, [1, 0, 1, 1, 0, 1])
+        expected = (1.0 + 2.0 + plain_cost.FULL_COLLECTION_SCANS * 1.0) / (
+            plain_cost.BATCH
+        )
+        self.assertAlmostEqual(stdlib_seconds, expected)
+        self.assertAlmostEqual(mockpool_seconds, expected)
+
+    def test_the_stdlib_side_costs_more_for_a_magic_mock(self) -> None:
+        gc.enable()
+        stdlib_seconds, mockpool_seconds = plain_cost.measure(
+            PlainKey(mock.MagicMock, smtplib.SMTP)
+        ) or (0.0, 0.0)
+        self.assertGreater(stdlib_seconds, mockpool_seconds)
+        self.assertTrue(_plain.enabled())
+
+    def test_a_kind_either_side_cannot_build_gives_none(self) -> None:
+        with mock.patch.object(plain_cost, "_build", side_effect=TypeError("no")):
+            self.assertIsNone(plain_cost.measure(PlainKey(mock.Mock, None)))
+        self.assertTrue(_plain.enabled())
+
+
+class ChildMockTests(_CollectorRestored):
+    """Child mocks are built by the accelerated constructor, and counted as
+    mocks of their own class: the report compares them at that kind's cost."""
+
+    def test_attribute_and_return_value_children_are_counted(self) -> None:
+        counted: dict[tuple[type, Any], int] = {}
+        with (
+            mock.patch.object(construction, "_counting", True),
+            mock.patch.object(construction, "_counted", counted),
+        ):
+            parent = mock.MagicMock()
+            parent.child.method(1)
+        # The parent, its attribute, the attribute's attribute, its
+        # return_value: four MagicMocks without a spec.
+        self.assertEqual(counted, {(mock.MagicMock, None): 4})
+
+
+class StampTests(unittest.TestCase):
+    """A figure is kept under a stamp that includes how it was measured."""
+
+    def test_changing_the_method_changes_the_stamp_not_the_name(self) -> None:
+        key = PlainKey(mock.Mock, smtplib.SMTP)
+        before = plain_cost.remembered_as(key)
+        with mock.patch.object(plain_cost, "METHOD", "another way"):
+            after = plain_cost.remembered_as(key)
+        self.assertIsNotNone(before)
+        self.assertIsNotNone(after)
+        name, stamp = before or ("", "")
+        self.assertEqual(after, (name, (after or ("", ""))[1]))
+        self.assertNotEqual(stamp, (after or ("", ""))[1])
+        self.assertEqual(len(stamp), 16)
+
+
+if __name__ == "__main__":
+    unittest.main()
