@@ -651,7 +651,7 @@ class FenceTests(FenceTestBase):
         """Recording a test in the run report raising warns once per test."""
         case = make_pair()
         boom = RuntimeError("report full")
-        with mock.patch.object(RunReport, "record_test", side_effect=boom):
+        with mock.patch.object(RunReport, "end_test", side_effect=boom):
             result, caught = run_cases(case)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(
@@ -763,7 +763,7 @@ class FenceTests(FenceTestBase):
         boom = RuntimeError("report full")
         stderr = io.StringIO()
         with (
-            mock.patch.object(RunReport, "record_test", side_effect=boom),
+            mock.patch.object(RunReport, "end_test", side_effect=boom),
             mock.patch.object(sys, "stderr", stderr),
         ):
             result, _ = run_cases(case, action="error")

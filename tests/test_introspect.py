@@ -229,7 +229,7 @@ class UnhashableClassTests(unittest.TestCase):
         self.assertIsNone(spec_pools.spec_pool_for(Unhashable))
         self.assertIsNone(spec_pools.existing_spec_pool(Unhashable))
         scope = mock.Mock(spec=_dropin.TestScope)
-        with mock.patch.object(_dropin._local, "scope", scope):
+        with mock.patch.object(_dropin._local.state, "scope", scope):
             for create in (mockpool.create_autospec, _dropin.create_autospec):
                 built = create(Unhashable, instance=True)
                 built.method(1)

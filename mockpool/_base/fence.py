@@ -12,7 +12,7 @@ fit, a ``try`` that hands the error to :func:`warn_failure`):
 * an :class:`Exception` raised inside becomes one
   :class:`~mockpool.MockPoolWarning` that names the side system, the test
   (its id; by default the test running on this thread, see
-  :func:`set_current_test`) and the cause (the exception's type and
+  :func:`name_tests_by`) and the cause (the exception's type and
   message), and execution goes on after the block;
 * a ``BaseException`` that is not an ``Exception`` (``KeyboardInterrupt``,
   ``SystemExit``) passes: it ends a run on purpose;
@@ -36,6 +36,7 @@ import warnings
 # (a public suite patches builtins.map) while mockpool works for it --
 # mockpool must neither call the test's mock nor add to its calls.
 from builtins import isinstance  # noqa: UP029
+from collections.abc import Callable
 from types import TracebackType
 
 from mockpool.errors import MockPoolWarning
@@ -43,42 +44,42 @@ from mockpool.errors import MockPoolWarning
 __all__ = [
     "current_test",
     "fenced",
-    "set_current_test",
+    "name_tests_by",
     "warn_failure",
     "write_to_stderr",
 ]
 
 
 class _Current(threading.local):
-    # The id of the test running on this thread, and the side systems that
-    # warned with once=True during it.
-    test_id: str | None = None
+    # The side systems that warned with once=True during the test named
+    # warned_in, on this thread.
     warned: frozenset[str] = frozenset()
-
-
-#: What a test starts with: no side system warned yet (shared: immutable).
-_NONE_WARNED: frozenset[str] = frozenset()
+    warned_in: str | None = None
 
 
 _current = _Current()
 
+# Names the test running on the calling thread (None: no test). Set once,
+# by the drop-in, rather than told of every test: a call per test start and
+# end would cost every test, and a name is only needed for a warning.
+_namer: Callable[[], str | None] | None = None
+
+
+def name_tests_by(namer: Callable[[], str | None] | None) -> None:
+    """Have *namer* asked for the id of the test running on this thread,
+    when a fence is not told the test (None: no test is named).
+
+    *namer* is called only when a warning is issued, from the thread that
+    issues it, and must not raise.
+    """
+    global _namer
+    _namer = namer
+
 
 def current_test() -> str | None:
     """The id of the test running on this thread, if any."""
-    return _current.test_id
-
-
-def set_current_test(test_id: str | None) -> str | None:
-    """Make *test_id* the test a fence names by default; return the previous.
-
-    Also forgets which side systems warned once (``once=True``): each test
-    gets its own warning.
-    """
-    current = _current
-    previous = current.test_id
-    current.test_id = test_id
-    current.warned = _NONE_WARNED
-    return previous
+    namer = _namer
+    return None if namer is None else namer()
 
 
 def _cause(error: BaseException) -> str:
@@ -108,11 +109,15 @@ def warn_failure(
             lookups that are repeated many times in one test).
     """
     if test_id is None:
-        test_id = _current.test_id
+        test_id = current_test()
     if once:
-        if what in _current.warned:
+        # Once per test: what warned during another test may warn again.
+        current = _current
+        if current.warned_in != test_id:
+            current.warned, current.warned_in = frozenset(), test_id
+        if what in current.warned:
             return
-        _current.warned = _current.warned | {what}
+        current.warned = current.warned | {what}
     where = "outside any test" if test_id is None else f"in {test_id}"
     message = (
         f"mockpool's {what} failed {where} ({_cause(error)}); ignored: the "

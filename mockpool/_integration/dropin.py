@@ -47,7 +47,7 @@ from collections.abc import Iterator
 # finite side_effect, say) must not see mockpool's bookkeeping read it.
 from time import perf_counter as _perf_counter
 from types import FunctionType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import TestCase, mock
 from unittest import case as unittest_case
 
@@ -63,13 +63,11 @@ from mockpool._pools import adapt as _adapt
 from mockpool._pools.pool import Lease
 from mockpool._pools.spec_pools import SpecPool, spec_pool
 from mockpool._reporting import worker_files as _worker_files
-from mockpool._sessions.session import (
-    MockSession,
-    current_session,
-    promise_session,
-    withdraw_promise,
-)
+from mockpool._sessions.session import MockSession, promise_sessions
 from mockpool.errors import LeakWarning
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "TestScope",
@@ -81,16 +79,37 @@ __all__ = [
 ]
 
 
+class _ThreadState:
+    """What the drop-in keeps per thread (one object: reading a
+    ``threading.local`` costs several times a plain attribute, and every
+    test reads this)."""
+
+    __slots__ = ("named", "returned", "scope")
+
+    def __init__(self) -> None:
+        #: The scope of the test running on this thread, while it runs.
+        self.scope: TestScope | None = None
+        #: The scope of the first test while it warms the pools (see
+        #: _name_current_test).
+        self.named: TestScope | None = None
+        #: Pools the last scope on this thread gave mocks back to, settled
+        #: (restored) when the next scope opens.
+        self.returned: tuple[SpecPool, ...] = ()
+
+
 class _Settings(threading.local):
-    scope: TestScope | None = None
-    #: Pools the last scope on this thread gave mocks back to, settled
-    #: (restored) when the next scope opens.
-    returned: tuple[SpecPool, ...] = ()
+    def __init__(self) -> None:
+        self.state = _ThreadState()
 
 
 _local = _Settings()
 _lock = threading.Lock()
 _enabled = 0
+# Whether the run's warming is over (lifecycle.before_first_test): until
+# then, every scope that opens asks for it.
+_warming_done = False
+# The plain mocks built since the last test ended, by kind (see _close).
+_PLAIN_COUNTED = _plain.COUNTED
 _fail_on_leak = False
 _original_run: Any = None
 _original_call: Any = None
@@ -100,7 +119,7 @@ _original_patch_dict: Any = None
 
 def current_scope() -> TestScope | None:
     """The scope of the test running on this thread, if any."""
-    return _local.scope
+    return _local.state.scope
 
 
 def fails_on_leak() -> bool:
@@ -131,7 +150,7 @@ def create_autospec(
     the class's pool; every other call is built. Top-level calls are counted
     in the run report (the children the stdlib autospecs lazily are not).
     """
-    scope = _local.scope
+    scope = _local.state.scope
     if _parent is not None:
         return _autospec.create_autospec(
             spec, spec_set, instance, _parent, _name, unsafe=unsafe, **kwargs
@@ -185,75 +204,110 @@ class TestScope:
 
     __test__ = False  # not a test case, whatever pytest thinks of the name
 
+    # What most tests leave as it is, at class level: every test makes a
+    # scope, and each attribute set costs.
+    #: Seconds of the drop-in's own work for this test so far.
+    own_seconds = 0.0
+    #: The test's own session, opened on first use (see
+    #: :meth:`promised_session`); None until then, or if the test runs
+    #: inside a session of its own (a mockpool decorator or mixin).
+    session: MockSession | None = None
+    #: The id() of the test this scope is for, while it runs.
+    test_key: int | None = None
+    # Whether the session this scope promises was asked for (it is opened
+    # once at most).
+    _session_asked = False
+    # Made on first use, as most tests pool nothing and patch little.
+    # The test's pooled mocks, held weakly (Lease.hold_weakly): a mock
+    # the test drops is freed, with what it was passed, as under the
+    # stdlib; close() gives back those still alive. By the lease's id.
+    _leases: dict[int, Lease] | None = None
+    # The pool of each lease, by the same key; made with _leases.
+    _pools: dict[int, SpecPool] | None = None
+    # (target, attribute, what the patch put in vars(target), what it
+    # will restore), per patch.
+    _patches: list[tuple[Any, str, Any, Any]] | None = None
+    # (patched dict, its items before), per patch.dict.
+    _dicts: list[tuple[Any, list[tuple[Any, Any]]]] | None = None
+    _checked = False
+    # This thread's state, once open() has run.
+    _state: _ThreadState | None = None
+
     def __init__(
         self,
-        test_id: str,
-        watched: list[leak_check.Watched],
+        test_id: str | None,
+        watched: list[leak_check.Watched] | None = None,
         *,
         fail_on_leak: bool = False,
         started: float | None = None,
+        test: TestCase | None = None,
     ) -> None:
         self._started = _perf_counter() if started is None else started
-        #: Seconds of the drop-in's own work for this test so far.
-        self.own_seconds = 0.0
-        self.test_id = test_id
+        # The id is asked of the test when first needed (see test_id): most
+        # tests never need it, and asking costs every one. (The test is
+        # held no longer than the scope, which its run() drops.)
+        self._test_id = test_id
+        self._test = test
         self.fail_on_leak = fail_on_leak
-        #: The test's own session; None while closed, or if the test runs
-        #: inside a session of its own (a mockpool decorator or mixin).
-        self.session: MockSession | None = None
-        # Made on first use, as most tests pool nothing and patch little:
-        # every test takes this path, and each empty container costs.
-        # The test's pooled mocks, held weakly (Lease.hold_weakly): a mock
-        # the test drops is freed, with what it was passed, as under the
-        # stdlib; close() gives back those still alive. By the lease's id.
-        self._leases: dict[int, Lease] | None = None
-        # The pool of each lease, by the same key; made with _leases.
-        self._pools: dict[int, SpecPool] | None = None
-        # (target, attribute, what the patch put in vars(target), what it
-        # will restore), per patch.
-        self._patches: list[tuple[Any, str, Any, Any]] | None = None
-        # (patched dict, its items before), per patch.dict.
-        self._dicts: list[tuple[Any, list[tuple[Any, Any]]]] | None = None
         # The watched namespaces as the test found them (values held, for
         # identity): dropped by the check, the only reader.
         self._baseline: leak_check.Baseline | None = None
         try:
-            self._baseline = leak_check.Baseline(watched)
+            self._baseline = (
+                leak_check.baseline_for(type(test))
+                if watched is None
+                else leak_check.Baseline(watched)
+            )
         except Exception as error:
-            _fence.warn_failure("leak check", error, test_id)
+            _fence.warn_failure("leak check", error, self.test_id)
             # With no baseline, every mock already there would count as
             # assigned by the test: watch nothing instead.
-        self._checked = False
-        #: The id() of the test this scope is for, while it runs.
-        self.test_key: int | None = None
-        # The test a fence named by default before this scope opened.
-        self._previous_test: str | None = None
+
+    @property
+    def test_id(self) -> str:
+        """The test's id (``TestCase.id()``), for reports and warnings."""
+        test_id = self._test_id
+        if test_id is None:
+            test = self._test
+            test_id = "an unnamed test" if test is None else _test_id(test)
+            self._test_id = test_id
+        return test_id
 
     def open(self) -> None:
-        """Make this the scope of the current thread, and its session current.
+        """Make this the scope of the current thread.
 
-        A test that already runs in a session -- ``@mock_services`` or
-        :class:`~mockpool.MockSessionMixin` wrap ``run`` -- keeps it: that is
-        the session it asked for, and nesting an empty one inside would hide
-        it from :func:`~mockpool.current_session`. The first scope of the
-        process also warms the pools the history predicts.
+        The test's own session is opened only if the test asks for one
+        (:meth:`promised_session`); a test that already runs in a session --
+        ``@mock_services`` or :class:`~mockpool.MockSessionMixin` wrap
+        ``run`` -- keeps it: that is the session it asked for. The first
+        scope of the process also warms the pools the history predicts.
         """
-        # Until close(), a fence that is not told the test names this one.
-        self._previous_test = _fence.set_current_test(self.test_id)
-        # Fenced inside: warming fails into a warning.
-        _learning.before_first_test()
+        global _warming_done
+        state = self._state = _local.state
+        state.named = self
+        if not _warming_done:
+            # Fenced inside: warming fails into a warning.
+            _warming_done = _learning.before_first_test()
         # The previous test on this thread is over: what it passed to the
         # mocks it gave back goes now, not when the mocks are next needed.
-        if _local.returned:
-            returned, _local.returned = _local.returned, ()
+        if state.returned:
+            returned, state.returned = state.returned, ()
             for pool in returned:
                 with _fence.fenced("recycling", self.test_id):
                     pool.settle()
-        if current_session() is None:
-            # Opened when the test first asks for it: most tests never do.
-            promise_session(self._open_session)
-        _local.scope = self
+        state.scope = self
         self.own_seconds += _perf_counter() - self._started
+
+    def promised_session(self) -> MockSession | None:
+        """The test's own session, opened when the test first asks for one
+        (:func:`~mockpool.current_session` with no session open); None once
+        asked (a session the test closed is not opened again), or if it
+        fails to open.
+        """
+        if self._session_asked:
+            return None
+        self._session_asked = True
+        return self._open_session()
 
     def _open_session(self) -> MockSession | None:
         """The test's own session, opened on first use (see :meth:`open`).
@@ -466,10 +520,14 @@ class TestScope:
             self._close(started)
 
     def _close(self, started: float) -> None:
-        if _local.scope is self:
-            _local.scope = None
         # Every test takes this path: the side systems are fenced by a try
         # each (free when nothing is raised) rather than a fence object.
+        state = self._state
+        if state is None:  # never opened
+            state = _local.state
+        if state.scope is self:
+            state.scope = None
+        report = None
         try:
             leases, pools = self._leases, self._pools
             if leases and pools is not None:
@@ -478,16 +536,16 @@ class TestScope:
                 returned = set(pools.values())
                 for key in list(leases):
                     pools.pop(key).release(leases, key)
-                _local.returned = (*_local.returned, *returned)
+                state.returned = (*state.returned, *returned)
         finally:
             self._patches = self._dicts = None
+            if _PLAIN_COUNTED:
+                try:
+                    report = _worker_files.process_report()
+                    report.record_plain_counts(_plain.take_counts())
+                except Exception as error:
+                    _fence.warn_failure("run report", error, self.test_id)
             try:
-                # Off the test's clock, its patches undone: once per new spec.
-                _worker_files.process_report().measure_stdlib_costs(self.test_id)
-            except Exception as error:
-                _fence.warn_failure("run report", error, self.test_id)
-            try:
-                withdraw_promise()
                 if self.session is not None:
                     # The drop-in's session, not one the test asked for:
                     # under plain unittest there would be nothing to close.
@@ -499,26 +557,23 @@ class TestScope:
                     # when usage history is written, if due (fenced inside).
                     _learning.note_session_end()
             finally:
-                self._record_and_flush(started)
-                _fence.set_current_test(self._previous_test)
-
-    def _record_and_flush(self, closing_since: float) -> None:
-        """Count the test and the drop-in's work around it; write the report
-        file (if the run has one)."""
-        try:
-            self.own_seconds += _perf_counter() - closing_since
-            _worker_files.process_report().record_test(self.own_seconds)
-        except Exception as error:
-            _fence.warn_failure("run report", error, self.test_id)
-        try:
-            flushing_since = _perf_counter()
-            if _worker_files.flush() is not None:
-                # In the file from the next test's flush on.
-                _worker_files.process_report().record_own_work(
-                    _perf_counter() - flushing_since
-                )
-        except Exception as error:
-            _fence.warn_failure("run report", error, self.test_id)
+                # Count the test and the drop-in's work around it; write the
+                # report file (if the run has one).
+                try:
+                    if report is None:
+                        report = _worker_files.process_report()
+                    # Off the test's clock, its patches undone: what new
+                    # specs cost the stdlib is measured (warnings name the
+                    # test, see _name_current_test); then the test counts.
+                    report.end_test(self.own_seconds, started)
+                    flushing_since = _perf_counter()
+                    if _worker_files.flush() is not None:
+                        # In the file from the next test's flush on.
+                        report.record_own_work(_perf_counter() - flushing_since)
+                except Exception as error:
+                    _fence.warn_failure("run report", error, self.test_id)
+                if state.named is self:
+                    state.named = None
 
 
 # -- hooks --------------------------------------------------------------------
@@ -575,7 +630,7 @@ _STOCK_CALL = _stock_call()
 def _in_scope(
     self: TestCase, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    outer = _local.scope
+    outer = _local.state.scope
     if outer is not None:
         # A test run from inside another test belongs to the outer one; so
         # does run() called by the test's own __call__ (the common case,
@@ -583,21 +638,15 @@ def _in_scope(
         if outer.test_key != id(self):
             _drop_copied_hook(self)
         return method(self, *args, **kwargs)
-    started = _perf_counter()
-    test_id = _test_id(self)
-    watched: list[leak_check.Watched] = []
-    # Tries, not fences, on this path every test takes: the same effect.
-    try:
-        watched = leak_check.watched_namespaces(leak_check.module_of(type(self)) or "")
-    except Exception as error:
-        _fence.warn_failure("leak check", error, test_id)
-    scope = TestScope(test_id, watched, fail_on_leak=_fail_on_leak, started=started)
+    scope = TestScope(
+        None, fail_on_leak=_fail_on_leak, started=_perf_counter(), test=self
+    )
     scope.test_key = id(self)
     # A scope that fails to open leaves the test unpooled, not unrun.
     try:
         scope.open()
     except Exception as error:
-        _fence.warn_failure("per-test session", error, test_id)
+        _fence.warn_failure("per-test session", error, scope.test_id)
     check: Any = None
     if _fail_on_leak:
         # A leak is to fail the test: the check must run inside it, as its
@@ -606,7 +655,7 @@ def _in_scope(
         try:
             check = _check_leaks_last(self, scope)
         except Exception as error:
-            _fence.warn_failure("leak check", error, test_id)
+            _fence.warn_failure("leak check", error, scope.test_id)
     try:
         return method(self, *args, **kwargs)
     finally:
@@ -744,13 +793,21 @@ def _remove_hook(test: TestCase, hook: _SetUpHook) -> None:
     hook.test = hook.scope = None
 
 
-def _count_plain_mock(mock_class: type, spec: Any) -> None:
-    _worker_files.process_report().record_plain(mock_class, spec)
+def _name_current_test() -> str | None:
+    """The id of the test running on this thread (the fence's namer)."""
+    scope = _local.state.named
+    return None if scope is None else scope.test_id
+
+
+def _promised_session() -> MockSession | None:
+    """The session promised to the test running on this thread, if any."""
+    scope = _local.state.scope
+    return None if scope is None else scope.promised_session()
 
 
 def _enter_patch(self: Any) -> Any:
     new = _original_patch_enter(self)
-    scope = _local.scope
+    scope = _local.state.scope
     if scope is not None:
         # The patch is in place whatever happens here: noting it for the
         # leak check must not turn its __enter__ into a failure. A try, not
@@ -789,7 +846,7 @@ def _installed_value(patcher: Any, entered: Any) -> Any:
 
 
 def _patch_dict(self: Any) -> Any:
-    scope = _local.scope
+    scope = _local.state.scope
     if scope is None:
         return _original_patch_dict(self)
     outcome = _original_patch_dict(self)
@@ -811,12 +868,13 @@ def enable(*, fail_on_leak: bool = False) -> None:
             any enable in effect asked for it, until the last disable).
     """
     global _enabled, _fail_on_leak, _original_run, _original_call
-    global _original_patch_enter, _original_patch_dict
+    global _original_patch_enter, _original_patch_dict, _warming_done
     with _lock:
         _fail_on_leak = _fail_on_leak or fail_on_leak
         _enabled += 1
         if _enabled > 1:
             return
+        _warming_done = False
         events.run_begun.emit()
         # Made now, outside any test: making it reads MOCKPOOL_ADAPTATION
         # (whose warning must not land in a test) and finds how to read
@@ -837,7 +895,10 @@ def enable(*, fail_on_leak: bool = False) -> None:
         _stdlib.PatchDict._patch_dict = _patch_dict
         # The run report counts the plain mocks built faster, for the time
         # saved against the stdlib.
-        _plain.observe(_count_plain_mock)
+        _plain.observe(True)
+        # Asked of the thread's scope when needed, not told of each test.
+        _fence.name_tests_by(_name_current_test)
+        promise_sessions(_promised_session)
 
 
 def disable() -> None:
@@ -852,7 +913,14 @@ def disable() -> None:
         _fail_on_leak = False
         # The reading kept from the last test's end: nothing more to compare.
         leak_check.release_readings()
-        _plain.observe(None)
+        # Plain mocks built since the last test (in tearDownModule, say)
+        # count too.
+        with _fence.fenced("run report"):
+            if _PLAIN_COUNTED:
+                _worker_files.process_report().record_plain_counts(_plain.take_counts())
+        _plain.observe(False)
+        _fence.name_tests_by(None)
+        promise_sessions(None)
         TestCase.run = _original_run  # type: ignore[method-assign]
         TestCase.__call__ = _original_call  # type: ignore[method-assign]
         _stdlib.Patch.__enter__ = _original_patch_enter
@@ -862,9 +930,11 @@ def disable() -> None:
 def _reinit_after_fork() -> None:
     # The child's tests start afresh: no scope of the parent's thread is
     # running in it, and pooled mocks the parent handed out are not its own.
-    global _lock
-    _local.scope = None
+    global _lock, _warming_done
+    _local.state.scope = _local.state.named = None
     _lock = threading.Lock()
+    # The child warms afresh (lifecycle forgets the parent's warming).
+    _warming_done = False
 
 
 if hasattr(os, "register_at_fork"):

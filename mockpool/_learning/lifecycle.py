@@ -211,20 +211,23 @@ def _predict_from(series: dict[str, list[float]]) -> None:
         _state.predictions = {}
 
 
-def before_first_test() -> None:
+def before_first_test() -> bool:
     """Fill the predicted pools now, in the test thread, then keep them full.
 
-    Once per process. Registered services are warmed per their policy's
-    warming level: ``"critical"`` always, ``"high"`` when the history
-    predicts any use, ``"medium"`` when it does so with a confidence of at
-    least :data:`MEDIUM_CONFIDENCE`, ``"none"`` never. Classes the suite
-    autospecs without registering them are warmed as ``"high"`` by the
-    :class:`~mockpool._learning.warming.Warmer`, whose thread then tops them up.
+    Once per process; returns whether that is done (then a caller may stop
+    calling: every later call would do nothing). Registered services are
+    warmed per their policy's warming level: ``"critical"`` always,
+    ``"high"`` when the history predicts any use, ``"medium"`` when it does
+    so with a confidence of at least :data:`MEDIUM_CONFIDENCE`, ``"none"``
+    never. Classes the suite autospecs without registering them are warmed
+    as ``"high"`` by the :class:`~mockpool._learning.warming.Warmer`, whose
+    thread then tops them up.
     """
     if _state.warmed_up or not _state.begun:
-        return
+        return _state.warmed_up
     with fenced("warming"):
         _warm_up()
+    return _state.warmed_up
 
 
 def _warm_up() -> None:

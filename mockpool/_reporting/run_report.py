@@ -68,9 +68,11 @@ from sys import getprofile as _getprofile
 from sys import gettrace as _gettrace
 
 # Bound at import: a test may patch time.process_time.
+from time import perf_counter as _perf_counter
 from time import process_time as _process_time
 from typing import Any
 
+from mockpool._autospec import plain as _plain
 from mockpool._autospec.variants import Variant
 from mockpool._base import checks
 from mockpool._base import fence as _fence
@@ -83,6 +85,7 @@ from mockpool._base.counts import (
 )
 from mockpool._base.json_fields import FieldReader, count_value, typed_value
 from mockpool._base.json_files import check_format
+from mockpool._base.records import fill, frozen_record
 from mockpool._learning.costs import CostMemory, process_costs
 from mockpool._reporting import plain_cost as _plain_cost
 from mockpool._reporting import stdlib_cost as _stdlib_cost
@@ -139,7 +142,7 @@ class ReportError(MockPoolError, ValueError):
     """
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class Adaptation:
     """A decision of the adapter (see :mod:`mockpool._pools.adapt`), as reported."""
 
@@ -150,8 +153,11 @@ class Adaptation:
     #: What was changed, e.g. ``"variant autospec -> lazy"``.
     action: str
 
+    def __init__(self, trigger: str, service: str, action: str) -> None:
+        fill(self, locals())
 
-@dataclasses.dataclass(frozen=True)
+
+@frozen_record
 class Leak:
     """A leak found at the end of a test."""
 
@@ -162,8 +168,11 @@ class Leak:
     #: Where, e.g. the patch target or the attribute.
     detail: str
 
+    def __init__(self, test_id: str, kind: str, detail: str) -> None:
+        fill(self, locals())
 
-@dataclasses.dataclass(frozen=True)
+
+@frozen_record
 class StdlibSaving:
     """Time saved against ``unittest.mock``, apart for hits and lazy builds.
 
@@ -181,6 +190,15 @@ class StdlibSaving:
     #: Their saving, in seconds.
     saved_on_builds: float = 0.0
 
+    def __init__(
+        self,
+        compared_hits: int = 0,
+        saved_on_hits: float = 0.0,
+        compared_builds: int = 0,
+        saved_on_builds: float = 0.0,
+    ) -> None:
+        fill(self, locals())
+
     @property
     def compared(self) -> int:
         """Requests compared with the stdlib."""
@@ -195,9 +213,11 @@ class StdlibSaving:
 #: The key of each :class:`StdlibSaving` field, in report files (absent from
 #: files written before the saving was reported: read as zeros).
 SAVING_KEYS = tuple(field.name for field in dataclasses.fields(StdlibSaving))
+# No saving: the default of every spec's.
+_NO_SAVING = StdlibSaving()
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class PlainSaving:
     """Time saved against ``unittest.mock`` on plain mocks (``Mock()``,
     ``MagicMock()``, child mocks), an estimate: per kind of plain mock, the
@@ -211,13 +231,16 @@ class PlainSaving:
     #: Their saving, in seconds.
     saved: float = 0.0
 
+    def __init__(self, built: int = 0, compared: int = 0, saved: float = 0.0) -> None:
+        fill(self, locals())
+
 
 #: The key under which report files hold the :class:`PlainSaving` (absent
 #: from files written before it was reported: read as zeros).
 PLAIN_KEY = "plain_mocks"
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class OwnWork:
     """mockpool's own work during the run, which the saving pays for.
 
@@ -236,6 +259,9 @@ class OwnWork:
     #: can only overstate the work.
     per_test: float = 0.0
 
+    def __init__(self, startup: float = 0.0, per_test: float = 0.0) -> None:
+        fill(self, locals())
+
     @property
     def seconds(self) -> float:
         """All of it, in seconds."""
@@ -245,8 +271,11 @@ class OwnWork:
 #: The key under which report files hold the :class:`OwnWork` (absent from
 #: files written before it was reported: read as zeros).
 OWN_WORK_KEY = "own_work"
+# Defaults of a report with no plain mocks and no work counted.
+_NO_PLAIN = PlainSaving()
+_NO_WORK = OwnWork()
 # Stands for a spec that is not a class, in the plain-mock counts.
-_OTHER_SPEC = object()
+_OTHER_SPEC = _plain.OTHER_SPEC
 
 
 class _NotYet:
@@ -320,7 +349,7 @@ class _Pending:
         self.requests = _SavingTally()
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class SpecStats(CountFigures):
     """The mocks of one spec handed out: a frozen view of the spec's
     :class:`~mockpool._base.counts.AcquisitionCounts`, with its figures
@@ -340,14 +369,25 @@ class SpecStats(CountFigures):
     #: The measured build time of those builds, in seconds, summed.
     build_seconds: float
     #: Time saved against ``unittest.mock`` on the spec's requests.
-    stdlib_saving: StdlibSaving = StdlibSaving()
+    stdlib_saving: StdlibSaving = _NO_SAVING
+
+    def __init__(
+        self,
+        spec: str,
+        hits: int,
+        builds: int,
+        timed_builds: int,
+        build_seconds: float,
+        stdlib_saving: StdlibSaving = _NO_SAVING,
+    ) -> None:
+        fill(self, locals())
 
     @classmethod
     def of(
         cls,
         spec: str,
         counts: AcquisitionCounts,
-        saving: StdlibSaving = StdlibSaving(),
+        saving: StdlibSaving = _NO_SAVING,
     ) -> SpecStats:
         """The frozen view of *spec*'s *counts* and *saving*."""
         return cls(
@@ -369,7 +409,7 @@ class SpecStats(CountFigures):
 SPEC_KEYS = {name: name for name in ("hits", "builds", "timed_builds", "build_seconds")}
 
 
-@dataclasses.dataclass(frozen=True)
+@frozen_record
 class _Snapshot:
     """Everything a report holds, copied under its lock."""
 
@@ -384,9 +424,24 @@ class _Snapshot:
     #: The time saved against the stdlib, per spec.
     savings: dict[str, StdlibSaving]
     #: The time saved against the stdlib on plain mocks.
-    plain: PlainSaving = PlainSaving()
+    plain: PlainSaving = _NO_PLAIN
     #: mockpool's own work, which the saving pays for.
-    own_work: OwnWork = OwnWork()
+    own_work: OwnWork = _NO_WORK
+
+    def __init__(
+        self,
+        tests: int,
+        specs: dict[str, AcquisitionCounts],
+        discards: dict[str, int],
+        degraded: dict[tuple[str, str], int],
+        leaks: list[Leak],
+        adaptations: list[Adaptation],
+        workers: list[str],
+        savings: dict[str, StdlibSaving],
+        plain: PlainSaving = _NO_PLAIN,
+        own_work: OwnWork = _NO_WORK,
+    ) -> None:
+        fill(self, locals())
 
     def stats(self) -> list[SpecStats]:
         """The frozen view of each spec's counts."""
@@ -483,6 +538,18 @@ class RunReport:
             self._tests += 1
             self._per_test_seconds += own_seconds
 
+    def end_test(self, own_seconds: float, since: float) -> None:
+        """:meth:`measure_stdlib_costs` then :meth:`record_test`, in one call
+        (the drop-in's, after every test): *own_seconds* of mockpool's work
+        before, plus the time from *since* (:func:`time.perf_counter`) to
+        the end of the measuring."""
+        if self._plain_pending or self._pending:
+            self.measure_stdlib_costs()
+        own_seconds += _perf_counter() - since
+        with self._lock:
+            self._tests += 1
+            self._per_test_seconds += own_seconds
+
     def record_own_work(self, seconds: float) -> None:
         """Count *seconds* of mockpool's work around tests, outside any one
         test's count (writing the report file)."""
@@ -563,8 +630,9 @@ class RunReport:
     def record_plain(self, mock_class: type, spec: Any) -> None:
         """Count a plain mock of *mock_class* mockpool built for a test.
 
-        Called for every one, so it takes no lock: two threads counting at
-        the same instant may lose one count, in an estimate.
+        One at a time (the drop-in counts them in batches, see
+        :meth:`record_plain_counts`). It takes no lock: two threads counting
+        at the same instant may lose one count, in an estimate.
 
         Args:
             mock_class: The mock's class (``MagicMock``, a subclass...).
@@ -578,6 +646,23 @@ class RunReport:
         key = (mock_class, spec)
         pending = self._plain_pending
         pending[key] = pending.get(key, 0) + 1
+
+    def record_plain_counts(self, counts: dict[tuple[type, Any], int]) -> None:
+        """Count plain mocks by kind, as
+        :func:`mockpool._autospec.plain.take_counts` gives them (what
+        :meth:`record_plain` counts one at a time).
+
+        Kinds measured already are settled at once; the others wait for
+        :meth:`measure_stdlib_costs`.
+        """
+        costs = self._plain_costs
+        pending = self._plain_pending
+        with self._lock:
+            for key, count in counts.items():
+                if key in costs:
+                    self._add_plain(count, costs[key])
+                else:
+                    pending[key] = pending.get(key, 0) + count
 
     def measure_stdlib_costs(self, test_id: str | None = None) -> None:
         """Measure the stdlib's cost of the specs requested since the last call.

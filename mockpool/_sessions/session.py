@@ -45,8 +45,7 @@ __all__ = [
     "MockSession",
     "current_session",
     "mock_session",
-    "promise_session",
-    "withdraw_promise",
+    "promise_sessions",
 ]
 
 _numbers = itertools.count(1)
@@ -394,28 +393,24 @@ class MockNamespace:
         return f"<mocks of {self._session!r}>"
 
 
-class _Promise(threading.local):
-    #: Opens and returns the session this thread was promised, or None.
-    factory: Callable[[], MockSession | None] | None = None
+# Opens the session promised to the calling thread, if any, and returns it
+# (see promise_sessions).
+_promiser: Callable[[], MockSession | None] | None = None
 
 
-_promise = _Promise()
-
-
-def promise_session(factory: Callable[[], MockSession | None]) -> None:
-    """Promise this thread a session, opened by *factory* when first asked for.
+def promise_sessions(promiser: Callable[[], MockSession | None] | None) -> None:
+    """Have *promiser* asked for a session when a thread has none open.
 
     The drop-in promises every test a session of its own, but most tests
     never ask for one: opening and closing a session for each would cost
-    more than many tests. :func:`current_session` keeps the promise -- once
-    -- when this thread has no open session of its own.
+    more than many tests, and so would a promise made and taken back per
+    test. :func:`current_session` calls *promiser*, on the asking thread,
+    when that thread has no open session; it opens the promised session
+    (once: a promise is kept once) and returns it, or returns None. Set
+    once, by the drop-in (None: no more promises).
     """
-    _promise.factory = factory
-
-
-def withdraw_promise() -> None:
-    """Take back this thread's promise, kept or not."""
-    _promise.factory = None
+    global _promiser
+    _promiser = promiser
 
 
 def current_session() -> MockSession | None:
@@ -424,10 +419,9 @@ def current_session() -> MockSession | None:
     while session is not None and session.closed:
         session = session.parent
     if session is None:
-        factory = _promise.factory
-        if factory is not None:
-            _promise.factory = None
-            session = factory()
+        promiser = _promiser
+        if promiser is not None:
+            session = promiser()
     return session
 
 

@@ -23,7 +23,8 @@ the mock being built, and nothing a test can observe changes
 * :mod:`.switch` -- :func:`enable` and :func:`disable`.
 
 This package is the entry point the rest of mockpool imports: the switch,
-:func:`observe` (the run report's count of plain mocks), and, for code
+:func:`observe` and :func:`take_counts` (the run report's count of plain
+mocks), and, for code
 that inspects mock classes (the pool's pristine proof),
 :data:`SHARED_PROXY_TYPE`, :func:`proxy_parent` and
 :func:`held_references`.
@@ -33,12 +34,19 @@ from __future__ import annotations
 
 from mockpool._autospec.plain.class_entries import held_references
 from mockpool._autospec.plain.class_reuse import SHAPE_LIMIT
-from mockpool._autospec.plain.construction import observe
+from mockpool._autospec.plain.construction import (
+    COUNTED,
+    OTHER_SPEC,
+    observe,
+    take_counts,
+)
 from mockpool._autospec.plain.shared_proxies import SHARED_PROXY_TYPE, proxy_parent
 from mockpool._autospec.plain.spec_records import RECORD_LIMIT, clear_records
 from mockpool._autospec.plain.switch import disable, enable, enabled
 
 __all__ = [
+    "COUNTED",
+    "OTHER_SPEC",
     "RECORD_LIMIT",
     "SHAPE_LIMIT",
     "SHARED_PROXY_TYPE",
@@ -49,4 +57,5 @@ __all__ = [
     "held_references",
     "observe",
     "proxy_parent",
+    "take_counts",
 ]
