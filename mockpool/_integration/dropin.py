@@ -47,7 +47,7 @@ from collections.abc import Iterator
 # finite side_effect, say) must not see mockpool's bookkeeping read it.
 from time import perf_counter as _perf_counter
 from types import FunctionType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from unittest import TestCase, mock
 from unittest import case as unittest_case
 
@@ -65,9 +65,6 @@ from mockpool._pools.spec_pools import SpecPool, spec_pool
 from mockpool._reporting import worker_files as _worker_files
 from mockpool._sessions.session import MockSession, promise_sessions
 from mockpool.errors import LeakWarning
-
-if TYPE_CHECKING:
-    pass
 
 __all__ = [
     "TestScope",
@@ -89,8 +86,9 @@ class _ThreadState:
     def __init__(self) -> None:
         #: The scope of the test running on this thread, while it runs.
         self.scope: TestScope | None = None
-        #: The scope of the first test while it warms the pools (see
-        #: _name_current_test).
+        #: The scope that names the test in warnings (_name_current_test):
+        #: from the start of its open() to the end of its close(), a little
+        #: longer than it is the current scope.
         self.named: TestScope | None = None
         #: Pools the last scope on this thread gave mocks back to, settled
         #: (restored) when the next scope opens.
@@ -310,7 +308,8 @@ class TestScope:
         return self._open_session()
 
     def _open_session(self) -> MockSession | None:
-        """The test's own session, opened on first use (see :meth:`open`).
+        """The test's own session, opened on first use (see
+        :meth:`promised_session`).
 
         A session that fails to open leaves the test without one, as a
         scope that fails to open leaves it unpooled.
