@@ -1072,13 +1072,8 @@ class Baseline:
             now = reading
         else:
             found, now = views.compare(reading)
-        # Kept for the module's next test, which starts from it (_Hold.keep,
-        # inline).
-        held = _Hold.views
-        if held is not None and held is not views:
-            held.last = None
-        views.last = now
-        _Hold.views = views
+        # Kept for the module's next test, which starts from it.
+        _Hold.keep(views, now)
         return found
 
 

@@ -545,10 +545,7 @@ class RunReport:
         the end of the measuring."""
         if self._plain_pending or self._pending:
             self.measure_stdlib_costs()
-        own_seconds += _perf_counter() - since
-        with self._lock:
-            self._tests += 1
-            self._per_test_seconds += own_seconds
+        self.record_test(own_seconds + (_perf_counter() - since))
 
     def record_own_work(self, seconds: float) -> None:
         """Count *seconds* of mockpool's work around tests, outside any one
@@ -695,15 +692,7 @@ class RunReport:
         test: one pass under the lock); the others stay pending."""
         # Swapped, not copied: record_plain adds to the new dict meanwhile.
         counted, self._plain_pending = self._plain_pending, {}
-        unmeasured: dict[tuple[type, Any], int] = {}
-        with self._lock:
-            costs = self._plain_costs
-            for key, count in counted.items():
-                if key not in costs:
-                    unmeasured[key] = count
-                    continue
-                self._add_plain(count, costs[key])
-        self._requeue_plain(unmeasured)
+        self.record_plain_counts(counted)
 
     def _add_plain(self, count: int, each: float | None) -> None:
         # Called with self._lock held: *count* plain mocks built, each

@@ -173,11 +173,6 @@ def flush(directory: str | os.PathLike[str] | None = None) -> str | None:
         OSError: The file could not be written.
     """
     if directory is None:
-        environ = os.environ
-        if type(environ) is _ENVIRON_TYPE and _ENCODED_REPORT_DIR not in environ._data:  # type: ignore[attr-defined]
-            # What _report_directory() says first, without a call: most
-            # runs write no file, and every test asks.
-            return None
         directory = _report_directory()
         if directory is None:
             return None
