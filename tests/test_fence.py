@@ -22,6 +22,7 @@ import importlib
 import io
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -583,7 +584,7 @@ class FenceTests(FenceTestBase):
         """The leak check raising warns once per test; outcomes stay."""
         case = make_pair()
         boom = RuntimeError("scan exploded")
-        with mock.patch.object(leak_check.Baseline, "new_mocks", side_effect=boom):
+        with mock.patch.object(leak_check.Baseline, "unmoved", side_effect=boom):
             result, caught = run_cases(case)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(
@@ -596,7 +597,7 @@ class FenceTests(FenceTestBase):
         boom = RuntimeError("scan exploded")
         # The namespaces are compared for every test (the patches only for
         # one that started patches).
-        with mock.patch.object(leak_check.Baseline, "new_mocks", side_effect=boom):
+        with mock.patch.object(leak_check.Baseline, "unmoved", side_effect=boom):
             result, caught = run_cases(case, fail_on_leak=True)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(
@@ -662,7 +663,12 @@ class FenceTests(FenceTestBase):
         """Writing the report file failing warns once per test."""
         case = make_pair()
         boom = OSError("report disk full")
-        with mock.patch.object(_worker_files, "flush", side_effect=boom):
+        directory = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, directory, True)
+        with (
+            mock.patch.dict(os.environ, {_worker_files.REPORT_DIR_ENV: directory}),
+            mock.patch.object(_worker_files, "flush", side_effect=boom),
+        ):
             result, caught = run_cases(case)
         self.assert_outcomes_unchanged(result, case)
         self.assert_one_warning_per_test(

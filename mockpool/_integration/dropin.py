@@ -230,6 +230,11 @@ class TestScope:
     _checked = False
     # This thread's state, once open() has run.
     _state: _ThreadState | None = None
+    # Set by __init__ (for_test leaves the defaults): the id given, else
+    # asked of the test when first needed; the watched namespaces as the
+    # test found them.
+    _test_id: str | None = None
+    _baseline: leak_check.Baseline | None = None
 
     def __init__(
         self,
@@ -280,8 +285,32 @@ class TestScope:
         ``run`` -- keeps it: that is the session it asked for. The first
         scope of the process also warms the pools the history predicts.
         """
+        self._open(_local.state)
+
+    @classmethod
+    def for_test(cls, test: TestCase, state: _ThreadState, started: float) -> TestScope:
+        """``TestScope(None, test=test, ...)`` opened on the thread whose
+        *state* is given: what the drop-in's hook does for every test, in
+        one call (see :meth:`open`)."""
+        scope = _new_scope(cls)
+        scope._started = started
+        scope._test = test
+        scope.test_key = id(test)
+        scope.fail_on_leak = _fail_on_leak
+        try:
+            scope._baseline = leak_check.baseline_for(type(test))
+        except Exception as error:
+            _fence.warn_failure("leak check", error, scope.test_id)
+        try:
+            scope._open(state)
+        except Exception as error:
+            # A scope that fails to open leaves the test unpooled, not unrun.
+            _fence.warn_failure("per-test session", error, scope.test_id)
+        return scope
+
+    def _open(self, state: _ThreadState) -> None:
         global _warming_done
-        state = self._state = _local.state
+        self._state = state
         state.named = self
         if not _warming_done:
             # Fenced inside: warming fails into a warning.
@@ -400,17 +429,20 @@ class TestScope:
         if self._checked:
             return []
         self._checked = True
+        # Taken, not read: once checked, the scope holds nothing of the
+        # namespaces (a value the test removed is freed as under unittest).
+        baseline, self._baseline = self._baseline, None
         leaks: list[tuple[str, str]] = []
         # A try, not a fence, on this path every test takes: same effect.
         try:
+            if not (self._patches or self._dicts) and (
+                baseline is None or baseline.unmoved()
+            ):
+                return []  # the common case: nothing patched, nothing moved
             if self._patches or self._dicts:
                 leaks += [
                     ("patch not undone", text) for text in self._unrestored_patches()
                 ]
-            # Taken, not read: once checked, the scope holds nothing of the
-            # namespaces (a value the test removed is freed as under
-            # unittest).
-            baseline, self._baseline = self._baseline, None
             found = baseline.new_mocks() if baseline is not None else None
             if found:  # rarely: the common case is told by a few C calls
                 leaks += [("mock assigned", text) for text in self._assigned(found)]
@@ -518,6 +550,17 @@ class TestScope:
         finally:
             self._close(started)
 
+    def _give_back(self, state: _ThreadState) -> None:
+        # The test's pooled mocks go back to their pools; a lease whose mock
+        # the test let go is counted, not taken back. The pools settle them
+        # when the thread's next scope opens.
+        leases, pools = self._leases, self._pools
+        if leases and pools is not None:
+            returned = set(pools.values())
+            for key in list(leases):
+                pools.pop(key).release(leases, key)
+            state.returned = (*state.returned, *returned)
+
     def _close(self, started: float) -> None:
         # Every test takes this path: the side systems are fenced by a try
         # each (free when nothing is raised) rather than a fence object.
@@ -528,14 +571,8 @@ class TestScope:
             state.scope = None
         report = None
         try:
-            leases, pools = self._leases, self._pools
-            if leases and pools is not None:
-                # A lease whose mock the test let go is counted, not taken
-                # back.
-                returned = set(pools.values())
-                for key in list(leases):
-                    pools.pop(key).release(leases, key)
-                state.returned = (*state.returned, *returned)
+            if self._leases:
+                self._give_back(state)
         finally:
             self._patches = self._dicts = None
             if _PLAIN_COUNTED:
@@ -565,14 +602,20 @@ class TestScope:
                     # specs cost the stdlib is measured (warnings name the
                     # test, see _name_current_test); then the test counts.
                     report.end_test(self.own_seconds, started)
-                    flushing_since = _perf_counter()
-                    if _worker_files.flush() is not None:
+                    if _worker_files.report_directory() is not None:
+                        flushing_since = _perf_counter()
+                        _worker_files.flush()
                         # In the file from the next test's flush on.
                         report.record_own_work(_perf_counter() - flushing_since)
                 except Exception as error:
                     _fence.warn_failure("run report", error, self.test_id)
                 if state.named is self:
                     state.named = None
+
+
+# What for_test makes a scope with: __init__'s keyword handling and
+# defaults are for other callers.
+_new_scope = object.__new__
 
 
 # -- hooks --------------------------------------------------------------------
@@ -629,7 +672,9 @@ _STOCK_CALL = _stock_call()
 def _in_scope(
     self: TestCase, method: Any, args: tuple[Any, ...], kwargs: dict[str, Any]
 ) -> Any:
-    outer = _local.state.scope
+    started = _perf_counter()
+    state = _local.state
+    outer = state.scope
     if outer is not None:
         # A test run from inside another test belongs to the outer one; so
         # does run() called by the test's own __call__ (the common case,
@@ -637,15 +682,7 @@ def _in_scope(
         if outer.test_key != id(self):
             _drop_copied_hook(self)
         return method(self, *args, **kwargs)
-    scope = TestScope(
-        None, fail_on_leak=_fail_on_leak, started=_perf_counter(), test=self
-    )
-    scope.test_key = id(self)
-    # A scope that fails to open leaves the test unpooled, not unrun.
-    try:
-        scope.open()
-    except Exception as error:
-        _fence.warn_failure("per-test session", error, scope.test_id)
+    scope = TestScope.for_test(self, state, started)
     check: Any = None
     if _fail_on_leak:
         # A leak is to fail the test: the check must run inside it, as its

@@ -568,7 +568,19 @@ class _Views:
     whose namespaces must be distinct (as those of distinct modules are).
     """
 
-    __slots__ = ("by_id", "cells", "dicts", "ids", "last", "names", "owners", "values")
+    __slots__ = (
+        "by_id",
+        "cells",
+        "dicts",
+        "ids",
+        "kind",
+        "last",
+        "module",
+        "module_name",
+        "names",
+        "owners",
+        "values",
+    )
 
     def __init__(self, spans: Iterable[_Span]) -> None:
         self.owners: list[tuple[str, Any]] = []
@@ -592,6 +604,13 @@ class _Views:
         self.last: _Reading | None = None
         #: The place of each namespace by the id of its dict, once asked.
         self.by_id: dict[int, int] | None = None
+        #: The test class these views were last looked up for, and the name
+        #: and module object its watched namespaces came from: a test of the
+        #: same class as the last one finds its views through them (see
+        #: baseline_for). None for views of namespaces given by a caller.
+        self.kind: type | None = None
+        self.module_name = ""
+        self.module: Any = None
 
     def versions(self) -> bytes | None:
         """The namespaces' versions now, one after the other (8 bytes each,
@@ -1056,22 +1075,33 @@ class Baseline:
         views = self._views = _views_of(watched)
         self._reading = views.refresh(*_Hold.take(views))
 
-    def new_mocks(self) -> list[Leak]:
-        """Each mock a watched namespace holds now that it did not hold under
-        the same name at the start, as (label, owner, name, mock)."""
+    def unmoved(self) -> bool:
+        """Whether no watched namespace moved since the start (so
+        :meth:`new_mocks` would find none), told in C: how most tests end.
+
+        If so, the reading the test started from stays the one the
+        module's next test starts from; it is usually held for it already
+        (see :func:`baseline_for`).
+        """
         views, reading = self._views, self._reading
         cells = views.cells
         if (
-            cells is not None
-            and reading.versions is not None
-            and reading.versions == b"".join(cells)
+            cells is None
+            or reading.versions is None
+            or reading.versions != b"".join(cells)
         ):
-            # Nothing moved anywhere (what compare would find, in C: every
-            # test ends here).
-            found: list[Leak] = []
-            now = reading
-        else:
-            found, now = views.compare(reading)
+            return False
+        if _Hold.views is not views or views.last is not reading:
+            _Hold.keep(views, reading)
+        return True
+
+    def new_mocks(self) -> list[Leak]:
+        """Each mock a watched namespace holds now that it did not hold under
+        the same name at the start, as (label, owner, name, mock)."""
+        if self.unmoved():
+            return []
+        views = self._views
+        found, now = views.compare(self._reading)
         # Kept for the module's next test, which starts from it.
         _Hold.keep(views, now)
         return found
@@ -1081,43 +1111,49 @@ def baseline_for(kind: type) -> Baseline:
     """The :class:`Baseline` of a test of class *kind*: of the namespaces
     :func:`watched_namespaces` gives for the module defining *kind*.
 
-    Every test starts here: the common case -- the module's previous test
-    was the last one, the module has as many names, and no namespace moved
-    since -- is told inline, in C calls, and gives what
-    :func:`watched_namespaces`, :func:`_views_of`, :meth:`_Hold.take` and
-    :meth:`_Views.refresh` would.
+    Every test starts here. The common case -- the last test was of the
+    same class, its module is still the one loaded under its name, and no
+    watched namespace moved since that test ended -- is told by a few
+    attribute reads and one comparison in C, and starts from the reading
+    that test ended with, which stays held (:class:`_Hold`) while this
+    test runs: it is the same reading either way. Anything else takes
+    :func:`watched_namespaces`, :func:`_views_of` and :meth:`_Views.refresh`.
+    (A class whose ``__module__`` is reassigned between two of its tests
+    keeps watching the namespaces of the module it named first.)
     """
+    views = _Hold.views
+    if views is not None and views.kind is kind:
+        last = views.last
+        cells = views.cells
+        if (
+            last is not None
+            and cells is not None
+            and last.versions == b"".join(cells)
+            and sys.modules.get(views.module_name) is views.module
+        ):
+            baseline = _new_baseline(Baseline)
+            baseline._views = views
+            baseline._reading = last
+            return baseline
     try:
         name = _TYPE_MODULE.__get__(kind)
     except Exception:
         name = None
     if type(name) is not str:
         name = ""
-    views = _Hold.views
-    if views is not None:
-        last = views.last
-        cells = views.cells
-        cached = _watch_cache.get(name)
-        if (
-            last is not None
-            and cells is not None
-            and cached is not None
-            and cached[0] is sys.modules.get(name)
-            and len(cached[1]) == cached[2]
-            and views is _views_cache.get(id(cached[3]), _NO_VIEWS)[1]
-            and last.versions == b"".join(cells)
-        ):
-            _Hold.views = views.last = None
-            baseline = _new_baseline(Baseline)
-            baseline._views = views
-            baseline._reading = last
-            return baseline
-    return Baseline(watched_namespaces(name))
+    baseline = Baseline(watched_namespaces(name))
+    views = baseline._views
+    if views.kind is not kind:
+        # Views are per module (per list watched_namespaces gives): the
+        # class and module they were last made for are what the next test's
+        # quick path compares.
+        views.kind = kind
+        views.module_name = name
+        views.module = sys.modules.get(name)
+    return baseline
 
 
 _new_baseline = object.__new__
-# What _views_cache.get gives for a list it holds no views of.
-_NO_VIEWS: tuple[None, None] = (None, None)
 
 
 def _views_of(watched: list[Watched]) -> _Views:

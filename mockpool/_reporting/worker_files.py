@@ -58,6 +58,7 @@ __all__ = [
     "load",
     "process_report",
     "read_report_file",
+    "report_directory",
     "report_files",
     "report_path",
 ]
@@ -66,8 +67,9 @@ __all__ = [
 REPORT_DIR_ENV = "MOCKPOOL_REPORT_DIR"
 
 
-def _report_directory() -> str | None:
-    """``MOCKPOOL_REPORT_DIR``, read afresh (a test may set it), cheaply.
+def report_directory() -> str | None:
+    """``MOCKPOOL_REPORT_DIR``, read afresh (a test may set it), cheaply:
+    where :func:`flush` writes by default, or None (it writes nothing).
 
     ``os.environ.get`` of a name that is not set raises and catches a
     KeyError: 2 us, after every test. ``os.environ``'s own mapping of
@@ -173,7 +175,7 @@ def flush(directory: str | os.PathLike[str] | None = None) -> str | None:
         OSError: The file could not be written.
     """
     if directory is None:
-        directory = _report_directory()
+        directory = report_directory()
         if directory is None:
             return None
     report = process_report()
