@@ -317,6 +317,29 @@ class SharedBetweenModulesTests(LeakCheckTestBase):
         if leak_check._READS_VERSIONS:
             self.assertEqual([d for d in dicts if d is shared], [shared])
 
+    def test_a_module_holding_a_mock_is_shared_whole(self) -> None:
+        """A library that holds a mock (never known free) is not read again
+        by the next test module's first test when nothing in it moved --
+        and a mock moved to another name there is still that test's leak."""
+        first, second, library = _test_modules_sharing(self, "whole")
+        library.helper = mock.Mock(name="helper")
+        watched_first = leak_check.watched_namespaces(first.__name__)
+        watched_second = leak_check.watched_namespaces(second.__name__)
+        with _reads() as read:
+            self.assertEqual(leak_check.Baseline(watched_first).new_mocks(), [])
+            read_by_first = len(read)
+            baseline = leak_check.Baseline(watched_second)
+        shared = vars(library)
+        read_again = [views.dicts[place] for views, place in read[read_by_first:]]
+        if leak_check._READS_VERSIONS:
+            self.assertFalse(any(d is shared for d in read_again))
+        library.renamed = library.helper
+        found = baseline.new_mocks()
+        self.assertEqual(
+            [(label, name) for label, _, name, _ in found],
+            [(library.__name__, "renamed")],
+        )
+
     def test_a_change_between_modules_is_still_seen(self) -> None:
         """A mock set up between the two modules' tests (a setUpModule) is
         no test's leak; moving it to another name in a test is one."""
