@@ -124,9 +124,14 @@ def build_instance(info: ClassInfo, spec_set: bool) -> Any:
     return _build(info, spec_set, True, None, None)
 
 
-def build_class(info: ClassInfo, spec_set: bool) -> Any:
-    """``create_autospec(info.spec, spec_set)`` (a class mock), from *info*."""
-    return _build(info, spec_set, False, None, None)
+def build_class(info: ClassInfo, spec_set: bool, name: str | None = None) -> Any:
+    """``create_autospec(info.spec, spec_set, _name=name)``: a class mock.
+
+    Built from *info* even if the class has changed since. *name* is what
+    ``patch(..., autospec=True)`` passes as ``_name`` (the patched
+    attribute): it shows in the mock's repr and its children's.
+    """
+    return _build(info, spec_set, False, None, name)
 
 
 def _stdlib_create_autospec(

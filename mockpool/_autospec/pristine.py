@@ -50,6 +50,7 @@ from __future__ import annotations
 import inspect
 import sys
 import types
+import weakref
 
 # Bound at import: a test, or its class, may patch one of these builtins
 # (a public suite patches builtins.map) while mockpool works for it --
@@ -62,7 +63,7 @@ from mockpool._autospec.lazy import _PendingMethod, _PendingRoutine
 from mockpool._autospec.plain import SHARED_PROXY_TYPE, held_references
 from mockpool._base import stdlib as _stdlib
 
-__all__ = ["Baseline", "DiscardReason"]
+__all__ = ["Baseline", "ClassBaseline", "DiscardReason"]
 
 
 class DiscardReason:
@@ -637,6 +638,111 @@ class Baseline:
         return all(
             _fits(namespace[key], recipe, key, built)
             for key, recipe in self._type_state.items()
+        )
+
+
+# Where a class mock keeps the instance mock it returns.
+_RETURN_VALUE = "_mock_return_value"
+
+
+class _ReturnedHolder:
+    """The holder protocol of :class:`Baseline` for a class mock's instance.
+
+    ``mock`` reads the instance from the class mock each time, so that no
+    variable of ours holds it while its references are counted: the count
+    is the same when calibrated and when checked.
+    """
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner: Any) -> None:
+        self._owner = owner
+
+    @property
+    def mock(self) -> Any:
+        return self._owner.mock.__dict__.get(_RETURN_VALUE, _MISSING)
+
+
+class ClassBaseline(Baseline):
+    """The baseline of a class autospec: the class mock and the instance it returns.
+
+    ``create_autospec(cls)`` (``instance=False``) builds a callable mock of
+    the class whose ``return_value`` is an instance autospec of it, built at
+    the same time with the class mock as its parent (name ``()``). A test
+    reaches that instance through ``MockClass()`` or
+    ``MockClass.return_value`` and configures it
+    (``MockClass.return_value.method.return_value = x``). To the class
+    mock's own baseline the instance is just an object it owns, checked by
+    identity only; so the instance gets a baseline of its own and the same
+    proof -- escape and restore -- as a pooled instance mock:
+
+    * **escape**: nothing outside may refer to the class mock *or* to its
+      instance (a module global keeping ``MockClass()`` would see the next
+      test's calls);
+    * **restore**: the class mock is restored, then the instance -- the very
+      one the build made (held weakly here, compared by identity): a test
+      that replaced ``return_value`` or reset it with
+      ``reset_mock(return_value=True)`` leaves a state that no restore can
+      rebuild faithfully, and the mock is discarded.
+
+    Holds nothing that leads back to either mock but a weak reference.
+    """
+
+    __slots__ = ("_instance", "_returned")
+
+    def __init__(self, built: Any) -> None:
+        super().__init__(built)
+        returned = built.__dict__.get(_RETURN_VALUE, _MISSING)
+        self._instance: Baseline | None = None
+        self._returned: weakref.ref[Any] | None = None
+        if _is_adopted_mock(returned, built):
+            self._instance = Baseline(returned)
+            self._returned = weakref.ref(returned)
+            self.recyclable = self.recyclable and self._instance.recyclable
+        else:
+            # Not what create_autospec(cls) builds: nothing to prove it by.
+            self.recyclable = False
+
+    def _returns_its_instance(self, built: Any) -> bool:
+        """Whether *built* still returns the instance it was built with."""
+        reference = self._returned
+        returned = None if reference is None else reference()
+        return returned is not None and built.__dict__.get(_RETURN_VALUE) is returned
+
+    def calibrate(self, holder: Any) -> None:
+        """Record the reference counts of ``holder.mock`` and its instance."""
+        super().calibrate(holder)
+        if self._instance is not None:
+            self._instance.calibrate(_ReturnedHolder(holder))
+
+    def escaped(self, holder: Any) -> bool:
+        """Whether anything outside refers to the class mock or its instance."""
+        if self._instance is None or not self._returns_its_instance(holder.mock):
+            # Replaced: restore() discards it for that. Not asked first, the
+            # dropped instance (not yet collected: it is in a cycle) would
+            # count as an outside holder of the class mock.
+            return False
+        if super().escaped(holder):
+            return True
+        return self._instance.escaped(_ReturnedHolder(holder))
+
+    def restore(self, holder: Any) -> str | None:
+        """Bring the class mock and its instance back; or a discard reason."""
+        if self._instance is None:
+            return DiscardReason.STATE
+        if not self._returns_its_instance(holder.mock):
+            return DiscardReason.STATE
+        reason = super().restore(holder)
+        if reason is not None:
+            return reason
+        return self._instance.restore(_ReturnedHolder(holder))
+
+    def matches(self, built: Any) -> bool:
+        """The fingerprint check of both the class mock and its instance."""
+        if self._instance is None or not self._returns_its_instance(built):
+            return False
+        return super().matches(built) and self._instance.matches(
+            built.__dict__[_RETURN_VALUE]
         )
 
 

@@ -61,7 +61,7 @@ from mockpool._integration import leak_check
 from mockpool._learning import lifecycle as _learning
 from mockpool._pools import adapt as _adapt
 from mockpool._pools.pool import Lease
-from mockpool._pools.spec_pools import SpecPool, spec_pool
+from mockpool._pools.spec_pools import SpecPool, class_spec_pool, spec_pool
 from mockpool._reporting import worker_files as _worker_files
 from mockpool._sessions.session import MockSession, promise_sessions
 from mockpool.errors import LeakWarning
@@ -145,8 +145,12 @@ def create_autospec(
 
     Inside a :class:`TestScope`, a plain ``create_autospec(cls,
     instance=True)`` (optionally ``spec_set=True``/``False``) is served from
-    the class's pool; every other call is built. Top-level calls are counted
-    in the run report (the children the stdlib autospecs lazily are not).
+    the class's pool, and -- if class pools are on
+    (:data:`~mockpool._pools.spec_pools.CLASS_POOLS`) -- a class mock,
+    ``create_autospec(cls)``, also with a ``str`` ``_name`` as ``patch(...,
+    autospec=True)`` passes it, from the pool of (class, spec_set, name);
+    every other call is built. Top-level calls are counted in the run report
+    (the children the stdlib autospecs lazily are not).
     """
     scope = _local.state.scope
     if _parent is not None:
@@ -155,16 +159,18 @@ def create_autospec(
         )
     if (
         scope is not None
-        and instance is True
         and type(spec_set) is bool
-        and _name is None
         and not unsafe
         and not kwargs
         and _introspect.supports(spec)
         # A fixture's own mock classes: only the stdlib builds with them.
         and _stdlib.stock_classes()
     ):
-        pool = spec_pool(spec, spec_set)
+        pool: SpecPool | None = None
+        if instance is True and _name is None:
+            pool = spec_pool(spec, spec_set)
+        elif instance is False and (_name is None or type(_name) is str):
+            pool = class_spec_pool(spec, spec_set, _name)
         if pool is not None:
             return scope.acquire(pool)
     started = _perf_counter()
@@ -373,9 +379,9 @@ class TestScope:
                 hit=lease.recycled,
                 build_seconds=None if lease.recycled else elapsed,
                 hand_out_seconds=elapsed,
-                # A pool's mocks are create_autospec(cls, instance=True)
+                # A pool's mocks are create_autospec(cls, instance=...)
                 # mocks: the stdlib sets _spec_class and _spec_set on them.
-                autospec=(built._spec_class, built._spec_set, True),
+                autospec=(built._spec_class, built._spec_set, pool.instance),
             )
         return built
 
