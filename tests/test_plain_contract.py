@@ -767,6 +767,35 @@ class ClassRecyclingTests(unittest.TestCase):
         self.assertGreater(kept, 0)
         self.assertLessEqual(kept, limit)
 
+    def test_a_class_handed_out_is_in_use_before_its_mock_exists(self) -> None:
+        """Between a build taking a free class and making its mock, another
+        thread looking at the class's entry finds it in use: one class is
+        never handed to two mocks (a race seen with four threads)."""
+        from mockpool._autospec.plain import class_reuse
+
+        with accelerated():
+            dropped = mock.MagicMock()
+        shape_key = type(dropped)
+        del dropped
+        gc.collect()
+        shapes = [
+            shape
+            for shape in class_reuse._shapes.values()
+            if shape.bases == shape_key.__bases__ and shape.entries
+        ]
+        self.assertTrue(shapes)
+        shape = shapes[0]
+        # Only the freed class is in the queue: the next build takes it.
+        kept = list(shape.entries)
+        free = [entry for entry in kept if entry.klass is not None]
+        shape.entries.clear()
+        shape.entries.extend(free[:1])
+        self.addCleanup(shape.entries.extend, kept)
+        taken, klass = shape.entry()
+        self.assertIs(taken.klass, klass)
+        # What a second thread would do now, before the first makes its mock.
+        self.assertIsNone(shape.reused_entry())
+
     def test_a_class_the_test_holds_is_never_reused(self) -> None:
         """type(m) kept by the test stays m's alone, strongly or weakly held."""
         for hold in (lambda klass: klass, weakref.ref):

@@ -79,30 +79,38 @@ class Shape:
         #: first; the ones in use are passed over.
         self.entries: collections.deque[ClassEntry] = collections.deque()
 
-    def entry(self) -> ClassEntry:
-        """The entry of a class for a new mock: reused if one is free."""
+    def entry(self) -> tuple[ClassEntry, type]:
+        """The entry of a class for a new mock -- reused if one is free --
+        and the class.
+
+        The class comes back held, from before its entry is in the queue
+        again: another thread looking at the entry meanwhile sees it in use
+        (its reference count), and cannot hand it to a second mock before
+        this one is made.
+        """
         global _kept
         if not self.keep:
             return self.new_entry(keep=False)
-        entry = self.reused_entry()
-        if entry is None:
-            entry = self.new_entry(keep=True)
+        found = self.reused_entry()
+        if found is None:
+            found = self.new_entry(keep=True)
         entries = self.entries
-        entries.append(entry)
+        entries.append(found[0])
         _kept += 1
         if len(entries) > SHAPE_LIMIT or _kept > KEPT_LIMIT:
             with contextlib.suppress(IndexError):  # another thread emptied it
                 entries.popleft().klass = None
                 _kept -= 1
-        return entry
+        return found
 
-    def new_entry(self, keep: bool) -> ClassEntry:
-        """A class of this shape made now; held for reuse if *keep*."""
+    def new_entry(self, keep: bool) -> tuple[ClassEntry, type]:
+        """A class of this shape made now, and its entry; held for reuse if
+        *keep*."""
         klass = type(self.name, self.bases, dict(zip(self.keys, self.values)))
         reference = weakref.ref(klass, forget_class)
         entry = ClassEntry(klass if keep else None, reference, len(self.keys))
         entries[reference] = entry
-        return entry
+        return entry, klass
 
     def pristine(self, klass: type) -> bool:
         """Whether *klass* is as :meth:`new_entry` made it."""
@@ -124,8 +132,9 @@ class Shape:
             and klass.__qualname__ == self.name
         )
 
-    def reused_entry(self) -> ClassEntry | None:
-        """The entry of a class of this shape nothing uses, or ``None``."""
+    def reused_entry(self) -> tuple[ClassEntry, type] | None:
+        """The entry of a class of this shape nothing uses, and the class;
+        or ``None``."""
         global _kept
         entries = self.entries
         for _ in range(min(_CANDIDATES, len(entries))):
@@ -145,7 +154,7 @@ class Shape:
                     entry.klass = None  # a test added to it: let it go
                 continue
             if self.pristine(klass):
-                return entry
+                return entry, klass
             entry.klass = None  # changed by its last mock: let it go
         return None
 

@@ -350,8 +350,7 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
             shape = None
     if shape is None:
         shape = shape_of(cls, bases, magics)
-    entry = shape.entry()
-    mock_class = entry.reference()
+    entry, mock_class = shape.entry()
     instance = super(NonCallableMock, cls).__new__(mock_class)
     entry.serve(instance)
     if skip:

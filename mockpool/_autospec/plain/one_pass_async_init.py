@@ -296,8 +296,8 @@ def _code_mock(module: Any, variant: AsyncInitVariant) -> Any:
     spec = getattr(module, variant.code_spec)
     # NonCallableMock.__new__: the spec (a list of names or CodeType) is
     # never async, so the class is a plain NonCallableMock's.
-    entry = shape_of(NonCallableMock, (NonCallableMock,), None).entry()
-    code_mock = _object_new(entry.reference())
+    entry, code_class = shape_of(NonCallableMock, (NonCallableMock,), None).entry()
+    code_mock: Any = _object_new(code_class)
     entry.serve(code_mock)
     # NonCallableMock.__init__(spec_set=spec): spec becomes spec, spec_set
     # True; no parent, so _eat_self is False.
