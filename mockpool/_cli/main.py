@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import sys
 import unittest
 from collections.abc import Sequence
@@ -120,13 +119,17 @@ class _UnittestMain(unittest.TestProgram):
     abbreviations (``--str``) for options it then drops, so the options are
     shown after unittest's help instead, and parsed by :func:`_run_options`.
 
-    With *dry_run* it parses the arguments only: it neither imports nor
-    runs a test, so that help and usage errors end before mockpool is
-    installed and records anything.
+    Making one parses the arguments only: it neither imports nor runs a
+    test, so that help and usage errors end before mockpool is installed
+    and records anything. :meth:`load_and_run` then does the rest, as
+    ``unittest.main`` would have (parsing once: unittest's parsers cost a
+    few milliseconds, which a small suite notices).
     """
 
-    def __init__(self, argv: list[str], *, dry_run: bool = False) -> None:
-        self._dry_run = dry_run
+    def __init__(self, argv: list[str]) -> None:
+        #: What parsing asked :meth:`createTests` for, kept for later.
+        self._load_args: tuple[bool, Any] | None = None
+        self._loading = False
         super().__init__(module=None, argv=argv)
 
     def parseArgs(self, argv: list[str]) -> None:
@@ -140,12 +143,22 @@ class _UnittestMain(unittest.TestProgram):
             raise
 
     def createTests(self, from_discovery: bool = False, Loader: Any = None) -> None:
-        if not self._dry_run:
+        if self._loading:
             super().createTests(from_discovery, Loader)
+        else:
+            self._load_args = (from_discovery, Loader)
 
     def runTests(self) -> None:
-        if not self._dry_run:
+        if self._loading:
             super().runTests()
+
+    def load_and_run(self) -> None:
+        """Import the tests the arguments name and run them; exits as
+        ``unittest.main`` does."""
+        self._loading = True
+        from_discovery, loader = self._load_args or (False, None)
+        self.createTests(from_discovery, loader)
+        self.runTests()
 
 
 def _status(exit_: SystemExit) -> int:
@@ -181,7 +194,7 @@ def run(argv: Sequence[str]) -> int:
         return 2
     unittest_argv = ["python -m mockpool run", *rest]
     try:
-        _UnittestMain(unittest_argv, dry_run=True)
+        program = _UnittestMain(unittest_argv)
     except SystemExit as exit_:
         # Help, or a usage error: no test runs, so nothing is installed or
         # reported, and the last run's report stays for `report`.
@@ -189,7 +202,7 @@ def run(argv: Sequence[str]) -> int:
     code: int = 0
     with install(fail_on_leak=options["fail_on_leak"]):
         try:
-            _UnittestMain(unittest_argv)
+            program.load_and_run()
         except SystemExit as exit_:
             # unittest.main decides the status by this Python's own rules
             # (3.12 added status 5 for a run of no tests).
@@ -226,6 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             help="the interpreter to run both suites with (default: this one)",
         )
         options = parser.parse_args(rest)
+        # Imported here: shutil imports bz2 and lzma, which `run` (whose
+        # start-up a suite pays for) never needs.
+        import shutil
+
         if shutil.which(options.python) is None:
             parser.error(
                 f"--python {options.python!r} is not an executable Python; pass "

@@ -421,9 +421,11 @@ def _version_cell(namespace: dict[Any, Any]) -> memoryview:
     """A view of the bytes of *namespace*'s version (valid while it is
     alive). Views, not ctypes integers: ``b"".join`` reads a hundred of them
     in a few microseconds, where each ctypes ``.value`` costs 0.3 us."""
-    return memoryview(
-        (ctypes.c_char * _VERSION_SIZE).from_address(id(namespace) + _VERSION_OFFSET)
-    )
+    return memoryview(_VersionBytes.from_address(id(namespace) + _VERSION_OFFSET))
+
+
+# Made once: ``c_char * n`` looks its array type up on every use.
+_VersionBytes = ctypes.c_char * _VERSION_SIZE
 
 
 def _versions_work() -> bool:
@@ -717,9 +719,12 @@ class _Views:
             values, names = list(last.values), list(last.names)
             mock_at = list(last.mock_at)
             places = self.moved(versions, last.versions)
+        # A first test's places are already those not known to be free (see
+        # moved): asking each again would only repeat that.
+        ask_free = last is not None
         for place in places:
             held = values[place]
-            if held is None and self.mock_free(place, versions):
+            if held is None and ask_free and self.mock_free(place, versions):
                 # Known to hold no mock as it is: nothing to keep, since any
                 # mock there at the end is new (see compare).
                 names[place] = mock_at[place] = None
@@ -1315,7 +1320,12 @@ def watched_namespaces(module_name: str) -> list[Watched]:
         kind = type(value)
         if id(kind) in _PLAIN_DATA:
             continue  # defined nowhere (module_of would raise inside)
-        if issubclass(kind, ModuleType):
+        if kind is FunctionType:
+            # module_of's answer, without its call (a function's __module__
+            # is a member of its own: no code of the value runs).
+            name = value.__module__
+            origins[name if type(name) is str else None] = None
+        elif issubclass(kind, ModuleType):
             origins[id(value)] = value
         else:
             origins[module_of(value)] = None
