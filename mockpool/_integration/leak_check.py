@@ -1252,19 +1252,26 @@ _watch_cache: dict[str, tuple[Any, Any, int, list[Watched]]] = {}
 def user_module(module: Any) -> bool:
     """Whether *module* is the suite's or a third party's, not the standard
     library's, unittest's or mockpool's (which no test assigns to)."""
+    return _user_module_name(module) is not None
+
+
+def _user_module_name(module: Any) -> str | None:
+    """The name of *module* if it is a user module (:func:`user_module`),
+    else None: both asked once per module, as each test module's first
+    test asks them of every module it imports."""
     known = _user_verdicts.get(id(module))
     if known is not None and known[0] is module:
         return known[1]
-    verdict = _is_user_module(module)
+    name = _module_name(module) if _is_user_module(module) else None
     if len(_user_verdicts) >= _MODULE_CACHE_SIZE:
         _user_verdicts.clear()
-    _user_verdicts[id(module)] = (module, verdict)  # held: its id is its own
-    return verdict
+    _user_verdicts[id(module)] = (module, name)  # held: its id is its own
+    return name
 
 
-# Per module, by id: (the module, whether it is a user module). Test modules
-# import the same modules: each is asked once.
-_user_verdicts: dict[int, tuple[Any, bool]] = {}
+# Per module, by id: (the module, its name if it is a user module, else
+# None). Test modules import the same modules: each is asked once.
+_user_verdicts: dict[int, tuple[Any, str | None]] = {}
 
 
 def _is_user_module(module: Any) -> bool:
@@ -1333,8 +1340,8 @@ def watched_namespaces(module_name: str) -> list[Watched]:
         owner = origin
         if owner is None and type(key) is str and key:
             owner = sys.modules.get(key)
-        if owner is not None and user_module(owner):
-            name = _module_name(owner)
+        if owner is not None:
+            name = _user_module_name(owner)
             if name is not None:
                 modules.setdefault(name, owner)
     watched = _WatchedList()
