@@ -21,8 +21,10 @@ import copy
 import functools
 import gc
 import inspect
+import os
 import pickle
 import re
+import sys
 import threading
 import unittest
 import warnings
@@ -997,6 +999,65 @@ class SpecChangeTests(unittest.TestCase):
         self.assertEqual([reference() for reference in references], [None, None])
 
 
+class AttributeSetTests(unittest.TestCase):
+    """Setting an attribute costs what the stdlib's ``__setattr__`` does,
+    and a magic method set on a mock still lets go of its kept class."""
+
+    def setUp(self) -> None:
+        plain.enable()
+        self.addCleanup(plain.disable)
+
+    def test_sets_and_calls_run_no_code_of_mockpools(self) -> None:
+        """Ordinary sets -- and the three a mock call makes -- add no frame."""
+        built = mock.MagicMock()
+        _ = built.return_value  # the child a call returns, made now
+        package = os.path.dirname(mockpool.__file__)
+        entered: list[str] = []
+
+        def profile(frame: Any, event: str, arg: Any) -> None:
+            if event == "call":
+                entered.append(frame.f_code.co_filename)
+
+        sys.setprofile(profile)
+        try:
+            built.attribute = 1
+            built.called = True
+            built(1)
+        finally:
+            sys.setprofile(None)
+        self.assertTrue(entered)  # the stdlib's own frames were seen
+        self.assertEqual([name for name in entered if name.startswith(package)], [])
+
+    def test_a_magic_method_set_lets_go_of_the_class_at_once(self) -> None:
+        """The class is no longer kept once the test's value is on it."""
+        values: tuple[Any, ...] = (
+            mock.Mock(return_value=iter([])),
+            lambda self: iter([]),
+        )
+        for value in values:
+            built = mock.MagicMock()
+            self.assertEqual(plain.held_references(type(built)), 1)
+            built.__iter__ = value
+            self.assertEqual(plain.held_references(type(built)), 0)
+            self.assertEqual(list(built), [])
+
+    def test_the_stdlib_setattr_is_copied_only_from_its_own_source(self) -> None:
+        """No source, or one that is not the running function's: not copied
+        (the caller wraps the stdlib's function instead)."""
+        from mockpool._autospec.plain import releasing_setattr
+
+        self.assertIsNotNone(releasing_setattr.releasing_stdlib_setattr())
+        lines, first = inspect.getsourcelines(mock.NonCallableMock.__setattr__)
+        edited = [line.replace("Cannot set", "May not set") for line in lines]
+        for fake in (
+            mock.Mock(side_effect=OSError("no source")),
+            mock.Mock(return_value=(edited, first)),
+            mock.Mock(return_value=(lines, first + 1)),
+        ):
+            with mock.patch.object(inspect, "getsourcelines", fake):
+                self.assertIsNone(releasing_setattr.releasing_stdlib_setattr())
+
+
 class SwitchTests(unittest.TestCase):
     """enable() and disable(): nesting, identity, mocks that outlive them."""
 
@@ -1006,6 +1067,7 @@ class SwitchTests(unittest.TestCase):
         for klass, name in (
             (mock.NonCallableMock, "__new__"),
             (mock.NonCallableMock, "_mock_add_spec"),
+            (mock.NonCallableMock, "__setattr__"),
             (vars(mock)["MagicMixin"], "__init__"),
             (vars(mock)["AsyncMagicMixin"], "__init__"),
         )

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import gc
 import smtplib
+import sys
+import threading
 import unittest
+import warnings
 import weakref
 from typing import Any
 from unittest import mock
@@ -132,16 +135,105 @@ class ChildMockTests(_CollectorRestored):
     mocks of their own class: the report compares them at that kind's cost."""
 
     def test_attribute_and_return_value_children_are_counted(self) -> None:
-        counted: dict[tuple[type, Any], int] = {}
-        with (
-            mock.patch.object(construction, "_counting", True),
-            mock.patch.object(construction, "_counted", counted),
-        ):
+        with mock.patch.object(construction, "_counting", True):
+            construction.take_counts()
             parent = mock.MagicMock()
             parent.child.method(1)
+            counted = construction.take_counts()
         # The parent, its attribute, the attribute's attribute, its
         # return_value: four MagicMocks without a spec.
         self.assertEqual(counted, {(mock.MagicMock, None): 4})
+
+
+class CountTests(_CollectorRestored):
+    """take_counts: the mocks built since the last call, by kind, each
+    counted once whichever thread built it."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        patcher = mock.patch.object(construction, "_counting", True)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        self.addCleanup(construction.take_counts)
+        construction.take_counts()
+
+    def test_kinds_are_the_class_and_a_class_spec(self) -> None:
+        mock.Mock()
+        mock.Mock()
+        mock.MagicMock(spec=smtplib.SMTP)
+        mock.Mock(spec=object())
+        self.assertEqual(
+            construction.take_counts(),
+            {
+                (mock.Mock, None): 2,
+                (mock.MagicMock, smtplib.SMTP): 1,
+                (mock.Mock, _plain.OTHER_SPEC): 1,
+            },
+        )
+        self.assertEqual(construction.take_counts(), {})
+        self.assertFalse(_plain.COUNTED)
+
+    def test_a_spec_that_cannot_be_hashed_is_left_out_with_a_warning(self) -> None:
+        """Bookkeeping never fails a test: the other kinds are counted."""
+
+        class Unhashable(type):
+            def __hash__(cls) -> int:
+                raise TypeError("no hash")
+
+        class Odd(metaclass=Unhashable):
+            pass
+
+        mock.Mock(spec=Odd)
+        mock.Mock()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            counted = construction.take_counts()
+        self.assertEqual(counted, {(mock.Mock, None): 1})
+        self.assertIn("no hash", "".join(str(w.message) for w in caught))
+
+    def test_a_mocks_own_class_is_not_counted(self) -> None:
+        """A class statement with a mock as its base calls the mock's class:
+        not a mock the report may keep the class of."""
+        base = mock.MagicMock()
+        construction.take_counts()
+
+        class Derived(base):  # type: ignore[misc,valid-type]
+            pass
+
+        self.assertIsInstance(Derived, type(base))
+        type(base)(name="same class")  # its own class called with no spec
+        self.assertEqual(construction.take_counts(), {})
+
+    def test_counts_taken_while_threads_build_are_never_lost(self) -> None:
+        builders, each = 4, 300
+        taken: list[dict[tuple[type, Any], int]] = []
+        done = threading.Event()
+
+        def build() -> None:
+            for _ in range(each):
+                mock.Mock()
+
+        def take() -> None:
+            while not done.is_set():
+                taken.append(construction.take_counts())
+
+        # Threads switched as often as can be: a count lost between taking
+        # and building would show.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        self.addCleanup(sys.setswitchinterval, interval)
+        threads = [threading.Thread(target=build) for _ in range(builders)]
+        taker = threading.Thread(target=take)
+        taker.start()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        done.set()
+        taker.join()
+        taken.append(construction.take_counts())
+        total = sum(counts.get((mock.Mock, None), 0) for counts in taken)
+        self.assertEqual(total, builders * each)
 
 
 class StampTests(unittest.TestCase):

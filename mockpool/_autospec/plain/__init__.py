@@ -17,6 +17,8 @@ the mock being built, and nothing a test can observe changes
   mock of the same kind, when nothing can tell;
 * :mod:`.construction` -- ``__new__`` and the magic mixins' ``__init__``
   that put these together, and what lets go of a class a test writes to;
+* :mod:`.releasing_setattr` -- the stdlib's ``__setattr__``, recompiled to
+  let go of a kept class in its magic branch alone;
 * :mod:`.one_pass_init` -- ``__init__`` written in one pass;
 * :mod:`.one_pass_async_init` -- ``AsyncMockMixin.__init__`` in one pass,
   on the Pythons whose version of it is recognised (the stdlib's elsewhere);

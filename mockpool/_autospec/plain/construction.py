@@ -11,13 +11,18 @@ mixins' ``__init__`` can skip ``_mock_set_magics`` for that mock.
 
 What may put a test's value on a mock's class (``__setattr__`` of a magic
 name, ``_mock_set_magics``) first lets go of the class as a candidate for
-reuse. A subclass that overrides construction, positional arguments that
-do not bind, a copy made through ``__reduce_ex__`` (which calls
-``__new__`` on the mock's own class and no ``__init__``) take the stdlib's
-path unchanged.
+reuse; in ``__setattr__``, from inside the stdlib's own magic branch
+(:mod:`.releasing_setattr`), so that setting any other attribute costs
+what the stdlib's does. A subclass that overrides construction,
+positional arguments that do not bind, a copy made through
+``__reduce_ex__`` (which calls ``__new__`` on the mock's own class and no
+``__init__``) take the stdlib's path unchanged.
 """
 
 from __future__ import annotations
+
+import contextlib
+import weakref
 
 # Bound at import: a test may patch a builtin (a public suite patches
 # builtins.map) while mockpool works for it.
@@ -27,6 +32,7 @@ from typing import Any
 from mockpool._autospec.lazy import _disguised
 from mockpool._autospec.plain.class_entries import release
 from mockpool._autospec.plain.class_reuse import MAX_SHAPES, shape_of
+from mockpool._autospec.plain.releasing_setattr import releasing_stdlib_setattr
 from mockpool._autospec.plain.spec_records import spec_record
 from mockpool._autospec.plain.stdlib import (
     ALL_MAGICS,
@@ -55,6 +61,18 @@ from mockpool._autospec.plain.stdlib import (
 )
 from mockpool._base import fence as _fence
 
+try:
+    # Counter's own counting loop, in C; the same, in Python, where absent.
+    from collections import (  # type: ignore[attr-defined]
+        _count_elements,
+    )
+except ImportError:  # pragma: no cover - CPython 3.9-3.13 all have it
+    from collections import Counter as _Counter
+
+    def _count_elements(mapping: Any, iterable: Any) -> None:
+        mapping.update(_Counter(iterable))
+
+
 __all__ = [
     "SETATTR_REPLACEMENT",
     "accelerated_async_magic_init",
@@ -73,6 +91,7 @@ class Plan:
     """How the mocks of one class are built."""
 
     __slots__ = (
+        "count_key",
         "init",
         "init_parameters",
         "is_async",
@@ -104,6 +123,10 @@ class Plan:
         #: is never kept, and without arguments (``copy``, ``pickle``) the
         #: stdlib's ``__new__`` runs.
         self.own_class = own_class
+        #: What :func:`take_counts` counts a mock of it without a spec as;
+        #: ``None`` (not counted) for a mock's own class: the report would
+        #: keep the class.
+        self.count_key: tuple[type, None] | None = None if own_class else (cls, None)
         #: It is an ``AsyncMockMixin`` already: no spec makes it one.
         self.is_async = issubclass(cls, AsyncMockMixin)
         #: The names its ``__init__`` binds positional arguments to.
@@ -352,33 +375,36 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
         shape = shape_of(cls, bases, magics)
     entry, mock_class = shape.entry()
     instance = super(NonCallableMock, cls).__new__(mock_class)
-    entry.serve(instance)
+    # ClassEntry.serve, inline: a frame per mock (of ~8) saved.
+    entry.owner = _weak_reference(instance, entry._owner_gone)
     if skip:
         _prepared[mock_class] = True
-    # A mock's own class is not counted: the report would keep the class.
-    if _counting and not plan.own_class:
-        # Counted in place, in C calls: a call per mock into the report
-        # cost as much as a third of what a Mock() saves.
-        try:
-            if spec_arg is not None and not issubclass(type(spec_arg), type):
-                # Not kept: it may be a test's own object.
-                spec_arg = OTHER_SPEC
-            key = (cls, spec_arg)
-            counted = _counted
-            counted[key] = counted.get(key, 0) + 1
-        except Exception as error:  # bookkeeping: never the test's failure
-            _fence.warn_failure("run report", error, once=True)
+    if _counting:
+        # An append of a key made once per plan, for a mock without a spec:
+        # a call per mock into the report cost as much as a third of what a
+        # Mock() saves; a dict updated in place, five times the append
+        # (callgrind, 3.13), and it could count a mock twice between threads.
+        if spec_arg is None:
+            _tally(plan.count_key)
+        elif not plan.own_class:
+            # type(spec), not isinstance(): that reads spec.__class__, which
+            # a proxy may refuse. A spec that is no class is not kept: it
+            # may be a test's own object.
+            _tally((cls, spec_arg if issubclass(type(spec_arg), type) else OTHER_SPEC))
     return instance
 
+
+_weak_reference = weakref.ref
 
 #: Stands for a spec that is not a class, in :func:`take_counts`.
 OTHER_SPEC: Any = object()
 # Whether mocks built here are counted (see observe).
 _counting = False
-#: The counts :func:`take_counts` takes, live: empty (false) when no mock
-#: was counted since (read it, don't change it).
-COUNTED: dict[tuple[type, Any], int] = {}
-_counted = COUNTED
+#: The kinds of the mocks counted since :func:`take_counts` last took them,
+#: one entry per mock (``None`` for one not counted), live: empty (false)
+#: when no mock was counted since (read it, don't change it).
+COUNTED: list[tuple[type, Any] | None] = []
+_tally = COUNTED.append
 
 
 def observe(on: bool) -> None:
@@ -389,21 +415,35 @@ def observe(on: bool) -> None:
     """
     global _counting
     _counting = on
-    _counted.clear()
+    COUNTED.clear()
 
 
 def take_counts() -> dict[tuple[type, Any], int]:
     """The mocks built since the last call, by kind, and start again.
 
     A kind is (the mock's class, its ``spec``/``spec_set`` if that is a
-    class, :data:`OTHER_SPEC` if it is anything else, or None). Two threads
-    building at the instant of the call may lose a count: an estimate.
+    class, :data:`OTHER_SPEC` if it is anything else, or None). A mock
+    another thread builds meanwhile is counted now or by the next call,
+    never lost nor counted twice.
     """
-    if not _counted:
+    if not COUNTED:
         return {}
-    taken = _counted.copy()
-    _counted.clear()
-    return taken
+    taken = COUNTED[:]
+    # Only what was copied: appends go to the end meanwhile.
+    del COUNTED[: len(taken)]
+    counts: dict[Any, int] = {}
+    try:
+        _count_elements(counts, taken)
+    except Exception as error:  # bookkeeping: never the test's failure
+        # A spec class whose metaclass's __hash__ raises: the others count.
+        # (Taken once per test: one warning per test at most.)
+        _fence.warn_failure("run report", error)
+        counts = {}
+        for key in taken:
+            with contextlib.suppress(Exception):
+                counts[key] = counts.get(key, 0) + 1
+    counts.pop(None, None)
+    return counts
 
 
 # -- what may put a test's value on a mock's class ------------------------------
@@ -443,7 +483,9 @@ def accelerated_async_magic_init(self: Any, /, *args: Any, **kw: Any) -> None:
 #: The ``__setattr__`` every accelerated mock class has while enabled
 #: (introspecting as the stdlib's), made once so that the one-pass
 #: ``__init__`` can tell a class that overrides it.
-SETATTR_REPLACEMENT: Any = _disguised(accelerated_setattr, stdlib_setattr)
+SETATTR_REPLACEMENT: Any = releasing_stdlib_setattr() or _disguised(
+    accelerated_setattr, stdlib_setattr
+)
 
 
 def forget_plans() -> None:
