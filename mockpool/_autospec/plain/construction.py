@@ -424,7 +424,8 @@ def take_counts() -> dict[tuple[type, Any], int]:
     A kind is (the mock's class, its ``spec``/``spec_set`` if that is a
     class, :data:`OTHER_SPEC` if it is anything else, or None). A mock
     another thread builds meanwhile is counted now or by the next call,
-    never lost nor counted twice.
+    never lost nor counted twice -- while one thread at a time takes them
+    (two taking at the same instant could both count what both copied).
     """
     if not COUNTED:
         return {}
