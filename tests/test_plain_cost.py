@@ -10,6 +10,7 @@ mocks of their own class; a figure measured another way is not recalled.
 from __future__ import annotations
 
 import gc
+import inspect
 import smtplib
 import sys
 import threading
@@ -234,6 +235,54 @@ class CountTests(_CollectorRestored):
         taken.append(construction.take_counts())
         total = sum(counts.get((mock.Mock, None), 0) for counts in taken)
         self.assertEqual(total, builders * each)
+
+    def test_two_takers_at_once_count_each_mock_once(self) -> None:
+        """A taker stopped between copying the counts and deleting them:
+        another taker meanwhile must not count the same mocks."""
+        for _ in range(3):
+            mock.Mock()
+        lines, first = inspect.getsourcelines(construction.take_counts)
+        (delete,) = (
+            first + number
+            for number, line in enumerate(lines)
+            if line.strip().startswith("del COUNTED")
+        )
+        copied, resume = threading.Event(), threading.Event()
+        taken: list[dict[tuple[type, Any], int]] = []
+
+        def pause_before_delete(frame: Any, event: str, arg: Any) -> Any:
+            if frame.f_code is not construction.take_counts.__code__:
+                return None
+
+            def on_line(frame: Any, event: str, arg: Any) -> Any:
+                if event == "line" and frame.f_lineno == delete:
+                    copied.set()
+                    resume.wait(timeout=5)
+                return on_line
+
+            return on_line
+
+        def paused_taker() -> None:
+            sys.settrace(pause_before_delete)
+            try:
+                taken.append(construction.take_counts())
+            finally:
+                sys.settrace(None)
+
+        first_taker = threading.Thread(target=paused_taker)
+        first_taker.start()
+        self.assertTrue(copied.wait(timeout=5))
+        second_taker = threading.Thread(
+            target=lambda: taken.append(construction.take_counts())
+        )
+        second_taker.start()
+        # Given time to take the same mocks, if nothing stops it.
+        second_taker.join(timeout=0.5)
+        resume.set()
+        first_taker.join()
+        second_taker.join()
+        total = sum(counts.get((mock.Mock, None), 0) for counts in taken)
+        self.assertEqual(total, 3)
 
 
 class StampTests(unittest.TestCase):

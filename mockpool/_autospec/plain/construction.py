@@ -22,6 +22,7 @@ positional arguments that do not bind, a copy made through
 from __future__ import annotations
 
 import contextlib
+import threading
 import weakref
 
 # Bound at import: a test may patch a builtin (a public suite patches
@@ -418,20 +419,25 @@ def observe(on: bool) -> None:
     COUNTED.clear()
 
 
+_taking = threading.Lock()
+
+
 def take_counts() -> dict[tuple[type, Any], int]:
     """The mocks built since the last call, by kind, and start again.
 
     A kind is (the mock's class, its ``spec``/``spec_set`` if that is a
     class, :data:`OTHER_SPEC` if it is anything else, or None). A mock
     another thread builds meanwhile is counted now or by the next call,
-    never lost nor counted twice -- while one thread at a time takes them
-    (two taking at the same instant could both count what both copied).
+    never lost nor counted twice.
     """
     if not COUNTED:
         return {}
-    taken = COUNTED[:]
-    # Only what was copied: appends go to the end meanwhile.
-    del COUNTED[: len(taken)]
+    # One taker at a time (tests may end in several threads at once): two
+    # that copied the same entries would each count them.
+    with _taking:
+        taken = COUNTED[:]
+        # Only what was copied: appends go to the end meanwhile.
+        del COUNTED[: len(taken)]
     counts: dict[Any, int] = {}
     try:
         _count_elements(counts, taken)
