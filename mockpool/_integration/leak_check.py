@@ -1262,7 +1262,7 @@ def _user_module_name(module: Any) -> str | None:
     known = _user_verdicts.get(id(module))
     if known is not None and known[0] is module:
         return known[1]
-    name = _module_name(module) if _is_user_module(module) else None
+    name = _user_name_of(module)
     if len(_user_verdicts) >= _MODULE_CACHE_SIZE:
         _user_verdicts.clear()
     _user_verdicts[id(module)] = (module, name)  # held: its id is its own
@@ -1274,21 +1274,24 @@ def _user_module_name(module: Any) -> str | None:
 _user_verdicts: dict[int, tuple[Any, str | None]] = {}
 
 
-def _is_user_module(module: Any) -> bool:
+def _user_name_of(module: Any) -> str | None:
+    # The name it reads, returned: the verdict needs it first.
     name = _module_name(module)
     if name is None:
-        return False
+        return None
     if name == "mockpool" or name.startswith(("mockpool.", "unittest")):
-        return name.startswith("mockpool._demo")
+        return name if name.startswith("mockpool._demo") else None
     # Read from the namespace: a lazy module's __getattr__ may import, or
     # raise, for a __file__ it does not have.
     try:
         path = namespace_of(module).get("__file__")
     except Exception:
-        return False
+        return None
     if type(path) is not str or not path:
-        return False
-    return not path.startswith(_stdlib_prefixes) or "site-packages" in path
+        return None
+    if path.startswith(_stdlib_prefixes) and "site-packages" not in path:
+        return None
+    return name
 
 
 # Builtin classes whose instances have no __module__ (their classes show
