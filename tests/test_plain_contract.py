@@ -25,6 +25,7 @@ import os
 import pickle
 import re
 import sys
+import tempfile
 import threading
 import unittest
 import warnings
@@ -1042,20 +1043,61 @@ class AttributeSetTests(unittest.TestCase):
             self.assertEqual(list(built), [])
 
     def test_the_stdlib_setattr_is_copied_only_from_its_own_source(self) -> None:
-        """No source, or one that is not the running function's: not copied
-        (the caller wraps the stdlib's function instead)."""
+        """No source, or one that is not the running function's -- edited,
+        moved, or cut short -- : not copied (the caller wraps the stdlib's
+        function instead)."""
+        import linecache
+
         from mockpool._autospec.plain import releasing_setattr
 
         self.assertIsNotNone(releasing_setattr.releasing_stdlib_setattr())
+        code = mock.NonCallableMock.__setattr__.__code__
+        real = linecache.getlines(code.co_filename)
         lines, first = inspect.getsourcelines(mock.NonCallableMock.__setattr__)
-        edited = [line.replace("Cannot set", "May not set") for line in lines]
-        for fake in (
-            mock.Mock(side_effect=OSError("no source")),
-            mock.Mock(return_value=(edited, first)),
-            mock.Mock(return_value=(lines, first + 1)),
+        self.assertEqual(releasing_setattr.source_lines(code), (lines, first))
+        body = slice(first - 1, first - 1 + len(lines))
+        edited = [line.replace("Cannot set", "May not set") for line in real]
+        # The function's last statement gone: what a wrong cut would read.
+        last = max(n for n, line in enumerate(real[body]) if line.strip())
+        shortened = [*real[: first - 1 + last], "\n", *real[first + last :]]
+        # An extra line above it: its def is no longer on the running line.
+        moved = ["\n", *real]
+        for name, fake in (
+            ("no source", []),
+            ("edited", edited),
+            ("cut short", shortened),
+            ("moved", moved),
         ):
-            with mock.patch.object(inspect, "getsourcelines", fake):
+            with (
+                self.subTest(name),
+                mock.patch.object(linecache, "getlines", return_value=fake),
+            ):
                 self.assertIsNone(releasing_setattr.releasing_stdlib_setattr())
+
+    def test_the_source_is_read_as_python_reads_a_block(self) -> None:
+        """Comments (at the margin too) and blank lines inside stay; the
+        block ends at the first statement as far left as its def."""
+        from mockpool._autospec.plain import releasing_setattr
+
+        source = (
+            "x = 1\n"
+            "def sample(value):\n"
+            "    if value:\n"
+            "# a comment at the margin does not end the block\n"
+            "        value += 1\n"
+            "\n"
+            "    return value\n"
+            "\n"
+            "y = 2\n"
+        )
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, "sample.py")
+            with open(path, "w") as file:
+                file.write(source)
+            made: dict[str, Any] = {}
+            exec(compile(source, path, "exec"), made)
+            found = releasing_setattr.source_lines(made["sample"].__code__)
+        self.assertEqual(found, (source.splitlines(keepends=True)[1:7], 2))
 
 
 class SwitchTests(unittest.TestCase):
