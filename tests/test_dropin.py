@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import collections.abc
+import gc
 import io
 import os
 import shutil
@@ -13,6 +14,7 @@ import threading
 import time
 import unittest
 import warnings
+import weakref
 from collections.abc import Iterator
 from typing import Any
 from unittest import mock
@@ -471,6 +473,72 @@ class BookkeepingTests(unittest.TestCase):
             dropped_in = self.calls(dropped_in=True)
         self.assertEqual(dropped_in, plain)
         self.assertTrue(os.listdir(directory), "no report file was written")
+
+
+class PlainCountTests(unittest.TestCase):
+    """The run report counts every plain mock a test builds; a count that
+    names a test's own class is taken when the test ends, so that the
+    report never keeps the class alive."""
+
+    def setUp(self) -> None:
+        self.report = _worker_files.process_report()
+        self.installation = mockpool.install()
+        self.addCleanup(self.installation.undo)
+
+    def run_case(self, case: type[unittest.TestCase]) -> None:
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+        result = unittest.TestResult()
+        suite.run(result)
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+
+    def built(self) -> int:
+        return self.report.plain_saving.built
+
+    def test_every_mock_is_counted_by_the_end_of_the_run(self) -> None:
+        before = self.built()
+
+        class Builds(unittest.TestCase):
+            def test_one(self) -> None:
+                mock.Mock()
+                mock.MagicMock().child  # a child mock
+
+            def test_two(self) -> None:
+                mock.Mock(spec=Gateway)
+
+        self.run_case(Builds)
+        self.installation.undo()
+        self.assertEqual(self.built() - before, 4)
+        self.assertGreaterEqual(self.report.plain_saving.compared, 3)
+
+    def test_stock_counts_wait_for_a_batch(self) -> None:
+        class Builds(unittest.TestCase):
+            def test_one(self) -> None:
+                for _ in range(3):
+                    mock.Mock()
+
+        self.run_case(Builds)
+        self.assertEqual(len(_dropin._PLAIN_COUNTED_STOCK), 3)
+        with mock.patch.object(_dropin, "SETTLE_STOCK_AFTER", 4):
+            self.run_case(Builds)  # six waiting: taken at its end
+        self.assertEqual(len(_dropin._PLAIN_COUNTED_STOCK), 0)
+
+    def test_a_tests_own_spec_class_is_let_go_when_the_test_ends(self) -> None:
+        witnesses: list[Any] = []
+
+        class Builds(unittest.TestCase):
+            def test_local_spec(self) -> None:
+                class Local:
+                    pass
+
+                mock.Mock(spec=Local)
+                mock.MagicMock(spec=Local)
+                witnesses.append(weakref.ref(Local))
+
+        before = self.built()
+        self.run_case(Builds)
+        gc.collect()
+        self.assertEqual([witness() for witness in witnesses], [None])
+        self.assertEqual(self.built() - before, 2)
 
 
 class EnableTests(unittest.TestCase):

@@ -173,6 +173,36 @@ class CountTests(_CollectorRestored):
         )
         self.assertEqual(construction.take_counts(), {})
         self.assertFalse(_plain.COUNTED)
+        self.assertFalse(_plain.COUNTED_STOCK)
+
+    def test_only_kinds_of_unittest_mocks_own_classes_may_wait(self) -> None:
+        """A count may be kept past a test's end only if it names nothing of
+        the test's: a mock subclass or a spec class goes with the kinds
+        taken at every test's end."""
+
+        class Local:
+            pass
+
+        class OwnMock(mock.MagicMock):
+            pass
+
+        mock.Mock()
+        mock.MagicMock().child  # a child mock, counted too
+        self.assertEqual(len(_plain.COUNTED_STOCK), 3)
+        self.assertFalse(_plain.COUNTED)
+        OwnMock()
+        mock.Mock(spec=Local)
+        self.assertEqual(len(_plain.COUNTED_STOCK), 3)
+        self.assertEqual(len(_plain.COUNTED), 2)
+        self.assertEqual(
+            construction.take_counts(),
+            {
+                (mock.Mock, None): 1,
+                (mock.MagicMock, None): 2,
+                (OwnMock, None): 1,
+                (mock.Mock, Local): 1,
+            },
+        )
 
     def test_a_spec_that_cannot_be_hashed_is_left_out_with_a_warning(self) -> None:
         """Bookkeeping never fails a test: the other kinds are counted."""
@@ -191,6 +221,14 @@ class CountTests(_CollectorRestored):
             counted = construction.take_counts()
         self.assertEqual(counted, {(mock.Mock, None): 1})
         self.assertIn("no hash", "".join(str(w.message) for w in caught))
+
+    def test_the_mocks_the_report_builds_to_measure_are_not_counted(self) -> None:
+        """Measuring a kind builds batches of it with the acceleration on:
+        none of those is a test's mock."""
+        self.assertIsNotNone(plain_cost.measure(PlainKey(mock.MagicMock, None)))
+        self.assertEqual(construction.take_counts(), {})
+        mock.MagicMock()  # counting itself is back on
+        self.assertEqual(construction.take_counts(), {(mock.MagicMock, None): 1})
 
     def test_a_mocks_own_class_is_not_counted(self) -> None:
         """A class statement with a mock as its base calls the mock's class:
@@ -245,7 +283,8 @@ class CountTests(_CollectorRestored):
         (delete,) = (
             first + number
             for number, line in enumerate(lines)
-            if line.strip().startswith("del COUNTED")
+            # Mock() without a spec is counted with the stock kinds.
+            if line.strip().startswith("del COUNTED_STOCK")
         )
         copied, resume = threading.Event(), threading.Event()
         taken: list[dict[tuple[type, Any], int]] = []

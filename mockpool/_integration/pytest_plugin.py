@@ -127,6 +127,7 @@ def pytest_terminal_summary(
     terminalreporter: Any, exitstatus: int, config: Any
 ) -> None:
     """Print the run report after pytest's own summary."""
+    _dropin.settle_plain_counts()  # before the drop-in is disabled
     report = _worker_files.process_report()
     if _active(config) and report.tests:
         for line in report.render().splitlines():

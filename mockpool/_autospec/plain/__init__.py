@@ -25,8 +25,8 @@ the mock being built, and nothing a test can observe changes
 * :mod:`.switch` -- :func:`enable` and :func:`disable`.
 
 This package is the entry point the rest of mockpool imports: the switch,
-:func:`observe` and :func:`take_counts` (the run report's count of plain
-mocks), and, for code
+:func:`observe`, :func:`take_counts` and :func:`uncounted` (the run
+report's count of plain mocks), and, for code
 that inspects mock classes (the pool's pristine proof),
 :data:`SHARED_PROXY_TYPE`, :func:`proxy_parent` and
 :func:`held_references`.
@@ -38,9 +38,11 @@ from mockpool._autospec.plain.class_entries import held_references
 from mockpool._autospec.plain.class_reuse import SHAPE_LIMIT
 from mockpool._autospec.plain.construction import (
     COUNTED,
+    COUNTED_STOCK,
     OTHER_SPEC,
     observe,
     take_counts,
+    uncounted,
 )
 from mockpool._autospec.plain.shared_proxies import SHARED_PROXY_TYPE, proxy_parent
 from mockpool._autospec.plain.spec_records import RECORD_LIMIT, clear_records
@@ -48,6 +50,7 @@ from mockpool._autospec.plain.switch import disable, enable, enabled
 
 __all__ = [
     "COUNTED",
+    "COUNTED_STOCK",
     "OTHER_SPEC",
     "RECORD_LIMIT",
     "SHAPE_LIMIT",
@@ -60,4 +63,5 @@ __all__ = [
     "observe",
     "proxy_parent",
     "take_counts",
+    "uncounted",
 ]

@@ -28,6 +28,7 @@ import weakref
 # Bound at import: a test may patch a builtin (a public suite patches
 # builtins.map) while mockpool works for it.
 from builtins import any, dict, issubclass, len, zip  # noqa: UP029
+from collections.abc import Iterator
 from typing import Any
 
 from mockpool._autospec.lazy import _disguised
@@ -85,6 +86,7 @@ __all__ = [
     "OTHER_SPEC",
     "observe",
     "take_counts",
+    "uncounted",
 ]
 
 
@@ -101,6 +103,7 @@ class Plan:
         "own_class",
         "shape",
         "skip_set_magics",
+        "tally",
     )
 
     def __init__(
@@ -128,6 +131,11 @@ class Plan:
         #: ``None`` (not counted) for a mock's own class: the report would
         #: keep the class.
         self.count_key: tuple[type, None] | None = None if own_class else (cls, None)
+        #: Where a mock of it without a spec is counted: with the kinds that
+        #: may wait past a test's end if *cls* is ``unittest.mock``'s own
+        #: (the count names nothing of a test's), else with those taken at
+        #: every test's end.
+        self.tally = (COUNTED_STOCK if cls in STDLIB_CLASSES else COUNTED).append
         #: It is an ``AsyncMockMixin`` already: no spec makes it one.
         self.is_async = issubclass(cls, AsyncMockMixin)
         #: The names its ``__init__`` binds positional arguments to.
@@ -386,7 +394,7 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
         # Mock() saves; a dict updated in place, five times the append
         # (callgrind, 3.13), and it could count a mock twice between threads.
         if spec_arg is None:
-            _tally(plan.count_key)
+            plan.tally(plan.count_key)
         elif not plan.own_class:
             # type(spec), not isinstance(): that reads spec.__class__, which
             # a proxy may refuse. A spec that is no class is not kept: it
@@ -403,8 +411,14 @@ OTHER_SPEC: Any = object()
 _counting = False
 #: The kinds of the mocks counted since :func:`take_counts` last took them,
 #: one entry per mock (``None`` for one not counted), live: empty (false)
-#: when no mock was counted since (read it, don't change it).
+#: when no mock was counted since (read them, don't change them). Two lists:
+#: a kind that may name a test's own class (a mock subclass, a spec) is to
+#: be taken when the test ends, or the count would keep the class alive
+#: past it (contract 5); one that names only ``unittest.mock``'s own
+#: classes -- most mocks: ``Mock()``, ``MagicMock()``, their children -- may
+#: wait, and be taken a few hundred at a time.
 COUNTED: list[tuple[type, Any] | None] = []
+COUNTED_STOCK: list[tuple[type, None]] = []
 _tally = COUNTED.append
 
 
@@ -417,6 +431,21 @@ def observe(on: bool) -> None:
     global _counting
     _counting = on
     COUNTED.clear()
+    COUNTED_STOCK.clear()
+
+
+@contextlib.contextmanager
+def uncounted() -> Iterator[None]:
+    """Count none of the mocks built meanwhile: the ones mockpool builds
+    for itself (the run report measuring what a kind costs) are no test's.
+    Mocks another thread builds meanwhile go uncounted too: the count is
+    an estimate's input, and measuring is rare."""
+    global _counting
+    counting, _counting = _counting, False
+    try:
+        yield
+    finally:
+        _counting = counting
 
 
 _taking = threading.Lock()
@@ -430,7 +459,7 @@ def take_counts() -> dict[tuple[type, Any], int]:
     another thread builds meanwhile is counted now or by the next call,
     never lost nor counted twice.
     """
-    if not COUNTED:
+    if not (COUNTED or COUNTED_STOCK):
         return {}
     # One taker at a time (tests may end in several threads at once): two
     # that copied the same entries would each count them.
@@ -438,6 +467,8 @@ def take_counts() -> dict[tuple[type, Any], int]:
         taken = COUNTED[:]
         # Only what was copied: appends go to the end meanwhile.
         del COUNTED[: len(taken)]
+        stock = COUNTED_STOCK[:]
+        del COUNTED_STOCK[: len(stock)]
     counts: dict[Any, int] = {}
     try:
         _count_elements(counts, taken)
@@ -450,6 +481,8 @@ def take_counts() -> dict[tuple[type, Any], int]:
             with contextlib.suppress(Exception):
                 counts[key] = counts.get(key, 0) + 1
     counts.pop(None, None)
+    # unittest.mock's own classes: hashed as types are, never raising.
+    _count_elements(counts, stock)
     return counts
 
 
