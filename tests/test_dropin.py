@@ -530,15 +530,19 @@ class PlainCountTests(unittest.TestCase):
                 class Local:
                     pass
 
+                class LocalMock(mock.MagicMock):
+                    pass
+
                 mock.Mock(spec=Local)
                 mock.MagicMock(spec=Local)
-                witnesses.append(weakref.ref(Local))
+                LocalMock().child  # its child: a LocalMock too
+                witnesses.extend([weakref.ref(Local), weakref.ref(LocalMock)])
 
         before = self.built()
         self.run_case(Builds)
         gc.collect()
-        self.assertEqual([witness() for witness in witnesses], [None])
-        self.assertEqual(self.built() - before, 2)
+        self.assertEqual([witness() for witness in witnesses], [None, None])
+        self.assertEqual(self.built() - before, 4)
 
 
 class EnableTests(unittest.TestCase):

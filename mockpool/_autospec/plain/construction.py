@@ -234,12 +234,22 @@ def _plan(cls: Any) -> Plan | None:
     if plan is not None and cls.__init__ is plan.init:
         return plan
     plan = _plan_for(cls)
-    # Only classes a suite names are kept (a handful); mocks' own classes
-    # are planned afresh, each being used once, and never kept (the class
-    # is a candidate for reuse, and may hold a test's magic method).
-    if plan is not None and not plan.own_class:
+    # Only classes a suite names at module level are kept (a handful, which
+    # their modules hold anyway); mocks' own classes are planned afresh,
+    # each being used once, and never kept (the class is a candidate for
+    # reuse, and may hold a test's magic method); nor is a class defined
+    # inside a function -- a test's own, which the plan would keep alive
+    # after the test (contract 5).
+    if (
+        plan is not None
+        and not plan.own_class
+        and "<locals>" not in _TYPE_QUALNAME.__get__(cls)
+    ):
         _plans[cls] = plan
     return plan
+
+
+_TYPE_QUALNAME = type.__dict__["__qualname__"]
 
 
 # The mocks' own classes whose proxies are final: their mixin __init__
