@@ -25,6 +25,7 @@ from unittest import mock
 
 import mockpool
 from mockpool._integration import leak_check
+from mockpool._reporting import run_report
 from mockpool._reporting import worker_files as _worker_files
 from mockpool._reporting.run_report import OwnWork, PlainSaving, RunReport
 
@@ -44,7 +45,17 @@ def _report_with(
     return report
 
 
-class ArithmeticTests(unittest.TestCase):
+class _AlwaysOnCpu(unittest.TestCase):
+    """The process on a CPU all the time: wall-clock own work counts in
+    full (OnCpuTests vary it)."""
+
+    def setUp(self) -> None:
+        patcher = mock.patch.object(run_report, "_on_cpu", return_value=1.0)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+
+class ArithmeticTests(_AlwaysOnCpu):
     """Own work adds up, and comes off the time saved."""
 
     def test_tests_startup_and_file_writes_add_up(self) -> None:
@@ -71,7 +82,7 @@ class ArithmeticTests(unittest.TestCase):
         )
 
 
-class FormTests(unittest.TestCase):
+class FormTests(_AlwaysOnCpu):
     """Own work in the report's JSON, merged reports and text."""
 
     def test_json_round_trip_and_merge(self) -> None:
@@ -116,10 +127,11 @@ class FormTests(unittest.TestCase):
         self.assertFalse(any("own work" in line for line in lines), lines)
 
 
-class DropInTests(unittest.TestCase):
+class DropInTests(_AlwaysOnCpu):
     """The drop-in times its own work around each test, not the test."""
 
     def setUp(self) -> None:
+        super().setUp()
         installation = mockpool.install()
         self.addCleanup(installation.undo)
         self.report = RunReport(worker="w")
@@ -184,6 +196,44 @@ class DropInTests(unittest.TestCase):
         with mockpool.install():
             pass
         self.assertGreater(self.report.own_work.startup, before)
+
+
+class OnCpuTests(unittest.TestCase):
+    """Work around tests is timed on the wall clock and counted as CPU time:
+    scaled by the share of the run's wall time the process was on a CPU."""
+
+    def report_at(self, wall: float, cpu: float) -> RunReport:
+        """A report whose process has had *cpu* seconds of *wall* so far."""
+        report = RunReport(worker="w")
+        report._began = (1000.0 - wall, 50.0 - cpu)
+        for name, now in (("_perf_counter", 1000.0), ("_process_time", 50.0)):
+            patcher = mock.patch.object(run_report, name, return_value=now)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+        return report
+
+    def test_wall_time_is_scaled_by_the_share_on_a_cpu(self) -> None:
+        report = self.report_at(wall=10.0, cpu=5.0)
+        report.record_test(0.2)
+        report.record_own_work(0.1)
+        report.record_startup(0.05)
+        self.assertAlmostEqual(report.own_work.per_test, 0.15)
+        self.assertAlmostEqual(report.own_work.startup, 0.05)  # CPU already
+
+    def test_the_share_is_at_most_one(self) -> None:
+        """Several threads: more CPU than wall time; counted once."""
+        report = self.report_at(wall=10.0, cpu=15.0)
+        report.record_test(0.2)
+        self.assertAlmostEqual(report.own_work.per_test, 0.2)
+
+    def test_a_workers_figure_is_not_scaled_again(self) -> None:
+        """A worker's report file holds CPU time already: merged as is."""
+        worker = _report_with().to_dict()
+        worker["own_work"]["per_test"] = 0.3
+        report = self.report_at(wall=10.0, cpu=5.0)
+        report.record_test(0.2)
+        report.merge(RunReport.from_dict(worker))
+        self.assertAlmostEqual(report.own_work.per_test, 0.1 + 0.3)
 
 
 class StartupTests(unittest.TestCase):

@@ -253,10 +253,12 @@ class OwnWork:
     #: Importing and installing mockpool, once per process, in CPU time
     #: (see :mod:`mockpool._base.startup` for what the import leaves out).
     startup: float = 0.0
-    #: The drop-in's work around the tests, all tests together. Wall time
-    #: of work that does not wait (:func:`time.perf_counter`, the cheapest
-    #: clock: every test reads it four times), so on a loaded machine it
-    #: can only overstate the work.
+    #: The drop-in's work around the tests, all tests together, as CPU
+    #: time. Timed on the wall clock (:func:`time.perf_counter`, the
+    #: cheapest: every test reads it four times), work that does not wait,
+    #: then scaled by the share of the run's wall time the process spent
+    #: on a CPU: on a loaded machine it waits for one, and the wall time
+    #: alone overstated the work.
     per_test: float = 0.0
 
     def __init__(self, startup: float = 0.0, per_test: float = 0.0) -> None:
@@ -522,6 +524,10 @@ class RunReport:
         # mockpool's own work (see OwnWork).
         self._startup_seconds = 0.0
         self._per_test_seconds = 0.0
+        # ... the part counted here, on the wall clock (see _on_cpu), and
+        # when this report began (wall, CPU of the process).
+        self._own_wall_seconds = 0.0
+        self._began = (_perf_counter(), _process_time())
 
     def __repr__(self) -> str:
         return (
@@ -536,7 +542,7 @@ class RunReport:
         it (see :class:`OwnWork`)."""
         with self._lock:
             self._tests += 1
-            self._per_test_seconds += own_seconds
+            self._own_wall_seconds += own_seconds
 
     def end_test(self, own_seconds: float, since: float) -> None:
         """:meth:`measure_stdlib_costs` then :meth:`record_test`, in one call
@@ -551,7 +557,7 @@ class RunReport:
         """Count *seconds* of mockpool's work around tests, outside any one
         test's count (writing the report file)."""
         with self._lock:
-            self._per_test_seconds += seconds
+            self._own_wall_seconds += seconds
 
     def record_startup(self, seconds: float) -> None:
         """Count *seconds* spent importing and installing mockpool."""
@@ -975,7 +981,11 @@ class RunReport:
                     self._plain_compared,
                     self._plain_saved,
                 ),
-                own_work=OwnWork(self._startup_seconds, self._per_test_seconds),
+                own_work=OwnWork(
+                    self._startup_seconds,
+                    self._per_test_seconds
+                    + self._own_wall_seconds * _on_cpu(*self._began),
+                ),
             )
 
     @property
@@ -1386,6 +1396,27 @@ def _under_observation() -> bool:
     then every build is several times dearer, and a cost measured is a
     figure for this run, not one to keep for the next."""
     return _getprofile() is not None or _gettrace() is not None
+
+
+def _on_cpu(wall_began: float, cpu_began: float) -> float:
+    """The share of the wall time since *wall_began*
+    (:func:`time.perf_counter`) that this process spent on a CPU since
+    *cpu_began* (:func:`time.process_time`), at most 1.
+
+    mockpool's work around tests is timed on the wall clock, the cheapest
+    (:class:`OwnWork`). That work does not wait, so what makes its wall time
+    exceed its CPU time is the process waiting for a CPU on a loaded
+    machine: in one of ironic-inspector's accelerated runs it had 15.4 s of
+    CPU in 23.7 s of wall time, and its per-test work read 0.92 s. Scaled
+    by this share it is counted as CPU time, as the saving it comes off
+    is: exact on average over the run, a little low where the tests
+    themselves sleep (their waiting lowers the share).
+    """
+    wall = _perf_counter() - wall_began
+    cpu = _process_time() - cpu_began
+    if wall <= 0.0 or cpu <= 0.0:
+        return 1.0
+    return min(1.0, cpu / wall)
 
 
 def _one_figure(seconds: float | None) -> tuple[float, ...] | None:
