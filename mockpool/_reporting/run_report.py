@@ -26,7 +26,10 @@ costs are kept between runs in the usage history
 instead of measuring, while the spec's source is unchanged, and measures
 again only now and then (see :mod:`mockpool._learning.costs`), so that
 only a suite's first run pays for the figure. Plain mocks are a third part
-(:class:`PlainSaving`, an estimate per kind of mock). The figure printed
+(:class:`PlainSaving`, an estimate per kind of mock); a kind, cheap to
+measure, is measured again in each run that can afford it until
+:data:`~mockpool._learning.costs.COST_SAMPLES` measurements are kept (see
+:mod:`mockpool._reporting.plain_cost`). The figure printed
 first is the parts' sum less mockpool's own work (:class:`OwnWork`: its
 start-up, and its work around every test -- the leak check, recycling,
 measuring these very costs), so that it can be held against what a run
@@ -86,7 +89,7 @@ from mockpool._base.counts import (
 from mockpool._base.json_fields import FieldReader, count_value, typed_value
 from mockpool._base.json_files import check_format
 from mockpool._base.records import fill, frozen_record
-from mockpool._learning.costs import CostMemory, process_costs
+from mockpool._learning.costs import COST_SAMPLES, CostMemory, process_costs
 from mockpool._reporting import plain_cost as _plain_cost
 from mockpool._reporting import stdlib_cost as _stdlib_cost
 from mockpool._reporting.stdlib_cost import AutospecCall
@@ -768,19 +771,22 @@ class RunReport:
         name_of: Callable[[], tuple[str, str] | None],
         measure: Callable[[], tuple[float, ...] | None],
         figure: Callable[[tuple[float, ...]], float],
+        samples_wanted: int = 1,
     ) -> float | _NotYet | None:
         """What *known* holds for *key*; else *figure* of what an earlier
         run remembered, or of what *measure* measures now if the budget
         allows (else :data:`_NOT_YET`); None if it cannot be measured.
 
         The figure is kept in *known*, and what is measured in the cost
-        memory under *name_of*'s name.
+        memory under *name_of*'s name. A remembered cost with fewer than
+        *samples_wanted* samples is measured again when affordable, and the
+        median of its samples used.
         """
         with self._lock:
             if key in known:
                 return known[key]
         name = self._memory_name(key, name_of)
-        remembered, fresh = self._recall(name)
+        remembered, fresh = self._recall(name, samples_wanted)
         with self._lock:
             affordable = self._affordable()
             if remembered is not None and (fresh or not affordable):
@@ -823,16 +829,20 @@ class RunReport:
         return self._memory
 
     def _recall(
-        self, name: tuple[str, str] | None
+        self, name: tuple[str, str] | None, samples_wanted: int = 1
     ) -> tuple[tuple[float, ...] | None, bool]:
         """The figures remembered under *name* (None if none), and whether
-        they are fresh (not due to be measured again)."""
+        they are fresh: not due to be measured again, and of at least
+        *samples_wanted* samples."""
         if name is None:
             return None, False
         remembered = self._cost_memory().recall(*name)
         if remembered is None:
             return None, False
-        return remembered.figures(), not remembered.due(name[0])
+        fresh = len(remembered.samples) >= samples_wanted and not remembered.due(
+            name[0]
+        )
+        return remembered.figures(), fresh
 
     def _remember(
         self, name: tuple[str, str] | None, sample: tuple[float, ...]
@@ -881,6 +891,11 @@ class RunReport:
             lambda: _plain_cost.remembered_as(plain_key),
             lambda: _plain_cost.measure(plain_key),
             _stdlib_minus_mockpool,
+            # Cheap to measure (a few milliseconds a kind), and measured at
+            # one moment of one run, under that moment's load: each run
+            # adds a sample, within the budget, until COST_SAMPLES are
+            # kept, and their median is used (see _plain_cost).
+            samples_wanted=COST_SAMPLES,
         )
 
     def _affordable(self) -> bool:
