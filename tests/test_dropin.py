@@ -24,6 +24,7 @@ from mockpool._base import events
 from mockpool._integration import dropin as _dropin
 from mockpool._pools import spec_pools
 from mockpool._reporting import worker_files as _worker_files
+from mockpool._reporting.run_report import RunReport
 from tests import _dropin_cases as cases
 from tests import _leaky
 
@@ -495,6 +496,14 @@ class PlainCountTests(unittest.TestCase):
         return self.report.plain_saving.built
 
     def test_every_mock_is_counted_by_the_end_of_the_run(self) -> None:
+        """Counted, and compared (the measuring budget aside) once the
+        drop-in is disabled: the last batch is measured then too."""
+        # A function, not a mock: a mock built here would be counted too.
+        affordable = mock.patch.object(
+            RunReport, "_affordable", lambda self, share=1.0: True
+        )
+        affordable.start()
+        self.addCleanup(affordable.stop)
         before = self.built()
 
         class Builds(unittest.TestCase):
@@ -508,7 +517,12 @@ class PlainCountTests(unittest.TestCase):
         self.run_case(Builds)
         self.installation.undo()
         self.assertEqual(self.built() - before, 4)
-        self.assertGreaterEqual(self.report.plain_saving.compared, 3)
+        kinds = [(mock.Mock, None), (mock.MagicMock, None), (mock.Mock, Gateway)]
+        self.assertEqual(
+            [kind in self.report._plain_pending for kind in kinds], [False] * 3
+        )
+        costs = self.report._plain_costs
+        self.assertEqual([costs.get(kind) is not None for kind in kinds], [True] * 3)
 
     def test_stock_counts_wait_for_a_batch(self) -> None:
         class Builds(unittest.TestCase):

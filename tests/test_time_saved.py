@@ -651,6 +651,8 @@ class _RememberedCostCase(_CostsForgotten):
         for _ in range(0 if specs else 3):
             report.record_plain(mock.MagicMock, smtplib.SMTP)
         report.measure_stdlib_costs("t")
+        # The run's end (the drop-in's, when it is disabled).
+        report.resample_plain_costs()
         return report
 
 
@@ -818,11 +820,12 @@ class RememberedCostTests(_RememberedCostCase):
 
 
 class PlainSamplesTests(_RememberedCostCase):
-    """A plain kind is measured again in each run, within the budget, until
-    COST_SAMPLES samples are kept; the median of them is used. One cold
-    run measured under another load than the runs after it (os-brick's
-    plain part read 0.69 s to 1.24 s over four first runs, cloudbase-init's
-    3.9 s to 7.4 s) no longer sets the figure for ten to twenty runs."""
+    """A plain kind is measured again at the end of each run, within what
+    is left of its budget, until COST_SAMPLES samples are kept; each run
+    uses the median of the samples kept before it. One cold run measured
+    under another load than the runs after it (os-brick's plain part read
+    0.69 s to 1.24 s over four first runs, cloudbase-init's 3.9 s to 7.4 s)
+    no longer sets the figure for ten to twenty runs."""
 
     def plain_run(self, memory: CostMemory, stdlib: float) -> RunReport:
         """A run whose plain kind, if measured, costs the stdlib *stdlib*
@@ -840,9 +843,10 @@ class PlainSamplesTests(_RememberedCostCase):
     ) -> None:
         kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
         memory = CostMemory()
-        # A busy first run, then quieter ones.
+        # A busy first run, then quieter ones; each run's sample counts
+        # from the next run on.
         stdlib = [330e-6, 130e-6, 120e-6, 150e-6, 140e-6]
-        medians = [330e-6, 230e-6, 130e-6, 140e-6, 140e-6]
+        medians = [330e-6, 330e-6, 230e-6, 130e-6, 140e-6]
         for run, (cost, median) in enumerate(zip(stdlib, medians)):
             with self.subTest(run=run):
                 self.measured.clear()
@@ -855,6 +859,33 @@ class PlainSamplesTests(_RememberedCostCase):
         report = self.plain_run(memory, 999e-6)
         self.assertEqual(self.measured.count(kind), 0)
         self.assertAlmostEqual(report.plain_saving.saved, 3 * (140e-6 - 30e-6))
+
+    def test_samples_are_taken_at_the_runs_end_only(self) -> None:
+        """During a run a remembered kind is not measured: a repeated
+        sample must never take the budget from a later test's autospecs."""
+        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+        first = self.plain_run(CostMemory(), 130e-6)
+        memory = _next_run(first._cost_memory(), self.directory)
+        self.measured.clear()
+        report = RunReport(worker="w", costs=memory)
+        for _ in range(3):
+            report.record_plain(mock.MagicMock, smtplib.SMTP)
+        report.measure_stdlib_costs("t")
+        self.assertNotIn(kind, self.measured)
+        report.resample_plain_costs()
+        self.assertEqual(self.measured.count(kind), 1)
+
+    def test_plain_kinds_take_half_the_budget_autospecs_all_of_it(self) -> None:
+        report = RunReport(worker="w", costs=CostMemory())
+        budget = run_report.MEASURING_BUDGET * run_report._process_time()
+        report._measuring_seconds = 0.75 * budget
+        report.record_acquire(
+            "m.x", hit=False, build_seconds=0.001, autospec=(Gateway, False, True)
+        )
+        report.record_plain(mock.MagicMock, smtplib.SMTP)
+        report.measure_stdlib_costs("t")
+        self.assertEqual(self.measured, [Gateway])
+        self.assertEqual(report.plain_saving.compared, 0)
 
     def test_a_run_that_cannot_afford_it_uses_the_samples_kept(self) -> None:
         kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)

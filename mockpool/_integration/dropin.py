@@ -983,8 +983,9 @@ def disable() -> None:
 
 
 def settle_plain_counts() -> None:
-    """Give the run report every plain mock counted so far, and measure the
-    kinds it has not measured yet.
+    """Give the run report every plain mock counted so far, measure the
+    kinds it has not measured yet, and take more samples of the costs of
+    the kinds it used (``RunReport.resample_plain_costs``).
 
     Tests' ends give it the counts of ``unittest.mock``'s own classes a few
     hundred at a time (:data:`SETTLE_STOCK_AFTER`); the last of them, and
@@ -998,6 +999,10 @@ def settle_plain_counts() -> None:
             report.record_plain_counts(_plain.take_counts())
             # What a test's end would have done for them (off every clock).
             report.measure_stdlib_costs()
+    # The run is over: what is left of the measuring budget goes to more
+    # samples of the plain kinds' costs, for the next runs.
+    with _fence.fenced("run report"):
+        _worker_files.process_report().resample_plain_costs()
 
 
 def _reinit_after_fork() -> None:

@@ -62,8 +62,9 @@ defining the mock class and the spec, of mockpool's accelerated
 constructors (:mod:`mockpool._autospec.plain` and its modules), whose cost
 is the other side of the saving, and of :data:`METHOD`, the way they were
 measured: a figure measured another way is measured again. Unlike an
-autospec's, a kind's cost is measured again in each run that can afford it
-(:meth:`~mockpool._reporting.run_report.RunReport.measure_stdlib_costs`)
+autospec's, a kind's cost is measured again at the end of each run that
+can afford it
+(:meth:`~mockpool._reporting.run_report.RunReport.resample_plain_costs`)
 until :data:`~mockpool._learning.costs.COST_SAMPLES` measurements are kept,
 and their median is used: one measurement is taken at one moment, under
 that moment's load, and every kind of a first run measured on a busy

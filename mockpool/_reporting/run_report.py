@@ -27,9 +27,9 @@ instead of measuring, while the spec's source is unchanged, and measures
 again only now and then (see :mod:`mockpool._learning.costs`), so that
 only a suite's first run pays for the figure. Plain mocks are a third part
 (:class:`PlainSaving`, an estimate per kind of mock); a kind, cheap to
-measure, is measured again in each run that can afford it until
-:data:`~mockpool._learning.costs.COST_SAMPLES` measurements are kept (see
-:mod:`mockpool._reporting.plain_cost`). The figure printed
+measure, is measured again at the end of each run that can afford it until
+:data:`~mockpool._learning.costs.COST_SAMPLES` measurements are kept
+(:meth:`RunReport.resample_plain_costs`). The figure printed
 first is the parts' sum less mockpool's own work (:class:`OwnWork`: its
 start-up, and its work around every test -- the leak check, recycling,
 measuring these very costs), so that it can be held against what a run
@@ -46,6 +46,7 @@ draws the public tree: the report is internal for now.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import threading
 
@@ -125,6 +126,12 @@ FORMAT_HINT = " (combine reports with the mockpool that wrote them)"
 #: where mockpool saves most, and leave most specs unmeasured there.)
 #: Costs remembered from earlier runs cost nothing and need no budget.
 MEASURING_BUDGET = 0.02
+#: The part of :data:`MEASURING_BUDGET` plain mocks' kinds may take, their
+#: repeated samples included (see :mod:`.plain_cost`): a kind's batch can
+#: cost a small run most of its budget, and measured first, at an earlier
+#: test's end, plain kinds would leave a later test's autospecs waiting run
+#: after run. Autospecs may use the whole budget.
+PLAIN_MEASURING_SHARE = 0.5
 
 #: The worker name of a report made by :meth:`RunReport.merged`.
 COMBINED = "combined"
@@ -512,6 +519,8 @@ class RunReport:
         # each key is kept under (None: not kept), asked once per key.
         self._memory = costs
         self._memory_names: dict[Any, tuple[str, str] | None] = {}
+        # The names a sample was kept under in this run.
+        self._remembered_now: set[tuple[str, str]] = set()
         # CPU spent measuring the stdlib's costs, and the time saved so far
         # (see MEASURING_BUDGET).
         self._measuring_seconds = 0.0
@@ -771,24 +780,23 @@ class RunReport:
         name_of: Callable[[], tuple[str, str] | None],
         measure: Callable[[], tuple[float, ...] | None],
         figure: Callable[[tuple[float, ...]], float],
-        samples_wanted: int = 1,
+        share: float = 1.0,
     ) -> float | _NotYet | None:
         """What *known* holds for *key*; else *figure* of what an earlier
         run remembered, or of what *measure* measures now if the budget
         allows (else :data:`_NOT_YET`); None if it cannot be measured.
 
         The figure is kept in *known*, and what is measured in the cost
-        memory under *name_of*'s name. A remembered cost with fewer than
-        *samples_wanted* samples is measured again when affordable, and the
-        median of its samples used.
+        memory under *name_of*'s name. Affordable: what the run spent
+        measuring is within *share* of its budget.
         """
         with self._lock:
             if key in known:
                 return known[key]
         name = self._memory_name(key, name_of)
-        remembered, fresh = self._recall(name, samples_wanted)
+        remembered, fresh = self._recall(name)
         with self._lock:
-            affordable = self._affordable()
+            affordable = self._affordable(share)
             if remembered is not None and (fresh or not affordable):
                 # Due to be measured again when the run cannot afford it:
                 # still right, as it was in the run before.
@@ -829,20 +837,16 @@ class RunReport:
         return self._memory
 
     def _recall(
-        self, name: tuple[str, str] | None, samples_wanted: int = 1
+        self, name: tuple[str, str] | None
     ) -> tuple[tuple[float, ...] | None, bool]:
         """The figures remembered under *name* (None if none), and whether
-        they are fresh: not due to be measured again, and of at least
-        *samples_wanted* samples."""
+        they are fresh (not due to be measured again)."""
         if name is None:
             return None, False
         remembered = self._cost_memory().recall(*name)
         if remembered is None:
             return None, False
-        fresh = len(remembered.samples) >= samples_wanted and not remembered.due(
-            name[0]
-        )
-        return remembered.figures(), fresh
+        return remembered.figures(), not remembered.due(name[0])
 
     def _remember(
         self, name: tuple[str, str] | None, sample: tuple[float, ...]
@@ -851,6 +855,7 @@ class RunReport:
         medians over the samples kept), or None if not kept."""
         if name is None or _under_observation():
             return None
+        self._remembered_now.add(name)
         try:
             return self._cost_memory().remember(*name, sample).figures()
         except ValueError:
@@ -891,17 +896,53 @@ class RunReport:
             lambda: _plain_cost.remembered_as(plain_key),
             lambda: _plain_cost.measure(plain_key),
             _stdlib_minus_mockpool,
-            # Cheap to measure (a few milliseconds a kind), and measured at
-            # one moment of one run, under that moment's load: each run
-            # adds a sample, within the budget, until COST_SAMPLES are
-            # kept, and their median is used (see _plain_cost).
-            samples_wanted=COST_SAMPLES,
+            # Measured again at the run's end, with what is left of the
+            # budget (see resample_plain_costs).
+            share=PLAIN_MEASURING_SHARE,
         )
 
-    def _affordable(self) -> bool:
+    def resample_plain_costs(self) -> None:
+        """Measure again, at a run's end, the plain kinds it used whose
+        remembered samples number fewer than
+        :data:`~mockpool._learning.costs.COST_SAMPLES` -- as many as what
+        is left of the measuring budget allows; the next run uses the
+        median of the samples kept (see :mod:`.plain_cost`).
+
+        Cheap to measure (a few milliseconds a kind), and each measured at
+        one moment of one run, under that moment's load: one sample of a
+        busy first run set the figure for the ten to twenty runs after it.
+        At the run's end, so that repeated samples never take the budget
+        from a later test's autospecs. A kind measured in this very run is
+        left for a later one (its sample was taken under this run's load).
+        """
+        with self._lock:
+            kinds = [key for key, cost in self._plain_costs.items() if cost is not None]
+        for key in kinds:
+            plain_key = _plain_cost.PlainKey(*key)
+            name = self._memory_name(
+                key, functools.partial(_plain_cost.remembered_as, plain_key)
+            )
+            if name is None or name in self._remembered_now:
+                continue
+            remembered = self._cost_memory().recall(*name)
+            if remembered is None or len(remembered.samples) >= COST_SAMPLES:
+                continue
+            with self._lock:
+                if not self._affordable():
+                    return
+            started = _process_time()
+            try:
+                measured = _plain_cost.measure(plain_key)
+            finally:
+                with self._lock:
+                    self._measuring_seconds += _process_time() - started
+            if measured is not None:
+                self._remember(name, measured)
+
+    def _affordable(self, share: float = 1.0) -> bool:
         # Called with self._lock held.
         would_have_cost = _process_time() + self._saved_seconds
-        return self._measuring_seconds <= MEASURING_BUDGET * would_have_cost
+        return self._measuring_seconds <= MEASURING_BUDGET * share * would_have_cost
 
     def _saving(self, spec: str) -> _SavingTally:
         # Called with self._lock held.

@@ -428,7 +428,7 @@ _counting = False
 #: classes -- most mocks: ``Mock()``, ``MagicMock()``, their children -- may
 #: wait, and be taken a few hundred at a time.
 COUNTED: list[tuple[type, Any] | None] = []
-COUNTED_STOCK: list[tuple[type, None]] = []
+COUNTED_STOCK: list[tuple[type, None] | None] = []
 _tally = COUNTED.append
 
 
