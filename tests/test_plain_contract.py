@@ -388,6 +388,12 @@ CONSTRUCTIONS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     # What a class statement whose base is a mock passes its metaclass.
     ("class statement", ("Name", (object,), {}), {}),
     ("positional spec_set", (None, None, None, None, None, Spec), {}),
+    # Keywords only: the path every child mock takes, and the keywords
+    # that send a call back to the general path.
+    ("child keywords", (), {"parent": None, "name": "c", "_new_name": "c"}),
+    ("spec None", (), {"spec": None, "name": "n"}),
+    ("self keyword", (), {"self": 1}),
+    ("cls keyword", (), {"cls": 1}),
 ]
 
 

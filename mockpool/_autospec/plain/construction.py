@@ -361,7 +361,13 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
     skip = plan.magic and plan.skip_set_magics
     shape = plan.shape
     bases: tuple[type, ...] = (cls,)
-    if args or kw:
+    # Keywords alone, none of them a spec (or the self and cls that make a
+    # call the stdlib rejects) -- every child mock (parent=, name=...) and
+    # most mocks patch makes -- leave the defaults above as they are: the
+    # branch below would find no spec and every proxy, through two calls.
+    if args or (
+        kw and ("spec" in kw or "spec_set" in kw or "self" in kw or "cls" in kw)
+    ):
         if not plan.is_async:
             spec_arg = _spec_argument(cls, args, kw)
             if spec_arg is _BAD_CALL:
