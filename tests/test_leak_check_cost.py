@@ -388,6 +388,29 @@ class SharedBetweenModulesTests(LeakCheckTestBase):
         self.assertIn("collections.Counter", labels)  # a class statement's
         self.assertNotIn("collections.deque", labels)
 
+    def test_a_class_whose_module_is_no_str_is_looked_past(self) -> None:
+        """Classes are told defined in a module by their __module__ read in
+        one go (see _namespaces_in): one that is not a str -- here one
+        whose __eq__ raises -- is not asked to compare, and leaves the
+        class defined there watched."""
+
+        class Refuses:
+            def __eq__(self, other: object) -> bool:
+                raise AssertionError("compared")
+
+            __hash__ = object.__hash__
+
+        module = _scratch_module(self, "tests._scratch_odd_module")
+
+        class Odd:
+            pass
+
+        Odd.__module__ = Refuses()  # type: ignore[assignment]
+        module.Odd = Odd
+        watched, _ = leak_check._namespaces_in(module.__name__, module)
+        owners = [owner for _, owner, _ in watched]
+        self.assertEqual(owners, [module, module.Kind])
+
     def test_values_whose_class_refuses_hashing_are_looked_past(self) -> None:
         """Finding the modules a test module imports from hashes no value's
         class: a metaclass's __hash__ or __eq__ may raise."""
@@ -614,6 +637,53 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
             },
         )
 
+    def test_a_test_end_reads_the_versions_once(self) -> None:
+        """new_mocks reads the namespaces' versions once, for whether any
+        moved and for which did (it used to ask unmoved() first, and compare
+        read them again): most of a test's check is reading them."""
+        module = _scratch_module(self, "tests._scratch_versions_once")
+        watched = leak_check.watched_namespaces(module.__name__)
+        leak_check.Baseline(watched).new_mocks()  # the module's first test
+        views = leak_check._Views
+        with (
+            mock.patch.object(views, "versions", autospec=True) as versions,
+            mock.patch.object(leak_check.Baseline, "unmoved") as unmoved,
+        ):
+            versions.side_effect = lambda self: b"".join(self.cells)
+            baseline = leak_check.Baseline(watched)
+            versions.reset_mock()
+            with mock.patch.object(module.Kind, "attribute", create=True):
+                found = baseline.new_mocks()
+            self.assertEqual([name for _, _, name, _ in found], ["attribute"])
+            self.assertEqual(versions.call_count, 1)
+            unmoved.assert_not_called()
+
+    def test_a_patch_undone_leaves_the_reading_shared(self) -> None:
+        """A test whose moved namespaces hold the very values again (its
+        patches undone) ends with a reading that shares the lists of the one
+        it started from: nothing is copied where nothing changed."""
+        module = _scratch_module(self, "tests._scratch_shared_lists")
+        watched = leak_check.watched_namespaces(module.__name__)
+        leak_check.Baseline(watched).new_mocks()  # the module's first test
+        views = leak_check._views_of(watched)
+        # Moved once during a test, so that its values are asked then: the
+        # next test's reading knows the module holds no mock.
+        baseline = leak_check.Baseline(watched)
+        with mock.patch.object(module, "value", object()):
+            pass
+        self.assertEqual(baseline.new_mocks(), [])
+        baseline = leak_check.Baseline(watched)
+        before = baseline._reading
+        with mock.patch.object(module, "value", object()):
+            pass
+        self.assertEqual(baseline.new_mocks(), [])
+        after = views.last
+        if leak_check._READS_VERSIONS:
+            self.assertIsNot(after, before)  # a reading at the new versions
+            self.assertIs(after.values, before.values)
+            self.assertIs(after.names, before.names)
+            self.assertIs(after.mock_at, before.mock_at)
+
     def test_the_namespaces_that_moved_are_found_however_many(self) -> None:
         """Every namespace whose version differs is found, and no other: one,
         a few, or more than are found bit by bit."""
@@ -625,6 +695,9 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
             for place in moved:
                 now[place * size + place % size] ^= 0x80
             self.assertEqual(list(views.moved(bytes(now), before)), moved)
+            # Expecting most to have moved (a first test), the same answer.
+            found = views.moved(bytes(now), before, few=False)
+            self.assertEqual(list(found), moved)
 
     def test_both_ways_of_comparing_agree(self) -> None:
         """Lists compared by their arrays of addresses or item by item agree."""
