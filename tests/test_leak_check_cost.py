@@ -679,6 +679,7 @@ class WhatTheCheckTouchesTests(LeakCheckTestBase):
         self.assertEqual(baseline.new_mocks(), [])
         after = views.last
         if leak_check._READS_VERSIONS:
+            assert after is not None  # kept for the module's next test
             self.assertIsNot(after, before)  # a reading at the new versions
             self.assertIs(after.values, before.values)
             self.assertIs(after.names, before.names)

@@ -127,7 +127,9 @@ def pytest_terminal_summary(
     terminalreporter: Any, exitstatus: int, config: Any
 ) -> None:
     """Print the run report after pytest's own summary."""
-    _dropin.settle_plain_counts()  # before the drop-in is disabled
+    if _active(config):
+        # The last plain mocks' counts: the drop-in is disabled only later.
+        _dropin.settle_plain_counts()
     report = _worker_files.process_report()
     if _active(config) and report.tests:
         for line in report.render().splitlines():

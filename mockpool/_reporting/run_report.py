@@ -915,6 +915,8 @@ class RunReport:
         from a later test's autospecs. A kind measured in this very run is
         left for a later one (its sample was taken under this run's load).
         """
+        if not _stdlib_cost.builtins_untouched():
+            return  # as for measure_stdlib_costs: a builtin patched still
         with self._lock:
             kinds = [key for key, cost in self._plain_costs.items() if cost is not None]
         for key in kinds:
