@@ -807,18 +807,24 @@ class RunReport:
             # Marked first: what fails to be measured is not measured
             # again, whatever fails.
             known.setdefault(key, None)
-        started = _process_time()
-        try:
-            measured = measure()
-        finally:
-            with self._lock:
-                self._measuring_seconds += _process_time() - started
+        measured = self._measured(measure)
         cost = None
         if measured is not None:
             cost = figure(self._remember(name, measured) or measured)
         with self._lock:
             known[key] = cost
         return cost
+
+    def _measured(
+        self, measure: Callable[[], tuple[float, ...] | None]
+    ) -> tuple[float, ...] | None:
+        """What *measure* gives, its CPU time counted against the budget."""
+        started = _process_time()
+        try:
+            return measure()
+        finally:
+            with self._lock:
+                self._measuring_seconds += _process_time() - started
 
     def _memory_name(self, key: Any, name_of: Any) -> tuple[str, str] | None:
         """The (name, stamp) *key*'s costs are kept under between runs,
@@ -932,12 +938,7 @@ class RunReport:
             with self._lock:
                 if not self._affordable():
                     return
-            started = _process_time()
-            try:
-                measured = _plain_cost.measure(plain_key)
-            finally:
-                with self._lock:
-                    self._measuring_seconds += _process_time() - started
+            measured = self._measured(functools.partial(_plain_cost.measure, plain_key))
             if measured is not None:
                 self._remember(name, measured)
 
