@@ -16,6 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 import warnings
@@ -80,6 +81,82 @@ class ArithmeticTests(_AlwaysOnCpu):
         self.assertIn(
             "Time saved against unittest.mock: -0.040s", report.render().splitlines()
         )
+
+
+class EndTestTests(_AlwaysOnCpu):
+    """end_test, the drop-in's call after every test, counts each test and
+    its own work once, without a lock, whenever the report is read."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        # A clock that stands still: end_test adds no time of its own.
+        patcher = mock.patch.object(run_report, "_perf_counter", return_value=5.0)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+    def test_every_reading_sees_every_test(self) -> None:
+        """Tests ended and not yet folded in are counted by every reader:
+        tests, own work, to_dict, and a report merged from it."""
+        report = RunReport(worker="w")
+        for _ in range(3):
+            report.end_test(0.001, 5.0)
+        self.assertEqual(report.tests, 3)
+        report.end_test(0.002, 4.0)  # one second since: the clock reads 5
+        self.assertAlmostEqual(report.own_work.per_test, 1.005)
+        self.assertEqual(report.to_dict()["tests"], 4)
+        self.assertEqual(RunReport.merged([report]).tests, 4)
+
+    def test_what_waits_is_bounded(self) -> None:
+        """Past FOLD_ENDED_AFTER tests waiting, end_test counts them itself."""
+        report = RunReport(worker="w")
+        limit = run_report.FOLD_ENDED_AFTER
+        for _ in range(3 * limit + 1):
+            report.end_test(0.0, 5.0)
+        self.assertLess(len(report._ended), limit)
+        self.assertEqual(report.tests, 3 * limit + 1)
+
+    def test_a_test_ending_while_the_counts_are_taken_is_kept(self) -> None:
+        """A test another thread ends between the copy of the waiting
+        figures and their removal is counted by the next reading."""
+        report = RunReport(worker="w")
+
+        class EndsOneMeanwhile(list):  # type: ignore[type-arg]
+            def __getitem__(self, index: Any) -> Any:
+                copied = super().__getitem__(index)
+                if isinstance(index, slice) and len(self) == 3:
+                    self.append(0.25)  # another thread's end_test
+                return copied
+
+        report._ended = EndsOneMeanwhile([0.5, 0.5, 0.5])
+        self.assertEqual(report.tests, 3)
+        self.assertEqual(report.tests, 4)
+        self.assertEqual(report.own_work.per_test, 1.75)
+
+    def test_threads_ending_tests_at_once_are_each_counted_once(self) -> None:
+        """Tests ending in several threads while others read: exact counts."""
+        report = RunReport(worker="w")
+        threads_count, per_thread = 4, 3000
+        barrier = threading.Barrier(threads_count + 1)
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)
+        self.addCleanup(sys.setswitchinterval, switch)
+
+        def end_tests() -> None:
+            barrier.wait()
+            for _ in range(per_thread):
+                report.end_test(0.5, 5.0)
+
+        with mock.patch.object(run_report, "FOLD_ENDED_AFTER", 7):
+            threads = [threading.Thread(target=end_tests) for _ in range(threads_count)]
+            for thread in threads:
+                thread.start()
+            barrier.wait()
+            readings = [report.tests for _ in range(200)]
+            for thread in threads:
+                thread.join()
+        self.assertEqual(readings, sorted(readings))
+        self.assertEqual(report.tests, threads_count * per_thread)
+        self.assertEqual(report.own_work.per_test, 0.5 * threads_count * per_thread)
 
 
 class FormTests(_AlwaysOnCpu):
