@@ -620,6 +620,29 @@ class EnableTests(unittest.TestCase):
         self.assertTrue(result.wasSuccessful())
         self.assertEqual(ran, [True])
 
+    def test_run_of_another_test_held_by_the_test_runs_that_test(self) -> None:
+        """A test whose instance holds another test's run() (the drop-in's
+        hook, bound to that test) runs that test, as unittest's call does."""
+        ran: list[str] = []
+
+        class Case(unittest.TestCase):
+            def test_1(self) -> None:
+                ran.append("test_1")
+
+            def test_2(self) -> None:
+                ran.append("test_2")
+
+        _dropin.enable()
+        try:
+            test, other = Case("test_1"), Case("test_2")
+            test.run = other.run  # type: ignore[method-assign]
+            result = unittest.TestResult()
+            test(result)
+        finally:
+            _dropin.disable()
+        self.assertTrue(result.wasSuccessful())
+        self.assertEqual(ran, ["test_2"])
+
 
 class SessionPromiseTests(DropInTestBase):
     """The per-test session is opened when the test first asks for it."""
