@@ -22,6 +22,7 @@ from unittest import mock
 import mockpool
 from mockpool._base import events
 from mockpool._integration import dropin as _dropin
+from mockpool._learning import lifecycle as _learning
 from mockpool._pools import spec_pools
 from mockpool._reporting import worker_files as _worker_files
 from mockpool._reporting.run_report import RunReport
@@ -474,6 +475,39 @@ class BookkeepingTests(unittest.TestCase):
             dropped_in = self.calls(dropped_in=True)
         self.assertEqual(dropped_in, plain)
         self.assertTrue(os.listdir(directory), "no report file was written")
+
+
+class HistoryNoteTests(unittest.TestCase):
+    """A test's end asks the run lifecycle to write the usage history at
+    most every FLUSH_INTERVAL, and the first test of a run always asks."""
+
+    def test_asked_at_most_every_flush_interval(self) -> None:
+        noted: list[int] = []
+
+        class Case(unittest.TestCase):
+            def test_1(self) -> None:
+                pass
+
+            def test_2(self) -> None:
+                pass
+
+            def test_3(self) -> None:
+                pass
+
+        with mock.patch.object(
+            _learning, "note_session_end", side_effect=lambda: noted.append(1)
+        ):
+            with mock.patch.object(_learning, "FLUSH_INTERVAL", 3600.0):
+                for run in (1, 2):
+                    result, _ = run_tests(Case)
+                    self.assertTrue(result.wasSuccessful())
+                    # Each run (enable) asks at its first test, then not
+                    # for an hour.
+                    self.assertEqual(len(noted), run)
+            with mock.patch.object(_learning, "FLUSH_INTERVAL", 0.0):
+                result, _ = run_tests(Case)
+            self.assertTrue(result.wasSuccessful())
+            self.assertEqual(len(noted), 5)
 
 
 class PlainCountTests(unittest.TestCase):

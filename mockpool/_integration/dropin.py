@@ -32,6 +32,7 @@ should still count. Threads a test starts see no scope and get fresh builds.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
@@ -107,6 +108,11 @@ _enabled = 0
 # Whether the run's warming is over (lifecycle.before_first_test): until
 # then, every scope that opens asks for it.
 _warming_done = False
+# When (perf_counter) a test's end next tells the run lifecycle it may write
+# the usage history (lifecycle.note_session_end, which writes it at most
+# every FLUSH_INTERVAL): asked at most as often here, a call and a clock
+# read fewer on most tests (3.9: 4,600 instructions a test).
+_next_history_note = -math.inf
 # The plain mocks built since the run report last took them, by kind (see
 # _close and settle_plain_counts).
 _PLAIN_COUNTED = _plain.COUNTED
@@ -633,6 +639,7 @@ class TestScope:
             state.returned = (*state.returned, *returned)
 
     def _close(self, started: float) -> None:
+        global _next_history_note
         # Every test takes this path: the side systems are fenced by a try
         # each (free when nothing is raised) rather than a fence object.
         state = self._state
@@ -666,9 +673,10 @@ class TestScope:
                     # Its close tells the run lifecycle (session_closed).
                     with _fence.fenced("per-test session", self.test_id):
                         self.session.close()
-                else:
+                elif started >= _next_history_note:
                     # No session was opened to tell it: the test's end is
                     # when usage history is written, if due (fenced inside).
+                    _next_history_note = started + _learning.FLUSH_INTERVAL
                     _learning.note_session_end()
             finally:
                 # Count the test and the drop-in's work around it; write the
@@ -990,12 +998,14 @@ def enable(*, fail_on_leak: bool = False) -> None:
     """
     global _enabled, _fail_on_leak, _original_run, _original_call
     global _original_patch_enter, _original_patch_dict, _warming_done
+    global _next_history_note
     with _lock:
         _fail_on_leak = _fail_on_leak or fail_on_leak
         _enabled += 1
         if _enabled > 1:
             return
         _warming_done = False
+        _next_history_note = -math.inf
         events.run_begun.emit()
         # Made now, outside any test: making it reads MOCKPOOL_ADAPTATION
         # (whose warning must not land in a test) and finds how to read
@@ -1072,11 +1082,13 @@ def settle_plain_counts() -> None:
 def _reinit_after_fork() -> None:
     # The child's tests start afresh: no scope of the parent's thread is
     # running in it, and pooled mocks the parent handed out are not its own.
-    global _lock, _warming_done
+    global _lock, _warming_done, _next_history_note
     _local.state.scope = _local.state.named = None
     _lock = threading.Lock()
-    # The child warms afresh (lifecycle forgets the parent's warming).
+    # The child warms afresh (lifecycle forgets the parent's warming), and
+    # writes its own history from its first test on.
     _warming_done = False
+    _next_history_note = -math.inf
 
 
 if hasattr(os, "register_at_fork"):
