@@ -27,6 +27,7 @@ import re
 import sys
 import tempfile
 import threading
+import types
 import unittest
 import warnings
 import weakref
@@ -817,6 +818,59 @@ class ClassRecyclingTests(unittest.TestCase):
             later = self.build_many()
             self.assertNotIn(address, [id(type(m)) for m in later])
             self.assertIsNotNone(held)
+
+    def test_a_mock_costs_the_collector_one_object_of_ours(self) -> None:
+        """Of what a mock adds for the garbage collector to track, mockpool's
+        own part is one weak reference to the mock, whose callback is shared
+        (no bound method per mock), and for a new class its entry, which is
+        also the weak reference to the class."""
+        from mockpool._autospec.plain.class_entries import ClassEntry
+
+        def ours(objects: list[Any]) -> int:
+            return sum(
+                1
+                for o in objects
+                if isinstance(o, (weakref.ReferenceType, ClassEntry))
+                or type(o) is types.MethodType
+            )
+
+        # No class is free for reuse: each mock gets a class of its own (the
+        # last disable lets go of every kept class; setUp's is balanced).
+        plain.disable()
+        plain.enable()
+        gc.collect()
+        gc.disable()
+        try:
+            before = ours(gc.get_objects())
+            with accelerated():
+                alive = [mock.MagicMock() for _ in range(20)]
+            after = ours(gc.get_objects())
+        finally:
+            gc.enable()
+        self.assertEqual(len({type(m) for m in alive}), 20)
+        # The entry, the weak reference to the mock, and the one type()
+        # makes for the base's list of subclasses.
+        self.assertEqual((after - before) / 20, 3)
+        callbacks = {
+            id(reference.__callback__)
+            for m in alive
+            for reference in weakref.getweakrefs(m)
+        }
+        self.assertEqual(len(callbacks), 1)
+
+    def test_the_reference_to_a_gone_mock_lets_go_of_its_entry(self) -> None:
+        """The weak reference to a mock and the entry of its class refer to
+        each other only while the mock lives: no cycle for the collector."""
+        from mockpool._autospec.plain.class_entries import entries
+
+        with accelerated():
+            built = mock.MagicMock()
+        entry = entries[weakref.ref(type(built))]
+        owner = entry.owner
+        self.assertIs(owner.entry, entry)
+        del built  # no child: freed by its reference count
+        self.assertIsNone(owner())
+        self.assertIsNone(owner.entry)
 
     def test_an_abc_cache_entry_keeps_the_class_out(self) -> None:
         """isinstance against an ABC caches the class weakly: not reused."""

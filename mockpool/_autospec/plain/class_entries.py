@@ -19,40 +19,81 @@ from typing import Any
 
 __all__ = [
     "ClassEntry",
+    "Owner",
     "entries",
     "forget_class",
     "held_references",
+    "new_entry",
+    "owner_gone",
     "owner_of",
     "release",
 ]
 
 
-class ClassEntry:
-    """What we know of one accelerated mock class."""
+class ClassEntry(weakref.ref):  # type: ignore[type-arg]
+    """What we know of one accelerated mock class.
 
-    __slots__ = ("__weakref__", "klass", "owner", "reference", "size")
+    A weak reference to the class itself (made by :func:`new_entry`), and
+    its key in :data:`entries`: a plain ``weakref.ref(klass)`` finds it, as
+    weak references to one live object are equal. One object per class
+    rather than an entry and a reference, each of which the garbage
+    collector would track.
+    """
 
-    def __init__(self, klass: type | None, reference: Any, size: int) -> None:
-        #: The class, held for reuse; ``None`` once it may hold a value of
-        #: a test's, or if it is not to be reused.
-        self.klass = klass
-        #: A weak reference to the class: the key of :data:`entries`.
-        self.reference = reference
-        #: A weak reference to the mock the class was made for.
-        self.owner: Any = _dead_reference
-        #: How many names the class's namespace has when made.
-        self.size = size
+    __slots__ = ("klass", "owner", "size")
+
+    #: The class, held for reuse; ``None`` once it may hold a value of a
+    #: test's, or if it is not to be reused.
+    klass: type | None
+    #: A weak reference to the mock the class was made for (:class:`Owner`).
+    owner: Any
+    #: How many names the class's namespace has when made.
+    size: int
 
     def serve(self, instance: Any) -> None:
         """Make *instance* the mock of the class."""
-        self.owner = weakref.ref(instance, self._owner_gone)
+        owner = Owner(instance, owner_gone)
+        owner.entry = self
+        self.owner = owner
 
-    def _owner_gone(self, _reference: Any) -> None:
-        # A name the test added to type(m) itself (a PropertyMock, say) is
-        # let go with the mock, not when the class is next looked at.
-        klass = self.klass
-        if klass is not None and len(klass.__dict__) != self.size:
-            self.klass = None
+
+def new_entry(klass: type, keep: bool, size: int) -> ClassEntry:
+    """The entry of *klass*, a class just made with *size* names, kept for
+    reuse if *keep*; in :data:`entries` until the class is gone."""
+    # weakref.ref's own __new__ and __init__: no Python frame for them.
+    entry = ClassEntry(klass, forget_class)
+    entry.klass = klass if keep else None
+    entry.owner = _dead_reference
+    entry.size = size
+    entries[entry] = entry
+    return entry
+
+
+class Owner(weakref.ref):  # type: ignore[type-arg]
+    """A weak reference to the mock a class serves, with the class's entry.
+
+    Made as ``Owner(mock, owner_gone)``, then given its :attr:`entry`: the
+    callback is one function for every mock rather than a bound method
+    made per mock (an object fewer for the garbage collector to track).
+    """
+
+    __slots__ = ("entry",)
+
+    entry: ClassEntry | None
+
+
+def owner_gone(reference: Any) -> None:
+    """An :class:`Owner`'s callback: its mock is gone."""
+    # A name the test added to type(m) itself (a PropertyMock, say) is
+    # let go with the mock, not when the class is next looked at.
+    entry = reference.entry
+    # The entry refers to this reference: no cycle is left behind.
+    reference.entry = None
+    if entry is None:
+        return
+    klass = entry.klass
+    if klass is not None and len(klass.__dict__) != entry.size:
+        entry.klass = None
 
 
 def _dead() -> None:
@@ -61,13 +102,13 @@ def _dead() -> None:
 
 _dead_reference: Any = _dead
 
-#: Every accelerated class (alive) by a weak reference to it.
+#: Every accelerated class (alive) by a weak reference to it: its entry.
 entries: dict[Any, ClassEntry] = {}
 
 
-def forget_class(reference: Any) -> None:
-    """Drop the entry of a class that is gone (its weak reference's callback)."""
-    entries.pop(reference, None)
+def forget_class(entry: Any) -> None:
+    """Drop the entry of a class that is gone (the entry's own callback)."""
+    entries.pop(entry, None)
 
 
 def release(klass: Any) -> None:

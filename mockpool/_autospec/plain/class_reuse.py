@@ -26,10 +26,10 @@ import sys
 import weakref
 
 # Bound at import: a test may patch a builtin while mockpool works for it.
-from builtins import id, len, min, range, zip  # noqa: UP029
+from builtins import id, len, min, range  # noqa: UP029
 from typing import Any
 
-from mockpool._autospec.plain.class_entries import ClassEntry, entries, forget_class
+from mockpool._autospec.plain.class_entries import ClassEntry, new_entry
 from mockpool._autospec.plain.shared_proxies import SHARED_PROXIES
 from mockpool._autospec.plain.stdlib import (
     MOCK_MODULE_NAME,
@@ -50,7 +50,7 @@ __all__ = [
 class Shape:
     """The mock classes of one (class, async base, magics) combination."""
 
-    __slots__ = ("bases", "entries", "keep", "keys", "magics", "name", "values")
+    __slots__ = ("bases", "entries", "keep", "magics", "name", "namespace", "values")
 
     def __init__(
         self,
@@ -70,7 +70,8 @@ class Shape:
             namespace.update([(name, shared[name]) for name in magics])
         self.bases = bases
         self.name: str = cls.__name__
-        self.keys = tuple(namespace)
+        #: What type() is given: it makes a copy of its own.
+        self.namespace = namespace
         self.values = tuple(namespace.values())
         self.magics = magics  # kept so that its id stays this shape's
         #: Whether classes of this shape are kept for reuse.
@@ -106,11 +107,10 @@ class Shape:
     def new_entry(self, keep: bool) -> tuple[ClassEntry, type]:
         """A class of this shape made now, and its entry; held for reuse if
         *keep*."""
-        klass = type(self.name, self.bases, dict(zip(self.keys, self.values)))
-        reference = weakref.ref(klass, forget_class)
-        entry = ClassEntry(klass if keep else None, reference, len(self.keys))
-        entries[reference] = entry
-        return entry, klass
+        # type() copies the namespace, and adds nothing to it: __module__
+        # and __qualname__ come from it, or from the name.
+        klass = type(self.name, self.bases, self.namespace)
+        return new_entry(klass, keep, len(self.values)), klass
 
     def pristine(self, klass: type) -> bool:
         """Whether *klass* is as :meth:`new_entry` made it."""
@@ -235,7 +235,7 @@ def _calibrate() -> tuple[int, int, int]:
     """What :func:`_usage` says of a class that nothing but its entry holds."""
     namespace = {"__doc__": None, "__module__": MOCK_MODULE_NAME}
     probe = type("Probe", (NonCallableMock,), namespace)
-    entry = ClassEntry(probe, weakref.ref(probe, forget_class), 2)
+    entry = new_entry(probe, True, 2)
     del probe
     # Measured as reused_entry measures: held by the entry and one name.
     klass = entry.klass

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import weakref
 
 # Bound at import: a test may patch a builtin (a public suite patches
 # builtins.map) while mockpool works for it.
@@ -32,7 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from mockpool._autospec.lazy import _disguised
-from mockpool._autospec.plain.class_entries import release
+from mockpool._autospec.plain.class_entries import Owner, owner_gone, release
 from mockpool._autospec.plain.class_reuse import MAX_SHAPES, shape_of
 from mockpool._autospec.plain.releasing_setattr import releasing_stdlib_setattr
 from mockpool._autospec.plain.spec_records import spec_record
@@ -401,7 +400,9 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
     entry, mock_class = shape.entry()
     instance = super(NonCallableMock, cls).__new__(mock_class)
     # ClassEntry.serve, inline: a frame per mock (of ~8) saved.
-    entry.owner = _weak_reference(instance, entry._owner_gone)
+    owner = Owner(instance, owner_gone)
+    owner.entry = entry
+    entry.owner = owner
     if skip:
         _prepared[mock_class] = True
     if _counting:
@@ -418,8 +419,6 @@ def accelerated_new(cls: Any, /, *args: Any, **kw: Any) -> Any:
             _tally((cls, spec_arg if issubclass(type(spec_arg), type) else OTHER_SPEC))
     return instance
 
-
-_weak_reference = weakref.ref
 
 #: Stands for a spec that is not a class, in :func:`take_counts`.
 OTHER_SPEC: Any = object()
