@@ -777,6 +777,28 @@ class ClassRecyclingTests(unittest.TestCase):
         self.assertGreater(kept, 0)
         self.assertLessEqual(kept, limit)
 
+    def test_classes_let_go_of_leave_room_for_others(self) -> None:
+        """A class let go of (a magic method set on its mock) no longer counts
+        against KEPT_LIMIT: however many such mocks came before, the class
+        of a dropped mock goes to the next one."""
+        from mockpool._autospec.plain import class_reuse
+
+        with mock.patch.object(class_reuse, "KEPT_LIMIT", 5):
+            for _ in range(20):
+                with accelerated():
+                    used = mock.MagicMock()
+                # A function goes on the class (no child mock): let go of.
+                used.__len__ = lambda _self: 0
+                del used
+            gc.collect()
+            with accelerated():
+                dropped = mock.MagicMock()
+            address = id(type(dropped))
+            del dropped
+            with accelerated():
+                later = mock.MagicMock()
+        self.assertEqual(id(type(later)), address)
+
     def test_a_class_handed_out_is_in_use_before_its_mock_exists(self) -> None:
         """Between a build taking a free class and making its mock, another
         thread looking at the class's entry finds it in use: one class is
@@ -785,26 +807,67 @@ class ClassRecyclingTests(unittest.TestCase):
 
         with accelerated():
             dropped = mock.MagicMock()
-        shape_key = type(dropped)
+        bases = type(dropped).__bases__
         del dropped
         gc.collect()
         shapes = [
             shape
             for shape in class_reuse._shapes.values()
-            if shape.bases == shape_key.__bases__ and shape.entries
+            if shape.bases == bases and shape.free
         ]
         self.assertTrue(shapes)
         shape = shapes[0]
-        # Only the freed class is in the queue: the next build takes it.
-        kept = list(shape.entries)
-        free = [entry for entry in kept if entry.klass is not None]
-        shape.entries.clear()
-        shape.entries.extend(free[:1])
-        self.addCleanup(shape.entries.extend, kept)
+        # Only the freed class is on the free list: the next build takes it.
+        free = list(shape.free)
+        shape.free.clear()
+        shape.free.append(free[-1])
+        self.addCleanup(shape.free.extend, free[:-1])
         taken, klass = shape.entry()
+        self.assertIs(taken, free[-1])
         self.assertIs(taken.klass, klass)
         # What a second thread would do now, before the first makes its mock.
         self.assertIsNone(shape.reused_entry())
+
+    def test_a_freed_class_is_reused_however_many_are_in_use(self) -> None:
+        """The class of a mock just gone goes to the next mock of its kind,
+        however many mocks built before it are still alive."""
+        for cls in (mock.Mock, mock.MagicMock):
+            alive = self.build_many(cls, count=50)
+            with accelerated():
+                dropped = cls()
+            address = id(type(dropped))
+            del dropped  # no child: freed by its reference count
+            with accelerated():
+                later = cls()
+            self.assertEqual(id(type(later)), address, cls)
+            self.assertEqual(len(alive), 50)
+
+    def test_a_class_changed_behind_its_mocks_back_is_let_go_of(self) -> None:
+        """A value a test set on type(m) itself, in place of a magic proxy
+        (the namespace's size unchanged), is let go of within as many builds
+        of that kind as there were free classes, however many mocks are
+        built and dropped meanwhile."""
+        from mockpool._autospec.plain import class_reuse
+
+        value = _Token()
+        with accelerated():
+            changed = mock.MagicMock()
+            after = mock.MagicMock()
+        bases = type(changed).__bases__
+        klass = type(changed)
+        klass.__len__ = value
+        del klass, changed
+        del after  # freed after the changed one
+        probe = weakref.ref(value)
+        del value
+        shape = next(
+            shape for shape in class_reuse._shapes.values() if shape.bases == bases
+        )
+        for _ in range(len(shape.free)):
+            with accelerated():
+                mock.MagicMock()  # built and dropped at once
+        gc.collect()
+        self.assertIsNone(probe())
 
     def test_a_class_the_test_holds_is_never_reused(self) -> None:
         """type(m) kept by the test stays m's alone, strongly or weakly held."""

@@ -35,7 +35,6 @@ that inspects mock classes (the pool's pristine proof),
 from __future__ import annotations
 
 from mockpool._autospec.plain.class_entries import held_references
-from mockpool._autospec.plain.class_reuse import SHAPE_LIMIT
 from mockpool._autospec.plain.construction import (
     COUNTED,
     COUNTED_STOCK,
@@ -53,7 +52,6 @@ __all__ = [
     "COUNTED_STOCK",
     "OTHER_SPEC",
     "RECORD_LIMIT",
-    "SHAPE_LIMIT",
     "SHARED_PROXY_TYPE",
     "clear_records",
     "disable",

@@ -23,6 +23,7 @@ __all__ = [
     "entries",
     "forget_class",
     "held_references",
+    "let_go",
     "new_entry",
     "owner_gone",
     "owner_of",
@@ -40,11 +41,14 @@ class ClassEntry(weakref.ref):  # type: ignore[type-arg]
     collector would track.
     """
 
-    __slots__ = ("klass", "owner", "size")
+    __slots__ = ("free", "klass", "owner", "size")
 
     #: The class, held for reuse; ``None`` once it may hold a value of a
     #: test's, or if it is not to be reused.
     klass: type | None
+    #: Where the entry goes when its mock is gone, for the next mock of its
+    #: shape to take (:mod:`.class_reuse`); ``None`` if not to be reused.
+    free: Any
     #: A weak reference to the mock the class was made for (:class:`Owner`).
     owner: Any
     #: How many names the class's namespace has when made.
@@ -57,16 +61,32 @@ class ClassEntry(weakref.ref):  # type: ignore[type-arg]
         self.owner = owner
 
 
-def new_entry(klass: type, keep: bool, size: int) -> ClassEntry:
-    """The entry of *klass*, a class just made with *size* names, kept for
-    reuse if *keep*; in :data:`entries` until the class is gone."""
+def new_entry(klass: type, free: Any, size: int) -> ClassEntry:
+    """The entry of *klass*, a class just made with *size* names; in
+    :data:`entries` until the class is gone. The class is held for reuse
+    if *free* (the list its entry goes to once its mock is gone) is given.
+    """
+    global held
     # weakref.ref's own __new__ and __init__: no Python frame for them.
     entry = ClassEntry(klass, forget_class)
-    entry.klass = klass if keep else None
+    if free is None:
+        entry.klass = None
+    else:
+        entry.klass = klass
+        held += 1
+    entry.free = free
     entry.owner = _dead_reference
     entry.size = size
     entries[entry] = entry
     return entry
+
+
+def let_go(entry: ClassEntry) -> None:
+    """Stop holding *entry*'s class for reuse."""
+    global held
+    if entry.klass is not None:
+        entry.klass = None
+        held -= 1
 
 
 class Owner(weakref.ref):  # type: ignore[type-arg]
@@ -83,17 +103,27 @@ class Owner(weakref.ref):  # type: ignore[type-arg]
 
 
 def owner_gone(reference: Any) -> None:
-    """An :class:`Owner`'s callback: its mock is gone."""
-    # A name the test added to type(m) itself (a PropertyMock, say) is
-    # let go with the mock, not when the class is next looked at.
+    """An :class:`Owner`'s callback: its mock is gone.
+
+    The class, if held, goes to its shape's free list for the next mock of
+    that shape (:mod:`.class_reuse`), which checks it is still as made and
+    held by nothing else before it takes it. A name the test added to
+    ``type(m)`` itself (a PropertyMock, say) has the class let go of now,
+    with the mock, rather than when it is next looked at.
+    """
     entry = reference.entry
     # The entry refers to this reference: no cycle is left behind.
     reference.entry = None
     if entry is None:
         return
     klass = entry.klass
-    if klass is not None and len(klass.__dict__) != entry.size:
-        entry.klass = None
+    if klass is None:
+        return
+    if len(klass.__dict__) != entry.size:
+        let_go(entry)
+    else:
+        # At most as many as the entries hold: a bound of its own.
+        entry.free.append(entry)
 
 
 def _dead() -> None:
@@ -104,6 +134,9 @@ _dead_reference: Any = _dead
 
 #: Every accelerated class (alive) by a weak reference to it: its entry.
 entries: dict[Any, ClassEntry] = {}
+#: How many classes the entries hold, in use or free (give or take a count
+#: lost between threads: a bound, not a ledger).
+held = 0
 
 
 def forget_class(entry: Any) -> None:
@@ -113,11 +146,14 @@ def forget_class(entry: Any) -> None:
 
 def release(klass: Any) -> None:
     """Stop keeping *klass* for reuse: a test's value may go into it."""
+    global held
     if klass is None:
         return
     entry = entries.get(weakref.ref(klass))
-    if entry is not None:
+    # let_go, inline: this runs on every magic method a mock gets.
+    if entry is not None and entry.klass is not None:
         entry.klass = None
+        held -= 1
 
 
 def held_references(klass: type) -> int:

@@ -8,28 +8,36 @@ strongly (its reference count) or weakly (an ABC's ``isinstance`` cache,
 a singledispatch registry) -- is indistinguishable from a new one if its
 namespace, name and bases are those it was made with: it is handed to the
 next mock of the same shape (:class:`Shape`: the class built, the async
-base, the magic proxies).
+base, the magic proxies). When a mock goes, the weak reference to it puts
+its class's entry on its shape's free list (``owner_gone``), where the next
+build takes it: no build looks at classes still in use.
 
 Keeping a class for reuse must never keep alive what a test put on it
 (contract 5): a class is held only while its namespace is its template.
 Everything that puts a value there through the mock -- a magic proxy's
 first use, ``m.__len__ = ...``, ``_mock_set_magics`` -- lets go of it first
 (:func:`~.class_entries.release`); a name a test adds to ``type(m)`` itself
-is seen by its length, each time the class is looked at.
+is seen by its length when the mock goes, and any other change when the
+class is next taken.
 """
 
 from __future__ import annotations
 
 import collections
-import contextlib
 import sys
 import weakref
 
 # Bound at import: a test may patch a builtin while mockpool works for it.
-from builtins import id, len, min, range  # noqa: UP029
+from builtins import id, len, range  # noqa: UP029
 from typing import Any
 
-from mockpool._autospec.plain.class_entries import ClassEntry, new_entry
+from mockpool._autospec.plain import class_entries
+from mockpool._autospec.plain.class_entries import (
+    ClassEntry,
+    entries,
+    let_go,
+    new_entry,
+)
 from mockpool._autospec.plain.shared_proxies import SHARED_PROXIES
 from mockpool._autospec.plain.stdlib import (
     MOCK_MODULE_NAME,
@@ -40,7 +48,6 @@ from mockpool._autospec.plain.stdlib import (
 __all__ = [
     "KEPT_LIMIT",
     "MAX_SHAPES",
-    "SHAPE_LIMIT",
     "Shape",
     "let_go_of_kept_classes",
     "shape_of",
@@ -50,7 +57,7 @@ __all__ = [
 class Shape:
     """The mock classes of one (class, async base, magics) combination."""
 
-    __slots__ = ("bases", "entries", "keep", "magics", "name", "namespace", "values")
+    __slots__ = ("bases", "free", "keep", "magics", "name", "namespace", "values")
 
     def __init__(
         self,
@@ -76,32 +83,22 @@ class Shape:
         self.magics = magics  # kept so that its id stays this shape's
         #: Whether classes of this shape are kept for reuse.
         self.keep = keep
-        #: The entries of the classes of this shape made lately, oldest
-        #: first; the ones in use are passed over.
-        self.entries: collections.deque[ClassEntry] = collections.deque()
+        #: The entries of the held classes of this shape whose mocks are
+        #: gone, oldest first (put there by ``owner_gone``).
+        self.free: collections.deque[ClassEntry] = collections.deque()
 
     def entry(self) -> tuple[ClassEntry, type]:
         """The entry of a class for a new mock -- reused if one is free --
         and the class.
 
-        The class comes back held, from before its entry is in the queue
-        again: another thread looking at the entry meanwhile sees it in use
-        (its reference count), and cannot hand it to a second mock before
-        this one is made.
+        A free class is taken off its shape's free list: no other thread
+        can hand it to a second mock before this one is made.
         """
-        global _kept
         if not self.keep:
             return self.new_entry(keep=False)
         found = self.reused_entry()
         if found is None:
-            found = self.new_entry(keep=True)
-        entries = self.entries
-        entries.append(found[0])
-        _kept += 1
-        if len(entries) > SHAPE_LIMIT or _kept > KEPT_LIMIT:
-            with contextlib.suppress(IndexError):  # another thread emptied it
-                entries.popleft().klass = None
-                _kept -= 1
+            found = self.new_entry(keep=class_entries.held < KEPT_LIMIT)
         return found
 
     def new_entry(self, keep: bool) -> tuple[ClassEntry, type]:
@@ -110,7 +107,8 @@ class Shape:
         # type() copies the namespace, and adds nothing to it: __module__
         # and __qualname__ come from it, or from the name.
         klass = type(self.name, self.bases, self.namespace)
-        return new_entry(klass, keep, len(self.values)), klass
+        entry = new_entry(klass, self.free if keep else None, len(self.values))
+        return entry, klass
 
     def pristine(self, klass: type) -> bool:
         """Whether *klass* is as :meth:`new_entry` made it."""
@@ -135,46 +133,48 @@ class Shape:
     def reused_entry(self) -> tuple[ClassEntry, type] | None:
         """The entry of a class of this shape nothing uses, and the class;
         or ``None``."""
-        global _kept
-        entries = self.entries
-        for _ in range(min(_CANDIDATES, len(entries))):
+        free = self.free
+        for _ in range(_CANDIDATES):
             try:
-                entry = entries.popleft()
-            except IndexError:  # another thread took the last one
+                # The longest free first: one that a test changed behind
+                # its mock's back is let go of within a bounded number of
+                # builds.
+                entry = free.popleft()
+            except IndexError:
                 return None
-            _kept -= 1
             klass = entry.klass
             if klass is None:
-                continue  # released: left to the garbage collector
-            if _usage(klass) != _UNUSED:
-                if len(klass.__dict__) == entry.size:
-                    entries.append(entry)  # still in use: look again later
-                    _kept += 1
-                else:
-                    entry.klass = None  # a test added to it: let it go
-                continue
-            if self.pristine(klass):
+                continue  # let go of since: left to the garbage collector
+            # How much refers to the class, held by its entry and this frame
+            # (as _calibrate measures, in one frame too): its references,
+            # its weak references, and the references to its plain weak
+            # reference -- one object per class, shared by every
+            # weakref.ref(klass) without a callback: the base's list of
+            # subclasses holds it, and so may a test.
+            if (
+                _getrefcount(klass) == _UNUSED_REFERENCES
+                and _getweakrefcount(klass) == _UNUSED_WEAK_REFERENCES
+                and _getrefcount(_weakref(klass)) == _UNUSED_PLAIN_REFERENCES
+                and self.pristine(klass)
+            ):
                 return entry, klass
-            entry.klass = None  # changed by its last mock: let it go
+            # Its mock is gone, but something else holds it (a test, an
+            # ABC's cache), or it was changed: let it go.
+            let_go(entry)
         return None
 
 
-#: Classes of a shape kept for reuse (in use or not).
+#: Classes held for reuse over all shapes, in use or free: a bound on the
+#: memory a held class that stays free costs (about 3 kB for a
+#: ``MagicMock``'s); a new class past it is not held.
 #:
 #: Most mocks are freed only by a full collection of the garbage collector
 #: (a parent and its children refer to each other), which a suite runs a
 #: few times per thousand tests: their classes become free thousands at a
-#: time, and only the ones still kept can be reused (cloudbase-init: 8
-#: full collections for 29,500 mocks; 256 kept reused 21 % of classes,
-#: 2,048 kept 57 %).
-SHAPE_LIMIT = 4096
-#: Classes kept for reuse over all shapes: a bound on the memory a kept
-#: class that stays free costs (about 3 kB for a ``MagicMock``'s). A class
-#: in use costs nothing more for being kept: its mock holds it anyway.
+#: time, and only the ones held can be reused (cloudbase-init: 8 full
+#: collections for 29,500 mocks). A class in use costs nothing more for
+#: being held: its mock holds it anyway.
 KEPT_LIMIT = 4096
-#: How many entries the shapes' queues hold together (give or take a
-#: count lost between threads: a bound, not a ledger).
-_kept = 0
 #: Classes looked at per build before a new one is made.
 _CANDIDATES = 3
 _shapes: dict[tuple[Any, ...], Shape] = {}
@@ -184,21 +184,6 @@ _getweakrefcount = weakref.getweakrefcount
 
 
 _weakref = weakref.ref
-
-
-def _usage(klass: type) -> tuple[int, int, int]:
-    """How much refers to *klass*, held by its entry and the caller.
-
-    Its references, its weak references, and the references to its plain
-    weak reference: there is one such object per class, shared by every
-    ``weakref.ref(klass)`` without a callback -- the base's list of
-    subclasses holds it, and so may a test.
-    """
-    return (
-        _getrefcount(klass),
-        _getweakrefcount(klass),
-        _getrefcount(_weakref(klass)),
-    )
 
 
 def shape_of(
@@ -223,24 +208,38 @@ def shape_of(
 
 def let_go_of_kept_classes() -> None:
     """Stop keeping any class for reuse (when the last user disables)."""
-    global _kept
+    # A copy, taken at once: entries of classes that go meanwhile leave it.
+    for entry in entries.copy().values():
+        entry.klass = None
     for shape in list(_shapes.values()):
-        for entry in list(shape.entries):
-            entry.klass = None
+        shape.free.clear()
     _shapes.clear()
-    _kept = 0
+    class_entries.held = 0
 
 
 def _calibrate() -> tuple[int, int, int]:
-    """What :func:`_usage` says of a class that nothing but its entry holds."""
+    """What :meth:`Shape.reused_entry` finds referring to a class that
+    nothing but its entry holds."""
     namespace = {"__doc__": None, "__module__": MOCK_MODULE_NAME}
     probe = type("Probe", (NonCallableMock,), namespace)
-    entry = new_entry(probe, True, 2)
+    entry = new_entry(probe, collections.deque(), 2)
     del probe
-    # Measured as reused_entry measures: held by the entry and one name.
+    # Measured as reused_entry measures: held by the entry and one name,
+    # in the same frame.
     klass = entry.klass
     assert klass is not None
-    return _usage(klass)
+    usage = (
+        _getrefcount(klass),
+        _getweakrefcount(klass),
+        _getrefcount(_weakref(klass)),
+    )
+    del klass
+    let_go(entry)
+    return usage
 
 
-_UNUSED: tuple[int, int, int] = _calibrate()
+(
+    _UNUSED_REFERENCES,
+    _UNUSED_WEAK_REFERENCES,
+    _UNUSED_PLAIN_REFERENCES,
+) = _calibrate()
