@@ -567,10 +567,13 @@ class RunReport:
             self._own_wall_seconds += own_seconds
 
     def end_test(self, own_seconds: float, since: float) -> None:
-        """:meth:`measure_stdlib_costs` then :meth:`record_test`, in one call
-        (the drop-in's, after every test): *own_seconds* of mockpool's work
-        before, plus the time from *since* (:func:`time.perf_counter`) to
-        the end of the measuring."""
+        """:meth:`measure_stdlib_costs`, then the test counted as
+        :meth:`record_test` counts it, in one call (the drop-in's, after
+        every test): *own_seconds* of mockpool's work before, plus the time
+        from *since* (:func:`time.perf_counter`) to the end of the
+        measuring. Unlike :meth:`record_test` it takes no lock: the test
+        waits in a list until the report is read, or
+        :data:`FOLD_ENDED_AFTER` tests wait."""
         if self._plain_pending or self._pending:
             self.measure_stdlib_costs()
         ended = self._ended
