@@ -561,23 +561,25 @@ class RunReport:
 
     def record_test(self, own_seconds: float = 0.0) -> None:
         """Count one test run, and *own_seconds* of mockpool's work around
-        it (see :class:`OwnWork`)."""
-        with self._lock:
-            self._tests += 1
-            self._own_wall_seconds += own_seconds
+        it (see :class:`OwnWork`). Without a lock: the test waits in a list
+        until the report is read, or :data:`FOLD_ENDED_AFTER` tests wait."""
+        ended = self._ended
+        # One append: atomic, so no lock (see _fold_ended).
+        ended.append(own_seconds)
+        if len(ended) >= FOLD_ENDED_AFTER:
+            with self._lock:
+                self._fold_ended()
 
     def end_test(self, own_seconds: float, since: float) -> None:
         """:meth:`measure_stdlib_costs`, then the test counted as
         :meth:`record_test` counts it, in one call (the drop-in's, after
         every test): *own_seconds* of mockpool's work before, plus the time
         from *since* (:func:`time.perf_counter`) to the end of the
-        measuring. Unlike :meth:`record_test` it takes no lock: the test
-        waits in a list until the report is read, or
-        :data:`FOLD_ENDED_AFTER` tests wait."""
+        measuring."""
         if self._plain_pending or self._pending:
             self.measure_stdlib_costs()
+        # record_test, inline: a call fewer on every test.
         ended = self._ended
-        # One append: atomic, so no lock (see _fold_ended).
         ended.append(own_seconds + (_perf_counter() - since))
         if len(ended) >= FOLD_ENDED_AFTER:
             with self._lock:
