@@ -997,6 +997,20 @@ class ClassRecyclingTests(unittest.TestCase):
                 self.assertIsNone(alive(), label)
 
 
+
+class ClassRecyclingByValuesTests(ClassRecyclingTests):
+    """The same, where dict versions cannot be read (CPython 3.14, a
+    free-threaded build): a free class's namespace is compared value by
+    value with the one it was made with."""
+
+    def setUp(self) -> None:
+        from mockpool._autospec.plain import class_reuse
+
+        patcher = mock.patch.object(class_reuse, "_READS_VERSIONS", False)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+        super().setUp()
+
 class SpecChangeTests(unittest.TestCase):
     """A spec class changed between two mocks is seen as it is now."""
 

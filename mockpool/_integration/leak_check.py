@@ -41,7 +41,7 @@ from types import FunctionType, MappingProxyType, ModuleType
 from typing import Any
 from unittest import mock
 
-from mockpool._base.compat import PY_3_13_PLUS
+from mockpool._base import dict_versions as _dict_versions
 
 __all__ = [
     "MISSING",
@@ -402,82 +402,12 @@ def _same_objects(first: list[Any], second: list[Any]) -> bool:
     return all(map(is_, first, second))
 
 
-# Every CPython dict from 3.6 to 3.13 carries a version (PEP 509): a number
-# the interpreter changes whenever the dict's contents change, stored right
-# after the object header and the item count (Include/cpython/dictobject.h;
-# deprecated in 3.12, gone in 3.14, where its place means something else).
-# Reading it tells, without touching any value, whether a namespace may have
-# changed since it was last read: on a real suite's 2,000 watched values,
-# reading them all (their reference counts, scattered in memory, are
-# written by the read) was most of the check's cost. Checked once, here; an
-# interpreter where it does not hold reads every namespace each time.
-_VERSION_OFFSET = 3 * _POINTER_SIZE
-
-
-_VERSION_SIZE = 8  # a uint64_t
-
-
-def _version_cell(namespace: dict[Any, Any]) -> memoryview:
-    """A view of the bytes of *namespace*'s version (valid while it is
-    alive). Views, not ctypes integers: ``b"".join`` reads a hundred of them
-    in a few microseconds, where each ctypes ``.value`` costs 0.3 us."""
-    return memoryview(_VersionBytes.from_address(id(namespace) + _VERSION_OFFSET))
-
-
-# Made once: ``c_char * n`` looks its array type up on every use.
-_VersionBytes = ctypes.c_char * _VERSION_SIZE
-
-
-def _versions_work() -> bool:
-    """Whether _version_cell reads a dict's version in this interpreter: it
-    changes with every kind of change the namespaces can see, and not when
-    the dict is only read."""
-    sample: dict[Any, Any] = {"a": 1}
-    try:
-        cell = _version_cell(sample)
-        changes = [
-            lambda: sample.__setitem__("a", 2),
-            lambda: sample.__setitem__("b", 3),
-            lambda: sample.pop("b"),
-            lambda: sample.update(c=4),
-            lambda: sample.setdefault("d", 5),
-            lambda: sample.__delitem__("a"),
-            sample.clear,
-        ]
-        for change in changes:
-            before = bytes(cell)
-            change()
-            if bytes(cell) == before:
-                return False
-        before = bytes(cell)
-        sample.get("x")
-        list(sample.values())
-        return bytes(cell) == before
-    except Exception:
-        return False
-
-
-def _free_threaded() -> bool:
-    """Whether this interpreter runs without the GIL (another dict layout).
-
-    Only 3.13 and later can be built so: earlier ones are not asked, as
-    importing sysconfig and reading its variables cost ~5 million
-    instructions at import (3.11), a twentieth of mockpool's start-up.
-    """
-    if not PY_3_13_PLUS:
-        return False
-    import sysconfig
-
-    return bool(sysconfig.get_config_var("Py_GIL_DISABLED"))
-
-
-_READS_VERSIONS = (
-    _HAS_CTYPES
-    and sys.implementation.name == "cpython"
-    and sys.version_info < (3, 14)
-    and not _free_threaded()
-    and _versions_work()
-)
+# Dict versions (see mockpool._base.dict_versions) tell, without touching
+# any value, whether a namespace may have changed since it was last read.
+# Where they cannot be read, every namespace is read each time.
+_VERSION_SIZE = _dict_versions.VERSION_SIZE
+_version_cell = _dict_versions.version_cell
+_READS_VERSIONS = _dict_versions.READS_VERSIONS
 
 
 #: A mock a test assigned: (label of its namespace, the namespace's owner,
@@ -989,7 +919,7 @@ def _parts_of(label: str, owner: Any, namespace: Any) -> _Parts | None:
     kind = type(namespace)
     shown = namespace if kind is dict else None
     if kind is MappingProxyType:
-        shown = _dict_shown_by(namespace)
+        shown = _dict_versions.dict_shown_by(namespace)
     if shown is None:
         return None
     # The views are the namespace's own: a class's are the mappingproxy's,
@@ -1040,18 +970,6 @@ def _first_mock(values: list[Any]) -> int | None:
 _MOCK_BASE = mock.NonCallableMock
 # Endless, so shared by every call.
 _MOCK_NAME, _NONE = repeat("mock"), repeat(None)
-
-
-def _dict_shown_by(proxy: Any) -> dict[Any, Any] | None:
-    """The dict a mappingproxy shows, as a class's does: its views are then
-    the dict's own, all C code. None if it shows anything else."""
-    # The mapping a proxy shows is the one object it refers to; asked this
-    # way, no method of the mapping runs.
-    referents = gc.get_referents(proxy)
-    if len(referents) == 1 and type(referents[0]) is dict:
-        shown: dict[Any, Any] = referents[0]
-        return shown
-    return None
 
 
 class _Hold:

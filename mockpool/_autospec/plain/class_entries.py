@@ -41,7 +41,7 @@ class ClassEntry(weakref.ref):  # type: ignore[type-arg]
     collector would track.
     """
 
-    __slots__ = ("free", "klass", "owner", "size")
+    __slots__ = ("free", "klass", "made_version", "owner", "size", "version_address")
 
     #: The class, held for reuse; ``None`` once it may hold a value of a
     #: test's, or if it is not to be reused.
@@ -53,6 +53,12 @@ class ClassEntry(weakref.ref):  # type: ignore[type-arg]
     owner: Any
     #: How many names the class's namespace has when made.
     size: int
+    #: Where the version of the class's namespace is read (see
+    #: :mod:`mockpool._base.dict_versions`), and the version it had when
+    #: made: the namespace is as made while it has that version. 0 if not
+    #: read (a class not kept, or versions cannot be read here).
+    version_address: int
+    made_version: int
 
     def serve(self, instance: Any) -> None:
         """Make *instance* the mock of the class."""
@@ -77,6 +83,7 @@ def new_entry(klass: type, free: Any, size: int) -> ClassEntry:
     entry.free = free
     entry.owner = _dead_reference
     entry.size = size
+    entry.version_address = entry.made_version = 0
     entries[entry] = entry
     return entry
 
