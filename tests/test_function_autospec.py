@@ -124,6 +124,10 @@ class CorpusTests(ContractMixin):
                 self.assertContract(cls, _name=cls.__name__, call_limit=3)
 
 
+class _Marker:
+    """A default value a function holds (weakly referenceable)."""
+
+
 class FunctionTests(ContractMixin):
     """Hand-written functions in the shapes real suites patch."""
 
@@ -175,10 +179,31 @@ class FunctionTests(ContractMixin):
         self.assertEqual(inspect.signature(first), inspect.signature(module_function))
         self.assertEqual(first.__name__, "module_function")
 
+    def test_what_is_known_of_a_function_goes_with_it(self) -> None:
+        """The facts kept of a function hold it weakly, and leave with it
+        (contract 5: nothing of a test's is kept past its life)."""
+
+        def target(a: int, default: object = _Marker()) -> int:
+            return a
+
+        mockpool.create_autospec(target)(1)
+        key = id(target)
+        self.assertIn(key, functions._facts)
+        defaults = target.__defaults__
+        assert defaults is not None
+        default = weakref.ref(defaults[0])
+        del defaults
+        alive = weakref.ref(target)
+        del target
+        gc.collect()
+        self.assertIsNone(alive())
+        self.assertIsNone(default())
+        self.assertNotIn(key, functions._facts)
+
     def test_changes_in_place_are_seen(self) -> None:
         """Every change the stdlib would read gives a mock of the function as it is."""
 
-        def target(a: int, b: int = 1) -> int:
+        def target(a: int, b: int = 1, *, c: int = 0) -> int:
             return a
 
         def other(p: int, *, q: int) -> int:
@@ -212,12 +237,33 @@ class FunctionTests(ContractMixin):
                 lambda: setattr(target, "__name__", "target"),
             ),
             (
+                "__kwdefaults__",
+                lambda: setattr(target, "__kwdefaults__", {"c": 2}),
+                lambda: setattr(target, "__kwdefaults__", {"c": 0}),
+            ),
+            (
+                "__annotations__",
+                lambda: setattr(target, "__annotations__", {"a": str}),
+                lambda: setattr(target, "__annotations__", annotations),
+            ),
+            (
+                "__qualname__",
+                lambda: setattr(target, "__qualname__", "Other.target"),
+                lambda: setattr(target, "__qualname__", qualname),
+            ),
+            (
+                "__doc__",
+                lambda: setattr(target, "__doc__", "Documented now."),
+                lambda: setattr(target, "__doc__", None),
+            ),
+            (
                 "__dict__ replaced",
                 lambda: setattr(target, "__dict__", {"__wrapped__": other}),
                 lambda: setattr(target, "__dict__", {}),
             ),
         ]
         code = target.__code__
+        annotations, qualname = target.__annotations__, target.__qualname__
         for label, change, undo in changes:
             with self.subTest(change=label):
                 self.assertContract(target, _name="target")  # cached

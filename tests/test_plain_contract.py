@@ -997,7 +997,6 @@ class ClassRecyclingTests(unittest.TestCase):
                 self.assertIsNone(alive(), label)
 
 
-
 class ClassRecyclingByValuesTests(ClassRecyclingTests):
     """The same, where dict versions cannot be read (CPython 3.14, a
     free-threaded build): a free class's namespace is compared value by
@@ -1010,6 +1009,7 @@ class ClassRecyclingByValuesTests(ClassRecyclingTests):
         patcher.start()
         self.addCleanup(patcher.stop)
         super().setUp()
+
 
 class SpecChangeTests(unittest.TestCase):
     """A spec class changed between two mocks is seen as it is now."""
