@@ -22,7 +22,8 @@ from unittest import mock
 
 from mockpool._autospec import plain as _plain
 from mockpool._autospec.plain import construction
-from mockpool._reporting import plain_cost
+from mockpool._learning.costs import CostMemory
+from mockpool._reporting import plain_cost, run_report
 from mockpool._reporting.plain_cost import PlainKey
 
 
@@ -40,16 +41,16 @@ class BatchTests(_CollectorRestored):
     """Each side builds a batch kept alive, then drops and collects it."""
 
     def _recording_builds(self) -> None:
-        """Patch the build to note, per mock, the mocks of its batch still
-        alive when it was built (weak references) and the collector's state."""
+        """Patch the build to note, per mock, which mocks built before it
+        are still alive (weak references) and the collector's state."""
         real_build = plain_cost._build
         self.built: list[weakref.ref[Any]] = []
-        self.alive_at_build: list[int] = []
+        self.alive_at_build: list[list[bool]] = []
         self.collector_on: list[bool] = []
 
         def build(mock_class: type, spec: Any) -> object:
             made = real_build(mock_class, spec)
-            self.alive_at_build.append(sum(ref() is not None for ref in self.built))
+            self.alive_at_build.append([ref() is not None for ref in self.built])
             self.built.append(weakref.ref(made))
             self.collector_on.append(gc.isenabled())
             return made
@@ -62,11 +63,15 @@ class BatchTests(_CollectorRestored):
         self._recording_builds()
         gc.enable()
         self.assertIsNotNone(plain_cost.measure(PlainKey(mock.MagicMock, None)))
-        batch = plain_cost.BATCH
-        self.assertEqual(len(self.built), 2 * batch)
-        # Within each side's batch, every mock built before is still alive.
-        self.assertEqual(self.alive_at_build[:batch], list(range(batch)))
-        self.assertEqual(self.alive_at_build[batch:], list(range(batch)))
+        warm_up, batch = 0, plain_cost.BATCH
+        side = warm_up + batch
+        self.assertEqual(len(self.built), 2 * side)
+        for first in (warm_up, side + warm_up):  # each side's batch
+            # Within the batch, every mock built before is still alive.
+            for index in range(first, first + batch):
+                self.assertEqual(
+                    self.alive_at_build[index][first:index], [True] * (index - first)
+                )
         # Built with the collector paused: a collection lands on the batch.
         self.assertEqual(set(self.collector_on), {False})
         self.assertTrue(gc.isenabled())
@@ -129,6 +134,117 @@ class BatchTests(_CollectorRestored):
         with mock.patch.object(plain_cost, "_build", side_effect=TypeError("no")):
             self.assertIsNone(plain_cost.measure(PlainKey(mock.Mock, None)))
         self.assertTrue(_plain.enabled())
+
+
+class _SuspensionsCounted(_CollectorRestored):
+    """Counts how often the acceleration is suspended: each time sets
+    attributes on unittest.mock's base classes, which empties the type
+    caches of every mock class alive."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        self.suspensions = 0
+        real_disable = _plain.disable
+
+        def disable() -> None:
+            real_disable()
+            if not _plain.enabled():
+                self.suspensions += 1
+
+        patcher = mock.patch.object(_plain, "disable", disable)
+        patcher.start()
+        self.addCleanup(patcher.stop)
+
+
+class MeasureKindsTests(_SuspensionsCounted):
+    """measure_kinds: every kind's stdlib side in one suspension."""
+
+    KINDS = (
+        PlainKey(mock.MagicMock, None),
+        PlainKey(mock.Mock, None),
+        PlainKey(mock.MagicMock, smtplib.SMTP),
+    )
+
+    def test_the_acceleration_is_suspended_once_for_all_kinds(self) -> None:
+        measured = plain_cost.measure_kinds(self.KINDS)
+        self.assertEqual(self.suspensions, 1)
+        self.assertEqual(set(measured), set(self.KINDS))
+        for stdlib_seconds, mockpool_seconds in filter(None, measured.values()):
+            self.assertGreater(stdlib_seconds, mockpool_seconds)
+        self.assertNotIn(None, measured.values())
+        self.assertTrue(_plain.enabled())
+
+    def test_a_kind_that_fails_to_build_leaves_the_others_measured(self) -> None:
+        real_build = plain_cost._build
+
+        def build(mock_class: type, spec: Any) -> object:
+            if mock_class is mock.Mock:
+                raise TypeError("cannot build")
+            return real_build(mock_class, spec)
+
+        with mock.patch.object(plain_cost, "_build", build):
+            measured = plain_cost.measure_kinds(self.KINDS)
+        self.assertIsNone(measured[PlainKey(mock.Mock, None)])
+        self.assertIsNotNone(measured[PlainKey(mock.MagicMock, None)])
+        self.assertIsNotNone(measured[PlainKey(mock.MagicMock, smtplib.SMTP)])
+        self.assertTrue(_plain.enabled())
+
+    def test_kinds_left_unmeasured_when_told_to_stop_are_left_out(self) -> None:
+        """go_on is asked before each side of each kind: three mockpool
+        sides, then one stdlib side, then no more."""
+        answers = [True, True, True, True, False]
+        measured = plain_cost.measure_kinds(self.KINDS, lambda: answers.pop(0))
+        self.assertEqual(answers, [])
+        self.assertEqual(list(measured), [self.KINDS[0]])
+        self.assertIsNotNone(measured[self.KINDS[0]])
+
+
+class ReportSuspensionTests(_SuspensionsCounted):
+    """The run report measures the kinds due together: one suspension for
+    all the kinds waiting at a test's end, one for the samples taken at the
+    run's end -- not one a kind."""
+
+    KINDS = MeasureKindsTests.KINDS
+
+    def setUp(self) -> None:
+        super().setUp()
+        for target, name, value in (
+            # Under coverage (tox) a tracer is set, and nothing would be kept.
+            (run_report, "_under_observation", False),
+            # Not what these tests are about (see test_time_saved).
+            (run_report.RunReport, "_affordable", True),
+        ):
+            patcher = mock.patch.object(target, name, return_value=value)
+            patcher.start()
+            self.addCleanup(patcher.stop)
+
+    def _test_ends(self, report: run_report.RunReport) -> None:
+        for kind in self.KINDS:
+            report.record_plain(*kind)
+        report.measure_stdlib_costs("t")
+
+    def test_kinds_waiting_at_one_tests_end_share_one_suspension(self) -> None:
+        report = run_report.RunReport(worker="w", costs=CostMemory())
+        self._test_ends(report)
+        self.assertEqual(self.suspensions, 1)
+        self.assertEqual(report.plain_saving.compared, len(self.KINDS))
+
+    def test_a_runs_end_takes_every_kinds_sample_in_one_suspension(self) -> None:
+        memory = CostMemory()
+        self._test_ends(run_report.RunReport(worker="w", costs=memory))
+        # The next run recalls the kinds' single samples, and takes one more
+        # of each at its end.
+        report = run_report.RunReport(worker="w", costs=memory)
+        self._test_ends(report)
+        self.suspensions = 0
+        report.resample_plain_costs()
+        self.assertEqual(self.suspensions, 1)
+        for kind in self.KINDS:
+            name = plain_cost.remembered_as(kind)
+            assert name is not None
+            remembered = memory.recall(*name)
+            assert remembered is not None
+            self.assertEqual(len(remembered.samples), 2)
 
 
 class ChildMockTests(_CollectorRestored):

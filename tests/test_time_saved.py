@@ -28,6 +28,7 @@ import unittest
 import warnings
 import weakref
 from collections import Counter
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from unittest import mock
@@ -65,6 +66,19 @@ class Gateway:
 
 def _send(payload: bytes) -> int:
     return len(payload)
+
+
+def _each_through_measure(
+    keys: Iterable[plain_cost.PlainKey], go_on: Callable[[], bool] | None = None
+) -> dict[plain_cost.PlainKey, tuple[float, float] | None]:
+    """plain_cost.measure_kinds as the tests below fake it: each kind
+    through plain_cost.measure, which they patch, while *go_on* allows."""
+    measured: dict[plain_cost.PlainKey, tuple[float, float] | None] = {}
+    for key in keys:
+        if go_on is not None and not go_on():
+            break
+        measured[key] = plain_cost.measure(key)
+    return measured
 
 
 class _CostsForgotten(unittest.TestCase):
@@ -430,6 +444,9 @@ class PlainSavingTests(_CostsForgotten):
         )
         self.measure = patcher.start()
         self.addCleanup(patcher.stop)
+        kinds = mock.patch.object(plain_cost, "measure_kinds", _each_through_measure)
+        kinds.start()
+        self.addCleanup(kinds.stop)
 
     def test_saving_is_count_times_stdlib_minus_mockpool_per_kind(self) -> None:
         """Each kind measured once; its mocks of every test save the gap."""
@@ -444,6 +461,46 @@ class PlainSavingTests(_CostsForgotten):
             [
                 plain_cost.PlainKey(mock.MagicMock, None),
                 plain_cost.PlainKey(mock.Mock, smtplib.SMTP),
+            ],
+        )
+        saving = report.plain_saving
+        self.assertEqual((saving.built, saving.compared), (22, 22))
+        self.assertAlmostEqual(saving.saved, 20 * 0.000060 + 2 * 0.000150)
+
+    def test_kinds_the_budget_leaves_out_wait_for_a_later_test(self) -> None:
+        """Kinds due at one test's end are measured together while the
+        budget lasts; one it leaves out is not failed: its mocks wait, and
+        are compared once a later test's end measures it."""
+        calls: list[list[plain_cost.PlainKey]] = []
+        costs: dict[Any, tuple[float, float]] = self.costs
+
+        def first_only(
+            keys: Iterable[plain_cost.PlainKey], go_on: Any = None
+        ) -> dict[plain_cost.PlainKey, tuple[float, float] | None]:
+            keys = list(keys)
+            calls.append(keys)
+            # The first call's budget ends after its first kind.
+            measured = keys[:1] if len(calls) == 1 else keys
+            return {key: costs[key.spec] for key in measured}
+
+        report = RunReport(worker="w")
+        with mock.patch.object(plain_cost, "measure_kinds", first_only):
+            for _ in range(2):
+                for _ in range(10):
+                    report.record_plain(mock.MagicMock, None)
+                report.record_plain(mock.Mock, smtplib.SMTP)
+                report.measure_stdlib_costs()
+                if len(calls) == 1:
+                    saving = report.plain_saving
+                    self.assertEqual((saving.built, saving.compared), (11, 10))
+        self.assertEqual(
+            calls,
+            [
+                [
+                    plain_cost.PlainKey(mock.MagicMock, None),
+                    plain_cost.PlainKey(mock.Mock, smtplib.SMTP),
+                ],
+                [plain_cost.PlainKey(mock.Mock, smtplib.SMTP)],
             ],
         )
         saving = report.plain_saving
@@ -625,6 +682,9 @@ class _RememberedCostCase(_CostsForgotten):
             patcher = mock.patch.object(target, "measure", side_effect=side_effect)
             patcher.start()
             self.addCleanup(patcher.stop)
+        kinds = mock.patch.object(plain_cost, "measure_kinds", _each_through_measure)
+        kinds.start()
+        self.addCleanup(kinds.stop)
         # Each run is a new process: its stamps are read afresh.
         stamps = mock.patch.dict(stdlib_cost._module_stamps, clear=True)
         stamps.start()

@@ -46,9 +46,11 @@ The figure is the sum, per mock. Where the run has the collector disabled
 build and the drop only.
 
 Both sides the same way: mockpool's with the acceleration in effect, the
-stdlib's with it suspended. What mockpool built inside the tests may have
-cost a little more or less (a recycled class is cheaper, a heap much larger
-than the batch is slower to scan): the figure is an estimate, named so.
+stdlib's with it suspended -- once for every kind measured together
+(:func:`measure_kinds`), each kind's mockpool side first. What mockpool
+built inside the tests may have cost a little more or less (a recycled
+class is cheaper, a heap much larger than the batch is slower to scan):
+the figure is an estimate, named so.
 
 What is left out: a kind whose mock class or spec was made inside a test
 (keeping it for the report would keep the test's objects alive), a spec
@@ -81,6 +83,7 @@ import sys
 # (a public suite patches builtins.map) while mockpool works for it --
 # mockpool must neither call the test's mock nor add to its calls.
 from builtins import getattr, isinstance, range  # noqa: UP029
+from collections.abc import Callable, Iterable
 
 # Bound at import: a test may patch gc.
 from gc import collect as _gc_collect
@@ -104,6 +107,7 @@ __all__ = [
     "PlainKey",
     "comparable",
     "measure",
+    "measure_kinds",
     "remembered_as",
 ]
 
@@ -190,20 +194,69 @@ def measure(key: PlainKey) -> tuple[float, float] | None:
     None if either side fails to build it. The mocks are dropped (and,
     while the run collects garbage, collected) before it returns.
     """
-    if not comparable(key):
-        return None
+    try:
+        return measure_kinds([key]).get(key)
+    except Exception:
+        return None  # the acceleration could not be suspended, or resumed
+
+
+def measure_kinds(
+    keys: Iterable[PlainKey], go_on: Callable[[], bool] | None = None
+) -> dict[PlainKey, tuple[float, float] | None]:
+    """:func:`measure` for each of *keys*, the acceleration suspended once.
+
+    Suspending it sets a few attributes on ``unittest.mock``'s base
+    classes, which empties the type caches of every mock class alive (tens
+    of thousands in a big suite, each to refill) and lets mockpool's kept
+    classes go: so every kind's mockpool side is measured first, then every
+    kind's stdlib side, inside one :func:`~.stdlib_cost.as_without_mockpool`.
+
+    *go_on*, if given, is asked before each side of each kind: once it says
+    no, the kinds not measured on both sides are left out of the result.
+    A kind either side fails to build maps to None; the others are
+    measured all the same.
+    """
+    results: dict[PlainKey, tuple[float, float] | None] = {}
+    mockpool_side: dict[PlainKey, float | None] = {}
     # Read before pausing: whether the run collects garbage at all.
     collecting = _gc_isenabled()
+    with collection_paused():
+        # Its mocks are not the tests': the report must not count them.
+        with _plain.uncounted():
+            for key in keys:
+                if not comparable(key):
+                    results[key] = None
+                elif key not in mockpool_side:
+                    if go_on is not None and not go_on():
+                        break
+                    mockpool_side[key] = _side_cost(key, collecting)
+        built = {
+            key: seconds
+            for key, seconds in mockpool_side.items()
+            if seconds is not None
+        }
+        results.update((key, None) for key in mockpool_side if key not in built)
+        if not built:
+            return results
+        with as_without_mockpool():
+            for key, mockpool_seconds in built.items():
+                if go_on is not None and not go_on():
+                    break
+                stdlib_seconds = _side_cost(key, collecting)
+                results[key] = (
+                    None
+                    if stdlib_seconds is None
+                    else (stdlib_seconds, mockpool_seconds)
+                )
+    return results
+
+
+def _side_cost(key: PlainKey, collecting: bool) -> float | None:
+    """:func:`_batch_cost`, or None if *key* fails to build."""
     try:
-        with collection_paused():
-            # Its mocks are not the tests': the report must not count them.
-            with _plain.uncounted():
-                mockpool_seconds = _batch_cost(key, collecting)
-            with as_without_mockpool():
-                stdlib_seconds = _batch_cost(key, collecting)
+        return _batch_cost(key, collecting)
     except Exception:
         return None
-    return stdlib_seconds, mockpool_seconds
 
 
 def _batch_cost(key: PlainKey, collecting: bool) -> float:

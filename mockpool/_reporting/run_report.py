@@ -74,7 +74,7 @@ from sys import gettrace as _gettrace
 # Bound at import: a test may patch time.process_time.
 from time import perf_counter as _perf_counter
 from time import process_time as _process_time
-from typing import Any
+from typing import Any, NamedTuple
 
 from mockpool._autospec import plain as _plain
 from mockpool._autospec.variants import Variant
@@ -299,6 +299,12 @@ class _NotYet:
 
 
 _NOT_YET = _NotYet()
+
+
+class _Due(NamedTuple):
+    """A cost to measure now, and the name it is to be remembered under."""
+
+    name: tuple[str, str] | None
 
 
 class _SavingTally:
@@ -819,6 +825,22 @@ class RunReport:
         memory under *name_of*'s name. Affordable: what the run spent
         measuring is within *share* of its budget.
         """
+        found = self._known_cost(key, known, name_of, figure, share)
+        if not isinstance(found, _Due):
+            return found
+        return self._settled(key, known, found.name, self._measured(measure), figure)
+
+    def _known_cost(
+        self,
+        key: Any,
+        known: dict[Any, float | None],
+        name_of: Callable[[], tuple[str, str] | None],
+        figure: Callable[[tuple[float, ...]], float],
+        share: float,
+    ) -> float | _NotYet | _Due | None:
+        """:meth:`_cost_of` up to the measuring: a :class:`_Due` where
+        *key* is to be measured now, *key* marked in *known* meanwhile (to
+        be :meth:`_settled`)."""
         with self._lock:
             if key in known:
                 return known[key]
@@ -836,7 +858,18 @@ class RunReport:
             # Marked first: what fails to be measured is not measured
             # again, whatever fails.
             known.setdefault(key, None)
-        measured = self._measured(measure)
+        return _Due(name)
+
+    def _settled(
+        self,
+        key: Any,
+        known: dict[Any, float | None],
+        name: tuple[str, str] | None,
+        measured: tuple[float, ...] | None,
+        figure: Callable[[tuple[float, ...]], float],
+    ) -> float | None:
+        """*figure* of what was *measured* for *key* (None: nothing), kept
+        in *known* and, under *name*, in the cost memory."""
         cost = None
         if measured is not None:
             cost = figure(self._remember(name, measured) or measured)
@@ -904,6 +937,7 @@ class RunReport:
         # Swapped, not copied: record_plain adds to the new dict meanwhile.
         counted, self._plain_pending = self._plain_pending, {}
         waiting: dict[tuple[type, Any], int] = {}
+        due: dict[tuple[type, Any], tuple[int, _Due]] = {}
         for key, count in counted.items():
             with _fence.fenced("run report", test_id):
                 mock_class, spec = key
@@ -917,19 +951,57 @@ class RunReport:
                 each = self._plain_saving_of(key)
                 if isinstance(each, _NotYet):
                     waiting[key] = count
-                    continue
-                with self._lock:
-                    self._add_plain(count, each)
+                elif isinstance(each, _Due):
+                    due[key] = count, each
+                else:
+                    with self._lock:
+                        self._add_plain(count, each)
+        if due:
+            self._measure_plain_kinds(due, waiting, test_id)
         self._requeue_plain(waiting)
 
-    def _plain_saving_of(self, key: tuple[type, Any]) -> float | _NotYet | None:
-        """What one plain mock of *key* saves (see :meth:`_cost_of`)."""
+    def _measure_plain_kinds(
+        self,
+        due: dict[tuple[type, Any], tuple[int, _Due]],
+        waiting: dict[tuple[type, Any], int],
+        test_id: str | None,
+    ) -> None:
+        """Measure the kinds :meth:`_plain_saving_of` found *due* together
+        (the acceleration suspended once: see plain_cost.measure_kinds) and
+        count their mocks; those the budget leaves out join *waiting*."""
+        measured = None
+        with _fence.fenced("run report", test_id):
+            measured = self._measured_kinds(
+                [_plain_cost.PlainKey(*key) for key in due],
+                # Measured again at the run's end, with what is left of the
+                # budget (see resample_plain_costs).
+                share=PLAIN_MEASURING_SHARE,
+            )
+        for key, (count, entry) in due.items():
+            with _fence.fenced("run report", test_id):
+                plain_key = _plain_cost.PlainKey(*key)
+                if measured is not None and plain_key not in measured:
+                    # The budget ran out before it: not failed, measured
+                    # after a later test.
+                    with self._lock:
+                        self._plain_costs.pop(key, None)
+                    waiting[key] = count
+                    continue
+                sample = None if measured is None else measured[plain_key]
+                each = self._settled(
+                    key, self._plain_costs, entry.name, sample, _stdlib_minus_mockpool
+                )
+                with self._lock:
+                    self._add_plain(count, each)
+
+    def _plain_saving_of(self, key: tuple[type, Any]) -> float | _NotYet | _Due | None:
+        """What one plain mock of *key* saves, known or remembered (see
+        :meth:`_known_cost`): a :class:`_Due` for a kind to measure now."""
         plain_key = _plain_cost.PlainKey(*key)
-        return self._cost_of(
+        return self._known_cost(
             key,
             self._plain_costs,
             lambda: _plain_cost.remembered_as(plain_key),
-            lambda: _plain_cost.measure(plain_key),
             _stdlib_minus_mockpool,
             # Measured again at the run's end, with what is left of the
             # budget (see resample_plain_costs).
@@ -954,6 +1026,7 @@ class RunReport:
             return  # as for measure_stdlib_costs: a builtin patched still
         with self._lock:
             kinds = [key for key, cost in self._plain_costs.items() if cost is not None]
+        due: dict[_plain_cost.PlainKey, tuple[str, str]] = {}
         for key in kinds:
             plain_key = _plain_cost.PlainKey(*key)
             name = self._memory_name(
@@ -964,12 +1037,36 @@ class RunReport:
             remembered = self._cost_memory().recall(*name)
             if remembered is None or len(remembered.samples) >= COST_SAMPLES:
                 continue
-            with self._lock:
-                if not self._affordable():
-                    return
-            measured = self._measured(functools.partial(_plain_cost.measure, plain_key))
+            due[plain_key] = name
+        if not due:
+            return
+        # All in one measurement: the acceleration suspended once, not once
+        # a kind (see plain_cost.measure_kinds).
+        for plain_key, measured in self._measured_kinds(due).items():
             if measured is not None:
-                self._remember(name, measured)
+                self._remember(due[plain_key], measured)
+
+    def _measured_kinds(
+        self, keys: Iterable[_plain_cost.PlainKey], share: float = 1.0
+    ) -> dict[_plain_cost.PlainKey, tuple[float, float] | None]:
+        """:func:`~.plain_cost.measure_kinds` of *keys*, as many as the
+        budget affords: its CPU time is counted against the budget as it
+        goes, and each side of each kind is measured only while what the
+        run spent measuring is within *share* of the budget."""
+        last = _process_time()
+
+        def affordable() -> bool:
+            nonlocal last
+            now = _process_time()
+            with self._lock:
+                self._measuring_seconds += now - last
+                last = now
+                return self._affordable(share)
+
+        try:
+            return _plain_cost.measure_kinds(keys, affordable)
+        finally:
+            affordable()  # the time since the last side counted too
 
     def _affordable(self, share: float = 1.0) -> bool:
         # Called with self._lock held.
