@@ -1220,9 +1220,31 @@ class AttributeSetTests(unittest.TestCase):
             ):
                 self.assertIsNone(releasing_setattr.releasing_stdlib_setattr())
 
+    def test_the_source_is_read_only_to_the_block_end_when_not_cached(self) -> None:
+        """Without linecache holding the stdlib's file (as at import), the
+        block read from the file is the one linecache would give, and the
+        file is not put into linecache; the copy is still made."""
+        import linecache
+
+        from mockpool._autospec.plain import releasing_setattr
+
+        code = mock.NonCallableMock.__setattr__.__code__
+        expected = inspect.getsourcelines(mock.NonCallableMock.__setattr__)
+        held = linecache.cache.pop(code.co_filename, None)
+        try:
+            self.assertEqual(releasing_setattr.source_lines(code), expected)
+            self.assertIsNotNone(releasing_setattr.releasing_stdlib_setattr())
+            self.assertNotIn(code.co_filename, linecache.cache)
+        finally:
+            if held is not None:
+                linecache.cache[code.co_filename] = held
+
     def test_the_source_is_read_as_python_reads_a_block(self) -> None:
         """Comments (at the margin too) and blank lines inside stay; the
-        block ends at the first statement as far left as its def."""
+        block ends at the first statement as far left as its def (read from
+        the file, or from linecache: the same lines)."""
+        import linecache
+
         from mockpool._autospec.plain import releasing_setattr
 
         source = (
@@ -1243,7 +1265,16 @@ class AttributeSetTests(unittest.TestCase):
             made: dict[str, Any] = {}
             exec(compile(source, path, "exec"), made)
             found = releasing_setattr.source_lines(made["sample"].__code__)
+            # The same read through linecache (a file it holds).
+            linecache.checkcache(path)
+            linecache.getlines(path)
+            try:
+                cached = releasing_setattr.source_lines(made["sample"].__code__)
+            finally:
+                linecache.checkcache(path)
+                linecache.cache.pop(path, None)
         self.assertEqual(found, (source.splitlines(keepends=True)[1:7], 2))
+        self.assertEqual(cached, found)
 
 
 class SwitchTests(unittest.TestCase):

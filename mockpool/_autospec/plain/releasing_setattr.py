@@ -18,12 +18,16 @@ makes read the same), and it is used only if it compiles to the running
 function's names, constants, nested code and lines; otherwise ``None``, and
 the caller wraps the stdlib's function instead.
 
-The source is read with :mod:`linecache` and cut by indentation
-(:func:`source_lines`), not with :func:`inspect.getsourcelines`: that
-tokenizes the block, and the tokenizer's first use compiles its regular
-expressions -- about a third of what importing mockpool cost (3.11,
-``-X importtime``). A cut in the wrong place cannot pass unseen: the copy
-must start and end on the lines the running function does.
+The source is cut by indentation (:func:`source_lines`), not read with
+:func:`inspect.getsourcelines`: that tokenizes the block, and the
+tokenizer's first use compiles its regular expressions -- about a third of
+what importing mockpool cost (3.11, ``-X importtime``). It is read from
+:mod:`linecache` when that holds the file, else from the file only as far
+as the block's end: ``__setattr__`` sits in the first quarter of
+``unittest/mock.py``, and reading all of it into :mod:`linecache` took
+about a third of this module's work at import. A cut in the wrong place
+cannot pass unseen: the copy must start and end on the lines the running
+function does.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from __future__ import annotations
 import dis
 import linecache
 import textwrap
+import tokenize
 import types
 
 # Bound at import: a test may patch a builtin while mockpool works for it.
@@ -106,8 +111,8 @@ def releasing_stdlib_setattr() -> Any:
 
 def source_lines(code: Any) -> tuple[list[str], int] | None:
     """The lines of the function whose code is *code*, as its file has them
-    (:mod:`linecache`), and the number of the first; ``None`` without a
-    source.
+    (read as :mod:`linecache` reads it), and the number of the first;
+    ``None`` without a source.
 
     The block is the ``def`` line and every line after it that is blank, a
     comment or indented deeper, as Python's own reading of a block goes.
@@ -115,7 +120,7 @@ def source_lines(code: Any) -> tuple[list[str], int] | None:
     early: the caller's checks then refuse the copy.)
     """
     first = code.co_firstlineno
-    lines = linecache.getlines(code.co_filename)
+    lines = _lines_until_block_end(code.co_filename, first)
     if not 0 < first <= len(lines):
         return None
     head = lines[first - 1]
@@ -129,6 +134,36 @@ def source_lines(code: Any) -> tuple[list[str], int] | None:
     while end > first and not lines[end - 1].strip():
         end -= 1  # trailing blank lines belong to no block
     return lines[first - 1 : end], first
+
+
+def _lines_until_block_end(filename: str, first: int) -> list[str]:
+    """The lines of *filename* (``[]`` if it cannot be read): all of them
+    from :mod:`linecache` when it holds the file (as it would read it), else
+    read from the file as :mod:`linecache` reads one, but only up to the
+    first line after line *first* that ends a block starting there.
+    :func:`source_lines` needs no more."""
+    if filename in linecache.cache:
+        return linecache.getlines(filename)
+    lines: list[str] = []
+    try:
+        with tokenize.open(filename) as file:
+            depth = None
+            for line in file:
+                lines.append(line)
+                if len(lines) == first:
+                    depth = len(line) - len(line.lstrip())
+                elif depth is not None:
+                    text = line.lstrip()
+                    ends = text and not text.startswith("#")
+                    if ends and len(line) - len(text) <= depth:
+                        break
+    except (OSError, SyntaxError, UnicodeDecodeError):
+        # Not a readable file (a zipped stdlib, say): linecache knows more
+        # ways to a module's source.
+        return linecache.getlines(filename)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"  # as linecache ends a file's last line
+    return lines
 
 
 def _line_span(code: Any) -> tuple[int, int]:
