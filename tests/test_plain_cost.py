@@ -20,11 +20,17 @@ import weakref
 from typing import Any
 from unittest import mock
 
+import mockpool
 from mockpool._autospec import plain as _plain
 from mockpool._autospec.plain import construction
 from mockpool._learning.costs import CostMemory
 from mockpool._reporting import plain_cost, run_report
 from mockpool._reporting.plain_cost import PlainKey
+
+
+def _autospecced(a: int, b: int = 2) -> int:
+    """What a function autospec is made of."""
+    return a + b
 
 
 class _CollectorRestored(unittest.TestCase):
@@ -312,6 +318,43 @@ class CountTests(_CollectorRestored):
         self.assertEqual(construction.take_counts(), {})
         self.assertFalse(_plain.COUNTED)
         self.assertFalse(_plain.COUNTED_STOCK)
+
+    def test_the_mock_inside_a_function_autospec_is_not_counted(self) -> None:
+        """The report prices a function autospec as an autospec: its mock is
+        no plain mock of the test's (counted, it would also make the report
+        settle counts after every test)."""
+        mockpool.create_autospec(_autospecced, spec_set=True)(1)
+        self.assertEqual(construction.take_counts(), {})
+        mock.Mock()  # counting is back on
+        self.assertEqual(construction.take_counts(), {(mock.Mock, None): 1})
+
+    def test_windows_uncounted_on_two_threads_leave_counting_on(self) -> None:
+        """A window opened on another thread while one is open (and closed
+        after it) puts back the setting it found once the first is over."""
+        inside, release_first, release_second = (
+            threading.Event(),
+            threading.Event(),
+            threading.Event(),
+        )
+
+        def first() -> None:
+            inside.set()
+            release_first.wait(10)
+
+        def build(wait: Any) -> None:
+            construction.uncounted_call(wait)
+
+        one = threading.Thread(target=build, args=(first,))
+        one.start()
+        self.assertTrue(inside.wait(10))
+        two = threading.Thread(target=build, args=(lambda: release_second.wait(10),))
+        two.start()
+        two.join(0.2)  # as far as it gets while the first window is open
+        release_first.set()
+        one.join(10)
+        release_second.set()
+        two.join(10)
+        self.assertTrue(construction._counting)
 
     def test_only_kinds_of_unittest_mocks_own_classes_may_wait(self) -> None:
         """A count may be kept past a test's end only if it names nothing of

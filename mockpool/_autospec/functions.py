@@ -36,6 +36,7 @@ from builtins import all
 from typing import Any
 
 from mockpool._autospec import introspect as _introspect
+from mockpool._autospec import plain as _plain
 from mockpool._autospec.introspect import Snapshots
 from mockpool._autospec.replay import construct
 from mockpool._base import stdlib as _stdlib
@@ -195,6 +196,18 @@ def build(spec: Any, spec_set: Any, name: Any) -> Any:
     it. A function's ``dir()`` holds only magic names (:func:`supports`
     admits no other attributes), so the stdlib's loop over it adds nothing.
     """
+    if not _plain.enabled():
+        return _assembled(spec, spec_set, name, plain=False)
+    # With the plain-mock acceleration on (the drop-in's), the mock is a
+    # plain MagicMock with the function as its spec: that reuses a class and
+    # shares its magic proxies, where the replay makes both anew (3.13: 8 %
+    # less per patch(function, autospec=True)). Neither it nor the
+    # return_value child the wrapper's set-up reads is counted as a plain
+    # mock: the run report prices the whole as one autospec.
+    return _plain.uncounted_call(_assembled, spec, spec_set, name, True)
+
+
+def _assembled(spec: Any, spec_set: Any, name: Any, plain: bool) -> Any:
     info = _info(spec)
     constructor: dict[str, Any] = {
         "parent": None,
@@ -203,7 +216,10 @@ def build(spec: Any, spec_set: Any, name: Any) -> Any:
         "name": name,
         ("spec_set" if spec_set else "spec"): spec,
     }
-    built = construct(_stdlib.MagicMock, spec, info.snapshots, constructor, {})
+    if plain:
+        built = _stdlib.MagicMock(**constructor)
+    else:
+        built = construct(_stdlib.MagicMock, spec, info.snapshots, constructor, {})
     if info.signature is None:
         return built
     checksig, signature = info.signature

@@ -22,10 +22,8 @@ goes to ``unittest.mock.create_autospec`` unchanged.
 from __future__ import annotations
 
 import copy
-import inspect
 import os
 import threading
-import types
 
 # Bound at import: a test, or its class, may patch one of these builtins
 # (a public suite patches builtins.map) while mockpool works for it --
@@ -36,6 +34,7 @@ from unittest import mock
 
 from mockpool._autospec import functions as _functions
 from mockpool._autospec import introspect as _introspect
+from mockpool._autospec.disguise import disguised
 from mockpool._autospec.introspect import ClassInfo, MethodEntry, Snapshots
 from mockpool._autospec.replay import construct
 from mockpool._base import compat as _compat
@@ -234,34 +233,10 @@ def _materialising_mock_add_spec(self: Any, spec: Any, spec_set: bool = False) -
     stdlib_class.mock_add_spec(self, spec, spec_set)
 
 
-def _disguised(function: Any, original: Any) -> Any:
-    """A copy of *function* that introspects as *original*.
-
-    The overrides live on the mock's own class, where a test can fetch them
-    (``mock.mock_add_spec``); their name, repr, docstring and signature must
-    be the stdlib's. ``__wrapped__`` is not set: it would be one more
-    attribute the stdlib's method does not have.
-    """
-    copy = types.FunctionType(
-        function.__code__,
-        function.__globals__,
-        original.__name__,
-        function.__defaults__,
-        function.__closure__,
-    )
-    copy.__qualname__ = original.__qualname__
-    copy.__doc__ = original.__doc__
-    copy.__module__ = original.__module__
-    copy.__kwdefaults__ = function.__kwdefaults__
-    copy.__signature__ = inspect.signature(original)  # type: ignore[attr-defined]
-    copy.__annotations__ = {}
-    return copy
-
-
 #: ``__getattr__`` and ``mock_add_spec`` of lazily built mocks, per class.
-_LAZY_GETATTR = _disguised(_lazy_getattr, mock.NonCallableMock.__getattr__)
+_LAZY_GETATTR = disguised(_lazy_getattr, mock.NonCallableMock.__getattr__)
 _MOCK_ADD_SPEC: dict[type, Any] = {
-    klass: _disguised(_materialising_mock_add_spec, klass.mock_add_spec)
+    klass: disguised(_materialising_mock_add_spec, klass.mock_add_spec)
     for klass in (mock.MagicMock, mock.NonCallableMagicMock)
 }
 

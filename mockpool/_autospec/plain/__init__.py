@@ -25,8 +25,8 @@ the mock being built, and nothing a test can observe changes
 * :mod:`.switch` -- :func:`enable` and :func:`disable`.
 
 This package is the entry point the rest of mockpool imports: the switch,
-:func:`observe`, :func:`take_counts` and :func:`uncounted` (the run
-report's count of plain mocks), and, for code
+:func:`observe`, :func:`take_counts`, :func:`uncounted` and
+:func:`uncounted_call` (the run report's count of plain mocks), and, for code
 that inspects mock classes (the pool's pristine proof),
 :data:`SHARED_PROXY_TYPE`, :func:`proxy_parent` and
 :func:`held_references`.
@@ -42,6 +42,7 @@ from mockpool._autospec.plain.construction import (
     observe,
     take_counts,
     uncounted,
+    uncounted_call,
 )
 from mockpool._autospec.plain.shared_proxies import SHARED_PROXY_TYPE, proxy_parent
 from mockpool._autospec.plain.spec_records import RECORD_LIMIT, clear_records
@@ -53,6 +54,7 @@ __all__ = [
     "OTHER_SPEC",
     "RECORD_LIMIT",
     "SHARED_PROXY_TYPE",
+    "uncounted_call",
     "clear_records",
     "disable",
     "enable",

@@ -267,7 +267,7 @@ class FunctionFingerprint:
     compared by :func:`~mockpool._autospec.introspect._function_state`.
     """
 
-    __slots__ = ("_states",)
+    __slots__ = ("_quick", "_states")
 
     #: Decorators deeper than this are not followed: such a spec is
     #: recorded only if the chain ends before.
@@ -275,6 +275,19 @@ class FunctionFingerprint:
 
     def __init__(self, spec: Any) -> None:
         self._states = self._read(spec)
+        # A function with an empty __dict__ (most) wraps nothing: its state
+        # is its four fields and that empty __dict__, read without building
+        # the state again (which cost as much as the rest of a build).
+        self._quick = (
+            (
+                spec.__code__,
+                spec.__defaults__,
+                spec.__kwdefaults__,
+                spec.__annotations__,
+            )
+            if type(spec) is types.FunctionType and not spec.__dict__
+            else None
+        )
 
     @classmethod
     def _read(cls, spec: Any) -> tuple[Any, ...]:
@@ -291,6 +304,15 @@ class FunctionFingerprint:
 
     def matches(self, spec: Any) -> bool:
         """Whether *spec* is as it was when this was taken."""
+        quick = self._quick
+        if quick is not None:
+            return (
+                not spec.__dict__
+                and spec.__code__ is quick[0]
+                and spec.__defaults__ is quick[1]
+                and spec.__kwdefaults__ is quick[2]
+                and spec.__annotations__ is quick[3]
+            )
         states = self._read(spec)
         return len(states) == len(self._states) and all(
             map(_same_state, states, self._states)

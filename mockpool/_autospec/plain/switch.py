@@ -18,7 +18,7 @@ import threading
 from builtins import setattr
 from typing import Any
 
-from mockpool._autospec.lazy import _disguised
+from mockpool._autospec.disguise import disguised
 from mockpool._autospec.plain.class_reuse import let_go_of_kept_classes
 from mockpool._autospec.plain.construction import (
     SETATTR_REPLACEMENT,
@@ -67,19 +67,19 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
             NonCallableMock,
             "__new__",
             stdlib_new,
-            staticmethod(_disguised(accelerated_new, stdlib_new_function)),
+            staticmethod(disguised(accelerated_new, stdlib_new_function)),
         ),
         (
             NonCallableMock,
             "_mock_add_spec",
             stdlib_add_spec,
-            _disguised(accelerated_add_spec, stdlib_add_spec),
+            disguised(accelerated_add_spec, stdlib_add_spec),
         ),
         (
             MagicMixin,
             "__init__",
             stdlib_magic_init,
-            _disguised(accelerated_magic_init, stdlib_magic_init),
+            disguised(accelerated_magic_init, stdlib_magic_init),
         ),
         (
             NonCallableMock,
@@ -91,7 +91,7 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
             MagicMixin,
             "_mock_set_magics",
             stdlib_set_magics,
-            _disguised(accelerated_set_magics, stdlib_set_magics),
+            disguised(accelerated_set_magics, stdlib_set_magics),
         ),
     ]
     if ONE_PASS:
@@ -100,7 +100,7 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
                 CallableMixin,
                 "__init__",
                 stdlib_callable_init,
-                _disguised(accelerated_callable_init, stdlib_callable_init),
+                disguised(accelerated_callable_init, stdlib_callable_init),
             )
         )
     if VARIANT is not None:
@@ -109,7 +109,7 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
                 AsyncMockMixin,
                 "__init__",
                 stdlib_async_mock_init,
-                _disguised(accelerated_async_init, stdlib_async_mock_init),
+                disguised(accelerated_async_init, stdlib_async_mock_init),
             )
         )
     if stdlib_async_magic_init is not None:
@@ -118,7 +118,7 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
                 AsyncMagicMixin,
                 "__init__",
                 stdlib_async_magic_init,
-                _disguised(accelerated_async_magic_init, stdlib_async_magic_init),
+                disguised(accelerated_async_magic_init, stdlib_async_magic_init),
             )
         )
     return replacements
