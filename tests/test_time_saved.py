@@ -527,6 +527,19 @@ class PlainSavingTests(_CostsForgotten):
         gc.collect()
         self.assertEqual([witness() for witness in witnesses], [None, None])
 
+    def test_a_kind_never_compared_is_settled_as_it_is_counted(self) -> None:
+        """Mocks with an instance as their spec are counted, not compared:
+        once the report has seen the kind, their counts need no measuring
+        after the test (which would run after every such test)."""
+        report = RunReport(worker="w")
+        kind = (mock.Mock, _plain.OTHER_SPEC)
+        report.record_plain_counts({kind: 2})
+        report.measure_stdlib_costs()
+        report.record_plain_counts({kind: 3})
+        self.assertFalse(report._plain_pending)
+        saving = report.plain_saving
+        self.assertEqual((saving.built, saving.compared), (5, 0))
+
     def test_json_merge_render_and_old_files(self) -> None:
         """The saving in JSON, summed by merge, printed as an estimate; a
         file written before it reads as none."""

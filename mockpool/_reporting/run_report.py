@@ -947,6 +947,14 @@ class RunReport:
                     # Never kept past this test (see plain_cost): counted.
                     with self._lock:
                         self._add_plain(count, None)
+                        if spec is _OTHER_SPEC and _plain_cost.comparable(
+                            _plain_cost.PlainKey(mock_class, None)
+                        ):
+                            # Never compared, and naming nothing of a
+                            # test's: settled as it is counted from now on
+                            # (record_plain_counts), rather than waiting for
+                            # this after every test that builds one.
+                            self._plain_costs[key] = None
                     continue
                 each = self._plain_saving_of(key)
                 if isinstance(each, _NotYet):
