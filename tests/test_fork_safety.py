@@ -23,6 +23,7 @@ from mockpool import (
 )
 from mockpool._autospec import introspect as _introspect
 from mockpool._autospec import lazy as _autospec
+from mockpool._autospec.plain import construction as _construction
 from mockpool._base import process as _process
 from mockpool._integration import dropin as _dropin
 from mockpool._integration import install as _install
@@ -53,6 +54,8 @@ def _locks() -> list[Any]:
         _history._state_lock,
         _history._flush_lock,
         default_registry._lock,
+        _construction._uncounting,
+        _construction._taking,
     ]
 
 
@@ -64,6 +67,10 @@ def _child_work() -> int:
         session.patch.object(targets, "greet", return_value="hi")
         if targets.greet("x") != "hi":
             return 3
+        # A function autospec (the plain-mock acceleration on), then the
+        # plain mocks' counts taken.
+        mockpool.create_autospec(Freshly.run)(Freshly(), 1)
+        _construction.take_counts()
     if targets.greet("x") != "hello x":
         return 4
     if _worker_files.process_report().tests != 0:

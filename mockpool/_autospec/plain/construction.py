@@ -22,6 +22,7 @@ positional arguments that do not bind, a copy made through
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 
 # Bound at import: a test may patch a builtin (a public suite patches
@@ -491,6 +492,18 @@ _uncounting = threading.RLock()
 
 
 _taking = threading.Lock()
+
+
+def _reinit_after_fork() -> None:
+    # A lock another thread held at the fork is never released in the
+    # child: the child's first autospec or count would wait forever.
+    global _taking, _uncounting
+    _taking = threading.Lock()
+    _uncounting = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reinit_after_fork)
 
 
 def take_counts() -> dict[tuple[type, Any], int]:
