@@ -67,7 +67,7 @@ _codes: dict[str, tuple[types.CodeType, Any]] = {}
 class _FunctionInfo:
     """What autospeccing one function (or its bound methods) needs, once."""
 
-    __slots__ = ("checker", "signature", "snapshots")
+    __slots__ = ("signature", "snapshots")
 
     def __init__(self, spec: Any) -> None:
         self.snapshots: Snapshots = {}
