@@ -1105,6 +1105,66 @@ class SpecChangeTests(unittest.TestCase):
         self.assertNotIn("extra", dir(first))
         self.assertIn("extra", dir(second))
 
+    def test_function_code_and_annotations_changed_in_place_are_seen(
+        self,
+    ) -> None:
+        """What a function's record is checked by (its code, keyword
+        defaults and annotations, read without rebuilding its state)."""
+
+        def other(x: str, y: str) -> None:
+            """Another signature."""
+
+        changes: list[tuple[str, Callable[[Any], None], str]] = [
+            ("__code__", lambda f: setattr(f, "__code__", other.__code__), "(x, y"),
+            ("__kwdefaults__", lambda f: setattr(f, "__kwdefaults__", {"b": 7}), "= 7"),
+            (
+                "__annotations__",
+                lambda f: setattr(f, "__annotations__", {"a": bytes}),
+                "a: bytes",
+            ),
+        ]
+        for label, change, shown in changes:
+
+            def function(a: int = 1, *, b: int = 2) -> None:
+                """A spec function."""
+
+            self._module_level(function)
+            with self.subTest(label), accelerated():
+                mock.MagicMock(spec=function)  # recorded
+                change(function)
+                changed = mock.MagicMock(spec=function)
+                self.assertIn(shown, str(changed._spec_signature))
+
+    def test_function_records_are_kept_past_the_limit(self) -> None:
+        """A function spec's record is not lost to other specs' limit: a
+        suite autospecs many functions, each recorded anew by a scan."""
+        from mockpool._autospec.plain import spec_records
+        from mockpool._autospec.plain.stdlib import stdlib_add_spec
+
+        def function(a: int) -> None:
+            """A spec function."""
+
+        self._module_level(function)
+        classes = [self._spec_class() for _ in range(4)]
+        scans: list[Any] = []
+
+        def counting_add_spec(target: Any, spec: Any, *args: Any) -> None:
+            scans.append(spec)
+            stdlib_add_spec(target, spec, *args)
+
+        with (
+            mock.patch.object(spec_records, "RECORD_LIMIT", 2),
+            mock.patch.object(spec_records, "stdlib_add_spec", counting_add_spec),
+            accelerated(),
+        ):
+            spec_records.clear_records()  # none older to be dropped first
+            mock.MagicMock(spec=function)
+            for spec in classes:
+                mock.Mock(spec=spec)
+            del scans[:]
+            mock.MagicMock(spec=function)
+        self.assertNotIn(function, scans)
+
     def test_string_specs_share_one_record(self) -> None:
         """Every string spec gives the outcome of the stdlib's scan of str."""
         expected = [vars(mock.MagicMock(spec=text)) for text in ("a", "b")]

@@ -57,7 +57,8 @@ __all__ = [
     "spec_record",
 ]
 
-#: How many specs keep a recorded outcome; the oldest goes first.
+#: How many specs other than functions keep a recorded outcome; the oldest
+#: goes first.
 RECORD_LIMIT = 512
 
 
@@ -185,6 +186,12 @@ class _Scratch:
 
 
 _records: dict[Any, SpecRecord] = {}
+#: The records of function specs, kept apart from the limit: every function
+#: autospec under the drop-in records its function, a large suite
+#: autospecs thousands, and a record lost to the limit costs a ``dir()``
+#: scan to make again. Only a module's functions are recorded
+#: (:func:`_outlives_tests`), alive in their module anyway: they bound it.
+_function_records: dict[Any, SpecRecord] = {}
 _records_lock = threading.Lock()
 _LIST_TYPES = (list, tuple)
 
@@ -336,7 +343,8 @@ def spec_record(spec: Any, as_instance: Any, eat_self: Any) -> SpecRecord | None
     key = _record_key(spec, as_instance, eat_self)
     if key is None:
         return None
-    record = _records.get(key)
+    records = _function_records if type(spec) is types.FunctionType else _records
+    record = records.get(key)
     if record is not None:
         fingerprint = record.fingerprint
         if fingerprint is None or fingerprint.matches(spec):
@@ -354,9 +362,9 @@ def spec_record(spec: Any, as_instance: Any, eat_self: Any) -> SpecRecord | None
     record = SpecRecord(vars(scratch), spec)
     record.fingerprint = fingerprint
     with _records_lock:
-        if len(_records) >= RECORD_LIMIT:
+        if records is _records and len(_records) >= RECORD_LIMIT:
             _records.pop(next(iter(_records)), None)
-        _records[key] = record
+        records[key] = record
     return record
 
 
@@ -391,3 +399,4 @@ def clear_records() -> None:
     """Forget every recorded spec outcome (for tests and benchmarks)."""
     with _records_lock:
         _records.clear()
+        _function_records.clear()
