@@ -404,6 +404,47 @@ class SharedBetweenModulesTests(LeakCheckTestBase):
             [(library.__name__, "renamed")],
         )
 
+    def test_a_test_module_s_classes_are_watched_as_any_module_s(self) -> None:
+        """The classes a test module defines, found while looking for the
+        modules it imports from, are those any module's are found to be:
+        each under its label, a metaclass's too; none imported, none whose
+        __module__ is no str."""
+        module = _scratch_module(self, "tests._scratch_own_classes")
+        self.addCleanup(leak_check.release_readings)
+
+        class Meta(type):
+            pass
+
+        class WithMeta(metaclass=Meta):
+            pass
+
+        class Odd:
+            pass
+
+        WithMeta.__module__ = module.__name__
+        WithMeta.__qualname__ = "WithMeta"
+        Odd.__module__ = 42  # type: ignore[assignment]
+        module.WithMeta, module.Odd = WithMeta, Odd
+        module.Alias = module.Kind  # bound under two names
+        module.Imported = Target  # defined in this module, not there
+        watched = leak_check.watched_namespaces(module.__name__)
+        leak_check._module_cache.clear()
+        alone, _ = leak_check._namespaces_in(module.__name__, module)
+        name = module.__name__
+        expected = [
+            (name, module),
+            (f"{name}.Kind", module.Kind),
+            (f"{name}.WithMeta", WithMeta),
+            (f"{name}.Kind", module.Kind),
+        ]
+        self.assertEqual([(label, owner) for label, owner, _ in alone], expected)
+        own = [
+            (label, owner)
+            for label, owner, _ in watched
+            if label == name or label.startswith(f"{name}.")
+        ]
+        self.assertEqual(own, expected)
+
     def test_a_class_that_takes_no_attributes_is_not_watched(self) -> None:
         """A class compiled in C refuses patch.object: no test can leave a
         mock in it, and its namespace is not read."""

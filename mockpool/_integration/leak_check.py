@@ -1263,6 +1263,9 @@ def watched_namespaces(module_name: str) -> list[Watched]:
     # name of the module a value was defined in, or by id for a module
     # itself (whose own __eq__ or __hash__ may be anything).
     origins: dict[int | str | None, Any] = {}
+    # The classes the test module defines, found on the way: _namespaces_in
+    # would look at every value of it again to find them.
+    defined: list[Any] = []
     for value in _values_in(namespace):
         kind = type(value)
         if id(kind) in _PLAIN_DATA:
@@ -1275,18 +1278,29 @@ def watched_namespaces(module_name: str) -> list[Watched]:
         elif issubclass(kind, ModuleType):
             origins[id(value)] = value
         else:
-            origins[module_of(value)] = None
+            name = module_of(value)  # an exact str, or None
+            origins[name] = None
+            if name == module_name and issubclass(kind, type):
+                defined.append(value)
     for key, origin in origins.items():
         owner = origin
         if owner is None and type(key) is str and key:
             owner = sys.modules.get(key)
         if owner is not None:
-            name = _user_module_name(owner)
+            # _user_module_name's cache, read here: a test module's first
+            # test asks it of a dozen modules, all known but the first time.
+            known = _user_verdicts.get(id(owner))
+            if known is not None and known[0] is owner:
+                name = known[1]
+            else:
+                name = _user_module_name(owner)
             if name is not None:
                 modules.setdefault(name, owner)
     watched = _WatchedList()
     for name, owner in modules.items():
-        found, span = _namespaces_in(name, owner)
+        found, span = _namespaces_in(
+            name, owner, defined if name == module_name else None
+        )
         watched += found
         watched.spans.append(span)
     if len(_watch_cache) >= _CACHE_SIZE:
@@ -1295,11 +1309,15 @@ def watched_namespaces(module_name: str) -> list[Watched]:
     return watched
 
 
-def _namespaces_in(name: str, module: Any) -> tuple[list[Watched], _Span]:
+def _namespaces_in(
+    name: str, module: Any, defined: list[Any] | None = None
+) -> tuple[list[Watched], _Span]:
     """The namespaces of *module* (named *name*) and of the classes it
     defines, and their span. Computed once per module while it has as many
     names: the test modules of a suite import the same modules (see
-    _watch_cache)."""
+    _watch_cache). *defined*: the classes among its values whose
+    ``__module__`` is *name*, in their order, if the caller found them
+    already (:func:`watched_namespaces`, of a test module)."""
     owned = namespace_of(module)
     if owned is None:
         return [], _Span(())
@@ -1308,6 +1326,22 @@ def _namespaces_in(name: str, module: Any) -> tuple[list[Watched], _Span]:
         return cached[2], cached[3]
     size = len(owned)
     found: list[Watched] = [(name, module, owned)]
+    if defined is None:
+        defined = _defined_in(name, owned)
+    for value in defined:
+        if _takes_attributes(value):
+            label = f"{name}.{_qualname(value)}"
+            found.append((label, value, _TYPE_DICT.__get__(value)))
+    span = _Span(found)
+    if len(_module_cache) >= _MODULE_CACHE_SIZE:
+        _module_cache.clear()
+    _module_cache[name] = (module, size, found, span)
+    return found, span
+
+
+def _defined_in(name: str, owned: Any) -> list[Any]:
+    """The classes among the values of *owned* (a module's namespace) whose
+    ``__module__`` is *name*, in their order."""
     values = _values_in(owned)
     # The classes among the values, told apart in C: a module's functions
     # and constants far outnumber them.
@@ -1324,15 +1358,7 @@ def _namespaces_in(name: str, module: Any) -> tuple[list[Watched], _Span]:
         origins = list(map(module_of, classes))
     exact = map(is_, map(type, origins), repeat(str))
     same = map(is_, map(name.__eq__, origins), repeat(True))
-    for value in compress(classes, map(and_, exact, same)):
-        if _takes_attributes(value):
-            label = f"{name}.{_qualname(value)}"
-            found.append((label, value, _TYPE_DICT.__get__(value)))
-    span = _Span(found)
-    if len(_module_cache) >= _MODULE_CACHE_SIZE:
-        _module_cache.clear()
-    _module_cache[name] = (module, size, found, span)
-    return found, span
+    return list(compress(classes, map(and_, exact, same)))
 
 
 _TYPE_FLAGS = type.__dict__["__flags__"]
