@@ -101,10 +101,7 @@ class _Facts:
     def __init__(self, function: types.FunctionType, key: int) -> None:
         self.reference = weakref.ref(function, functools.partial(_forget, key))
         self.state = _introspect.deep_function_state(function)
-        # The fields deep_function_state reads of a function whose __dict__
-        # is empty (so that nothing is wrapped): then it is unchanged while
-        # these are the same objects and the __dict__ stays empty.
-        self.quick = None if function.__dict__ else _quick_state(function)
+        self.quick = _introspect.quick_function_state(function)
         self.supported = bool(
             _stdlib.AVAILABLE
             # Attributes of its own become children of the mock, one by
@@ -126,30 +123,7 @@ class _Facts:
             return _introspect._same(
                 self.state, _introspect.deep_function_state(function)
             )
-        return (
-            not function.__dict__
-            and function.__code__ is quick[0]
-            and function.__defaults__ is quick[1]
-            and function.__kwdefaults__ is quick[2]
-            and function.__annotations__ is quick[3]
-            and function.__name__ is quick[4]
-            and function.__qualname__ is quick[5]
-            and function.__module__ is quick[6]
-            and function.__doc__ is quick[7]
-        )
-
-
-def _quick_state(function: types.FunctionType) -> tuple[Any, ...]:
-    return (
-        function.__code__,
-        function.__defaults__,
-        function.__kwdefaults__,
-        function.__annotations__,
-        function.__name__,
-        function.__qualname__,
-        function.__module__,
-        function.__doc__,
-    )
+        return _introspect.quick_state_holds(function, quick)
 
 
 # Per function, by id: its facts (which hold it weakly, and leave with it).

@@ -39,7 +39,13 @@ from builtins import (  # noqa: UP029
 )
 from typing import Any
 
-from mockpool._autospec.introspect import _function_state, is_static, keyable
+from mockpool._autospec.introspect import (
+    _function_state,
+    is_static,
+    keyable,
+    quick_function_state,
+    quick_state_holds,
+)
 from mockpool._autospec.plain.stdlib import (
     MAGICS,
     mock_module,
@@ -282,18 +288,10 @@ class FunctionFingerprint:
 
     def __init__(self, spec: Any) -> None:
         self._states = self._read(spec)
-        # A function with an empty __dict__ (most) wraps nothing: its state
-        # is its four fields and that empty __dict__, read without building
-        # the state again (which cost as much as the rest of a build).
+        # Told without building the state again (which cost as much as
+        # the rest of a build), for a function with no attributes of its own.
         self._quick = (
-            (
-                spec.__code__,
-                spec.__defaults__,
-                spec.__kwdefaults__,
-                spec.__annotations__,
-            )
-            if type(spec) is types.FunctionType and not spec.__dict__
-            else None
+            quick_function_state(spec) if type(spec) is types.FunctionType else None
         )
 
     @classmethod
@@ -313,13 +311,7 @@ class FunctionFingerprint:
         """Whether *spec* is as it was when this was taken."""
         quick = self._quick
         if quick is not None:
-            return (
-                not spec.__dict__
-                and spec.__code__ is quick[0]
-                and spec.__defaults__ is quick[1]
-                and spec.__kwdefaults__ is quick[2]
-                and spec.__annotations__ is quick[3]
-            )
+            return quick_state_holds(spec, quick)
         states = self._read(spec)
         return len(states) == len(self._states) and all(
             map(_same_state, states, self._states)
