@@ -148,41 +148,52 @@ def _facts_of(function: types.FunctionType) -> _Facts:
 def supports(spec: Any) -> bool:
     """Whether :func:`build` serves *spec*: a plain or bound Python function,
     with no attributes of its own but magic ones, and no coroutine function."""
-    if type(spec) is types.MethodType:
-        spec = spec.__func__
-    return type(spec) is types.FunctionType and _facts_of(spec).supported
+    return _supported_facts(spec) is not None
 
 
-def _info(spec: Any) -> _FunctionInfo:
+def _supported_facts(spec: Any) -> _Facts | None:
+    """The facts of *spec*'s function if :func:`build` serves it, else None."""
+    function = spec.__func__ if type(spec) is types.MethodType else spec
+    if type(function) is not types.FunctionType:
+        return None
+    facts = _facts_of(function)
+    return facts if facts.supported else None
+
+
+def _info(spec: Any, facts: _Facts) -> _FunctionInfo:
+    """*spec*'s info, from its function's *facts*."""
     bound = type(spec) is types.MethodType
-    infos = _facts_of(spec.__func__ if bound else spec).infos
-    info = infos.get(bound)
+    info = facts.infos.get(bound)
     if info is None:
-        info = infos[bound] = _FunctionInfo(spec)
+        info = facts.infos[bound] = _FunctionInfo(spec)
     return info
 
 
 def build(spec: Any, spec_set: Any, name: Any) -> Any:
-    """``create_autospec(spec, spec_set, _name=name)`` for a supported *spec*.
+    """``create_autospec(spec, spec_set, _name=name)`` if :func:`supports`
+    *spec* (its function's facts looked up once for both), else None.
 
     The steps of ``unittest.mock.create_autospec`` for a function, in its
     order: the mock, then the wrapper that checks the signature and calls
     it. A function's ``dir()`` holds only magic names (:func:`supports`
     admits no other attributes), so the stdlib's loop over it adds nothing.
     """
+    facts = _supported_facts(spec)
+    if facts is None:
+        return None
     if not _plain.enabled():
-        return _assembled(spec, spec_set, name, plain=False)
+        return _assembled(spec, spec_set, name, facts, False)
     # With the plain-mock acceleration on (the drop-in's), the mock is a
     # plain MagicMock with the function as its spec: that reuses a class and
     # shares its magic proxies, where the replay makes both anew (3.13: 8 %
     # less per patch(function, autospec=True)). Neither it nor the
     # return_value child the wrapper's set-up reads is counted as a plain
     # mock: the run report prices the whole as one autospec.
-    return _plain.uncounted_call(_assembled, spec, spec_set, name, True)
+    return _plain.uncounted_call(_assembled, spec, spec_set, name, facts, True)
 
 
-def _assembled(spec: Any, spec_set: Any, name: Any, plain: bool) -> Any:
-    info = _info(spec)
+def _assembled(spec: Any, spec_set: Any, name: Any, facts: _Facts, plain: bool) -> Any:
+    info = _info(spec, facts)
     constructor: dict[str, Any] = {
         "parent": None,
         "_new_parent": None,

@@ -97,10 +97,12 @@ def create_autospec(
         and _parent is None
         and instance is False
         and not (unsafe and not _compat.AUTOSPEC_HAS_UNSAFE)
-        and _functions.supports(spec)
         and _stdlib.stock_classes()
     ):
-        return _functions.build(spec, spec_set, _name)
+        # None if the function path does not serve *spec*.
+        built = _functions.build(spec, spec_set, _name)
+        if built is not None:
+            return built
     if (
         kwargs
         or _parent is not None
