@@ -81,6 +81,12 @@ def _each_through_measure(
     return measured
 
 
+def _over_budget() -> Any:
+    """A patch under which the run can afford no measuring at all, of
+    autospecs or plain kinds: its budget is below the nothing spent yet."""
+    return mock.patch.object(RunReport, "_budget", return_value=-1.0)
+
+
 class _CostsForgotten(unittest.TestCase):
     """Each test starts with no cost remembered (the process's memory is a
     fresh one): a cost an earlier test measured must not stand in for the
@@ -773,7 +779,7 @@ class RememberedCostTests(_RememberedCostCase):
         first = self.run_suite(CostMemory())
         memory = _next_run(first._cost_memory(), self.directory)
         self.measured.clear()
-        with mock.patch.object(RunReport, "_affordable", return_value=False):
+        with _over_budget():
             second = self.run_suite(memory)
             unremembered = self.run_suite(CostMemory())
         self.assertEqual(self.measured, [])
@@ -850,7 +856,7 @@ class RememberedCostTests(_RememberedCostCase):
                 )
             }
         )
-        with mock.patch.object(RunReport, "_affordable", return_value=False):
+        with _over_budget():
             unaffordable = self.run_suite(memory, Gateway)
         self.assertEqual(self.measured, [])
         self.assertAlmostEqual(
@@ -962,12 +968,52 @@ class PlainSamplesTests(_RememberedCostCase):
         self.assertEqual(self.measured, [Gateway])
         self.assertEqual(report.plain_saving.compared, 0)
 
+    def test_a_plain_batch_past_its_part_leaves_autospecs_theirs(self) -> None:
+        """The budget is checked before each side of a plain kind, and on a
+        loaded host one side can cost more than the whole budget: what it
+        spends past its part is not charged to autospecs, and a later
+        test's autospec is still measured (CI saw a tiny suite's second
+        autospec wait twelve runs behind one plain kind)."""
+        clock = [10.0]  # the run's CPU so far; its budget is 0.2 s
+        budget = run_report.MEASURING_BUDGET * clock[0]
+
+        def slow_plain(key: plain_cost.PlainKey) -> tuple[float, float]:
+            self.measured.append(key)
+            clock[0] += 1.5 * budget
+            return 0.000090, 0.000030
+
+        def stdlib(call: AutospecCall) -> float:
+            self.measured.append(call.spec)
+            clock[0] += 0.3 * budget
+            return 0.010
+
+        report = RunReport(worker="w", costs=CostMemory())
+        with (
+            mock.patch.object(run_report, "_process_time", lambda: clock[0]),
+            mock.patch.object(plain_cost, "measure", side_effect=slow_plain),
+            mock.patch.object(stdlib_cost, "measure", side_effect=stdlib),
+        ):
+            report.record_plain(mock.MagicMock, smtplib.SMTP)
+            report.measure_stdlib_costs("test_plain")
+            self.assertEqual(report.plain_saving.compared, 1)
+            for spec in (Gateway, smtplib.SMTP, smtplib.LMTP):
+                report.record_acquire(
+                    spec.__name__,
+                    hit=False,
+                    build_seconds=0.001,
+                    autospec=(spec, False, True),
+                )
+                report.measure_stdlib_costs(f"test_{spec.__name__}")
+        # Half the budget left to autospecs: two of them fit (the check
+        # comes before each), the third waits for a later run.
+        self.assertEqual(self.measured[1:], [Gateway, smtplib.SMTP])
+
     def test_a_run_that_cannot_afford_it_uses_the_samples_kept(self) -> None:
         kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
         first = self.plain_run(CostMemory(), 130e-6)
         memory = _next_run(first._cost_memory(), self.directory)
         self.measured.clear()
-        with mock.patch.object(RunReport, "_affordable", return_value=False):
+        with _over_budget():
             second = self.plain_run(memory, 999e-6)
         self.assertNotIn(kind, self.measured)
         self.assertAlmostEqual(second.plain_saving.saved, 3 * (130e-6 - 30e-6))

@@ -130,7 +130,10 @@ MEASURING_BUDGET = 0.02
 #: repeated samples included (see :mod:`.plain_cost`): a kind's batch can
 #: cost a small run most of its budget, and measured first, at an earlier
 #: test's end, plain kinds would leave a later test's autospecs waiting run
-#: after run. Autospecs may use the whole budget.
+#: after run. Autospecs may use the whole budget, less what plain kinds
+#: spent within their part: a batch that overshoots its part (the budget
+#: is checked before each side of a kind, and one side can cost more than
+#: the whole part on a loaded host) never takes what is left to autospecs.
 PLAIN_MEASURING_SHARE = 0.5
 
 #: The worker name of a report made by :meth:`RunReport.merged`.
@@ -531,9 +534,10 @@ class RunReport:
         self._memory_names: dict[Any, tuple[str, str] | None] = {}
         # The names a sample was kept under in this run.
         self._remembered_now: set[tuple[str, str]] = set()
-        # CPU spent measuring the stdlib's costs, and the time saved so far
-        # (see MEASURING_BUDGET).
+        # CPU spent measuring the stdlib's costs, the part of it spent on
+        # plain kinds, and the time saved so far (see MEASURING_BUDGET).
         self._measuring_seconds = 0.0
+        self._plain_measuring_seconds = 0.0
         self._saved_seconds = 0.0
         # Plain mocks built, by kind, since measure_stdlib_costs() last
         # took them (updated without the lock, see record_plain); per kind
@@ -767,7 +771,7 @@ class RunReport:
         with self._lock:
             if not self._pending:
                 return
-            if not self._affordable() and all(
+            if not self._autospecs_affordable() and all(
                 key in self._memory_names for key, _ in self._pending
             ):
                 # Over budget, and each spec waiting was looked for in the
@@ -815,17 +819,18 @@ class RunReport:
         name_of: Callable[[], tuple[str, str] | None],
         measure: Callable[[], tuple[float, ...] | None],
         figure: Callable[[tuple[float, ...]], float],
-        share: float = 1.0,
     ) -> float | _NotYet | None:
         """What *known* holds for *key*; else *figure* of what an earlier
         run remembered, or of what *measure* measures now if the budget
-        allows (else :data:`_NOT_YET`); None if it cannot be measured.
+        allows autospecs more (else :data:`_NOT_YET`); None if it cannot be
+        measured.
 
         The figure is kept in *known*, and what is measured in the cost
-        memory under *name_of*'s name. Affordable: what the run spent
-        measuring is within *share* of its budget.
+        memory under *name_of*'s name.
         """
-        found = self._known_cost(key, known, name_of, figure, share)
+        found = self._known_cost(
+            key, known, name_of, figure, self._autospecs_affordable
+        )
         if not isinstance(found, _Due):
             return found
         return self._settled(key, known, found.name, self._measured(measure), figure)
@@ -836,18 +841,19 @@ class RunReport:
         known: dict[Any, float | None],
         name_of: Callable[[], tuple[str, str] | None],
         figure: Callable[[tuple[float, ...]], float],
-        share: float,
+        affordable_now: Callable[[], bool],
     ) -> float | _NotYet | _Due | None:
         """:meth:`_cost_of` up to the measuring: a :class:`_Due` where
         *key* is to be measured now, *key* marked in *known* meanwhile (to
-        be :meth:`_settled`)."""
+        be :meth:`_settled`). *affordable_now*: whether the budget allows
+        measuring *key* (called with the lock held)."""
         with self._lock:
             if key in known:
                 return known[key]
         name = self._memory_name(key, name_of)
         remembered, fresh = self._recall(name)
         with self._lock:
-            affordable = self._affordable(share)
+            affordable = affordable_now()
             if remembered is not None and (fresh or not affordable):
                 # Due to be measured again when the run cannot afford it:
                 # still right, as it was in the run before.
@@ -1013,7 +1019,7 @@ class RunReport:
             _stdlib_minus_mockpool,
             # Measured again at the run's end, with what is left of the
             # budget (see resample_plain_costs).
-            share=PLAIN_MEASURING_SHARE,
+            functools.partial(self._affordable, PLAIN_MEASURING_SHARE),
         )
 
     def resample_plain_costs(self) -> None:
@@ -1068,6 +1074,7 @@ class RunReport:
             now = _process_time()
             with self._lock:
                 self._measuring_seconds += now - last
+                self._plain_measuring_seconds += now - last
                 last = now
                 return self._affordable(share)
 
@@ -1076,10 +1083,24 @@ class RunReport:
         finally:
             affordable()  # the time since the last side counted too
 
-    def _affordable(self, share: float = 1.0) -> bool:
-        # Called with self._lock held.
-        would_have_cost = _process_time() + self._saved_seconds
-        return self._measuring_seconds <= MEASURING_BUDGET * share * would_have_cost
+    def _budget(self) -> float:
+        # Called with self._lock held: see MEASURING_BUDGET.
+        return MEASURING_BUDGET * (_process_time() + self._saved_seconds)
+
+    def _affordable(self, share: float) -> bool:
+        """Whether what the run spent measuring is within *share* of its
+        budget (called with the lock held)."""
+        return self._measuring_seconds <= share * self._budget()
+
+    def _autospecs_affordable(self) -> bool:
+        """Whether the budget allows measuring another autospec: what the
+        run spent measuring is within it, plain kinds charged no more than
+        their part (see PLAIN_MEASURING_SHARE; called with the lock held)."""
+        budget = self._budget()
+        plain = self._plain_measuring_seconds
+        charged = self._measuring_seconds - plain
+        charged += min(plain, PLAIN_MEASURING_SHARE * budget)
+        return charged <= budget
 
     def _saving(self, spec: str) -> _SavingTally:
         # Called with self._lock held.
