@@ -968,6 +968,29 @@ class PlainSamplesTests(_RememberedCostCase):
         self.assertEqual(self.measured, [Gateway])
         self.assertEqual(report.plain_saving.compared, 0)
 
+    def test_a_plain_kind_over_budget_waits_untouched_and_counts_later(
+        self,
+    ) -> None:
+        """Past the budget, a kind looked for in the memory already is not
+        looked for again after every test: its count waits, and is counted
+        and compared once the run can afford measuring it."""
+        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+        report = RunReport(worker="w", costs=CostMemory())
+        recalls = mock.patch.object(
+            RunReport, "_recall", autospec=True, side_effect=RunReport._recall
+        )
+        with _over_budget(), recalls as recall:
+            for test in range(3):
+                report.record_plain(mock.MagicMock, smtplib.SMTP)
+                report.measure_stdlib_costs(f"test_{test}")
+        self.assertEqual(recall.call_count, 1)
+        self.assertNotIn(kind, self.measured)
+        self.assertEqual(report.plain_saving.compared, 0)
+        report.record_plain(mock.MagicMock, smtplib.SMTP)
+        report.measure_stdlib_costs("test_affordable")
+        self.assertEqual(self.measured, [kind])
+        self.assertEqual(report.plain_saving.compared, 4)
+
     def test_a_plain_batch_past_its_part_leaves_autospecs_theirs(self) -> None:
         """The budget is checked before each side of a plain kind, and on a
         loaded host one side can cost more than the whole budget: what it
