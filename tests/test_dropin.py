@@ -314,6 +314,12 @@ class FreshValues(collections.abc.MutableMapping[str, Any]):
 FRESH = FreshValues(a=1)
 
 
+class PatchedTwice:
+    """A target two patches of one test share."""
+
+    value = "real"
+
+
 class LeakCheckReadingTests(DropInTestBase):
     """A patch is leaked only if what it installed is still there."""
 
@@ -351,6 +357,36 @@ class LeakCheckReadingTests(DropInTestBase):
         result, caught = run_tests(Legal, fail_on_leak=True)
         self.assertEqual(result.failures + result.errors, [])
         self.assertEqual((result.testsRun, caught), (4, []))
+
+    def test_every_patch_stopped_out_of_order_still_leaks(self) -> None:
+        """Two patches of one attribute, both stopped, the outer one first:
+        the inner one puts back what it found -- the outer one's value --,
+        which is a leak though every patch was stopped. A patch of an
+        attribute with the value it has, never stopped, leaves nothing."""
+
+        class Patches(unittest.TestCase):
+            def test_out_of_order(self) -> None:
+                outer = mock.patch.object(PatchedTwice, "value", "outer")
+                inner = mock.patch.object(PatchedTwice, "value", "inner")
+                outer.start()
+                inner.start()
+                outer.stop()
+                inner.stop()
+
+            def test_same_value_never_stopped(self) -> None:
+                same = vars(PatchedTwice)["value"]
+                mock.patch.object(PatchedTwice, "value", same).start()
+
+        try:
+            result, _ = run_tests(Patches, fail_on_leak=True)
+        finally:
+            mock.patch.stopall()
+            PatchedTwice.value = "real"
+        self.assertEqual(result.errors, [])
+        self.assertEqual(len(result.failures), 1, result.failures)
+        test, text = result.failures[0]
+        self.assertTrue(test.id().endswith("test_out_of_order"))
+        self.assertIn("PatchedTwice.value still patched", text)
 
     def test_what_a_patch_left_installed_is_still_a_leak(self) -> None:
         """The same targets, and patch.multiple, never stopped: each leaks;

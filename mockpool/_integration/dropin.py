@@ -534,39 +534,41 @@ class TestScope:
                 _fence.write_to_stderr(f"LeakWarning: {message}")
         return messages
 
-    def _patched_targets(
-        self,
-    ) -> dict[tuple[int, str], tuple[Any, list[Any], list[Any]]]:
-        """Per (id of target, attribute) patched during the test: the
-        target, what its patches installed there, what they restore."""
-        targets: dict[tuple[int, str], tuple[Any, list[Any], list[Any]]] = {}
-        for target, attribute, installed, original in self._patches or ():
-            key = (id(target), attribute)
-            _, put, restored = targets.setdefault(key, (target, [], []))
+    def _installed_by_patches(self) -> dict[tuple[int, str], list[Any]]:
+        """Per (id of target, attribute) patched during the test: what its
+        patches installed there."""
+        installed_by: dict[tuple[int, str], list[Any]] = {}
+        for target, attribute, installed, _ in self._patches or ():
             if installed is not leak_check.UNREADABLE:
-                put.append(installed)
-            restored.append(original)
-        return targets
+                installed_by.setdefault((id(target), attribute), []).append(installed)
+        return installed_by
 
     def _unrestored_patches(self) -> Iterator[str]:
         # A target or dict that cannot be read or described is skipped: the
         # check must not break a test that unittest runs fine.
         #
-        # A patch is undone when nothing it installed is left, whatever is
-        # there instead: the test may rebind the target itself around the
-        # patch (and put its own value back), and a patch that cannot read
-        # the target's __dict__ restores by delattr, or by setattr of what
-        # getattr gave -- which lands in the raw namespace. Values compare
-        # by identity only: no code of theirs runs.
-        for (_, attribute), (target, put, restored) in self._patched_targets().items():
+        # A patch is undone when what it installed is no longer there,
+        # whatever is there instead: the test may rebind the target itself
+        # around the patch (and put its own value back), and a patch that
+        # cannot read the target's __dict__ restores by delattr, or by
+        # setattr of what getattr gave -- which lands in the raw namespace.
+        # A patch that installed what was there already (new is the
+        # original) leaves nothing a leak could be told by. Each patch is
+        # asked on its own, one read each: two patches of one attribute
+        # stopped out of order leave the first one's value, which is its
+        # leak though a later one would restore it. Values compare by
+        # identity only: no code of theirs runs.
+        reported: set[tuple[int, str]] = set()
+        for target, attribute, installed, original in self._patches or ():
+            if installed is leak_check.UNREADABLE or installed is original:
+                continue
             try:
-                now = leak_check.raw_attribute(target, attribute)
-                if not any(now is value for value in put):
+                if leak_check.raw_attribute(target, attribute) is not installed:
                     continue
-                # A patch that installed what was there already (new is the
-                # original) leaves nothing a leak could be told by.
-                if any(now is value for value in restored):
+                key = (id(target), attribute)
+                if key in reported:
                     continue
+                reported.add(key)
                 text = f"{leak_check.target_name(target)}.{attribute} still patched"
             except Exception:
                 continue
@@ -583,12 +585,10 @@ class TestScope:
 
     def _assigned(self, found: list[leak_check.Leak]) -> Iterator[str]:
         """The mocks in *found* the test assigned, not its patches'."""
-        patched: dict[tuple[int, str], tuple[Any, list[Any], list[Any]]] = {}
-        if self._patches:
-            patched = self._patched_targets()
+        installed_by = self._installed_by_patches()
         for label, owner, key, value in found:
             try:
-                _, put, _ = patched.get((id(owner), key), (None, [], []))
+                put = installed_by.get((id(owner), key), ())
                 if any(value is installed for installed in put):
                     continue  # a patch's: reported as a patch not undone
                 text = f"{label}.{key} = {leak_check.short_repr(value)}"
