@@ -314,6 +314,10 @@ class FreshValues(collections.abc.MutableMapping[str, Any]):
 FRESH = FreshValues(a=1)
 
 
+#: A dict the size of a suite's sys.modules, which patch.dict is held to.
+LARGE = {f"module_{index}": object() for index in range(3000)}
+
+
 class PatchedTwice:
     """A target two patches of one test share."""
 
@@ -357,6 +361,38 @@ class LeakCheckReadingTests(DropInTestBase):
         result, caught = run_tests(Legal, fail_on_leak=True)
         self.assertEqual(result.failures + result.errors, [])
         self.assertEqual((result.testsRun, caught), (4, []))
+
+    def test_a_large_dict_is_held_to_each_of_its_items(self) -> None:
+        """patch.dict of a dict of thousands of items (as suites patch
+        sys.modules): undone, no leak; never stopped, or with one value
+        replaced since, a leak."""
+        replaced = "module_1500"
+        original = LARGE[replaced]
+
+        class Patches(unittest.TestCase):
+            def test_undone(self) -> None:
+                with mock.patch.dict(LARGE, {"extra": 1}):
+                    self.assertIn("extra", LARGE)
+
+            def test_value_replaced_since(self) -> None:
+                with mock.patch.dict(LARGE, {"extra": 1}):
+                    pass
+                LARGE[replaced] = object()
+
+            def test_never_stopped(self) -> None:
+                mock.patch.dict(LARGE, {"extra": 1}).start()
+
+        try:
+            result, _ = run_tests(Patches, fail_on_leak=True)
+        finally:
+            mock.patch.stopall()
+            LARGE.pop("extra", None)
+            LARGE[replaced] = original
+        self.assertEqual(result.errors, [])
+        failed = sorted(test.id().rsplit(".", 1)[1] for test, _ in result.failures)
+        self.assertEqual(failed, ["test_never_stopped", "test_value_replaced_since"])
+        for _, text in result.failures:
+            self.assertIn("patch not undone: dict <dict of", text)
 
     def test_every_patch_stopped_out_of_order_still_leaks(self) -> None:
         """Two patches of one attribute, both stopped, the outer one first:

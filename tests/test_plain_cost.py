@@ -232,14 +232,24 @@ class MeasureKindsTests(_SuspensionsCounted):
         self.assertIsNotNone(measured[PlainKey(mock.MagicMock, smtplib.SMTP)])
         self.assertTrue(_plain.enabled())
 
-    def test_kinds_left_unmeasured_when_told_to_stop_are_left_out(self) -> None:
-        """go_on is asked before each side of each kind: three mockpool
-        sides, then one stdlib side, then no more."""
-        answers = [True, True, True, True, False]
-        measured = plain_cost.measure_kinds(self.KINDS, lambda: answers.pop(0))
+    def test_kinds_not_begun_when_told_to_stop_are_left_out(self) -> None:
+        """go_on is asked before each kind is begun: two kinds, then no
+        more; each kind begun is measured on both sides."""
+        answers = [True, True, False]
+        sides: list[tuple[PlainKey, bool]] = []
+
+        def side_cost(key: PlainKey, collecting: bool) -> float:
+            sides.append((key, _plain.enabled()))
+            return 1.0 if _plain.enabled() else 2.0
+
+        with mock.patch.object(plain_cost, "_side_cost", side_cost):
+            measured = plain_cost.measure_kinds(self.KINDS, lambda: answers.pop(0))
         self.assertEqual(answers, [])
-        self.assertEqual(list(measured), [self.KINDS[0]])
-        self.assertIsNotNone(measured[self.KINDS[0]])
+        begun = list(self.KINDS[:2])
+        self.assertEqual(measured, {key: (2.0, 1.0) for key in begun})
+        self.assertEqual(
+            sides, [(key, True) for key in begun] + [(key, False) for key in begun]
+        )
 
 
 class ReportSuspensionTests(_SuspensionsCounted):

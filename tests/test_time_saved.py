@@ -992,8 +992,8 @@ class PlainSamplesTests(_RememberedCostCase):
         self.assertEqual(report.plain_saving.compared, 4)
 
     def test_a_plain_batch_past_its_part_leaves_autospecs_theirs(self) -> None:
-        """The budget is checked before each side of a plain kind, and on a
-        loaded host one side can cost more than the whole budget: what it
+        """The budget is checked before each plain kind is begun, and on a
+        loaded host one kind can cost more than the whole budget: what it
         spends past its part is not charged to autospecs, and a later
         test's autospec is still measured (CI saw a tiny suite's second
         autospec wait twelve runs behind one plain kind)."""

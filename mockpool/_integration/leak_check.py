@@ -38,7 +38,7 @@ from collections.abc import Iterable, Iterator
 from itertools import compress, count, repeat
 from operator import and_, eq, is_, is_not, itemgetter, ne
 from types import FunctionType, MappingProxyType, ModuleType
-from typing import Any
+from typing import Any, Union
 from unittest import mock
 
 from mockpool._base import dict_versions as _dict_versions
@@ -47,6 +47,7 @@ __all__ = [
     "MISSING",
     "UNREADABLE",
     "Baseline",
+    "Contents",
     "Watched",
     "assigned_mocks",
     "baseline_for",
@@ -214,22 +215,32 @@ def _same(current: Any, value: Any) -> bool:
 _KEY, _VALUE = itemgetter(0), itemgetter(1)
 
 
-def holds(patched: Any, items: list[tuple[Any, Any]]) -> bool:
-    """Whether the container *patched* holds exactly *items* again.
+#: What a patched container held before a ``patch.dict``: a dict of its
+#: items (the copy ``patch.dict`` restores from), or its (key, value) pairs.
+Contents = Union[dict[Any, Any], list[tuple[Any, Any]]]
+
+
+def holds(patched: Any, before: Contents) -> bool:
+    """Whether the container *patched* holds exactly what it held *before*
+    again.
 
     True when that cannot be told -- the container or a key raises when
     read or compared --: only a difference read is a leak.
     """
-    # patch.dict restores a dict by clear() and update() from its copy: the
-    # same keys and values, by identity, in the same order. Told in a few C
-    # calls (sys.modules has thousands of items).
-    if (
-        type(patched) is dict
-        and len(patched) == len(items)
-        and _same_objects(list(patched), list(map(_KEY, items)))
-        and _same_objects(list(patched.values()), list(map(_VALUE, items)))
-    ):
-        return True
+    if isinstance(before, dict):  # exactly a dict: see Contents
+        # patch.dict restores a dict by clear() and update() from its copy:
+        # the same keys and values, by identity, in the same order. Told in
+        # a few C calls (sys.modules has thousands of items).
+        if (
+            type(patched) is dict
+            and len(patched) == len(before)
+            and _same_objects(list(patched), list(before))
+            and _same_objects(list(patched.values()), list(before.values()))
+        ):
+            return True
+        items = list(before.items())
+    else:
+        items = before
     now = read_items(patched)
     if now is None:
         return True

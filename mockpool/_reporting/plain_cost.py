@@ -262,10 +262,17 @@ def measure_kinds(
     classes go: so every kind's mockpool side is measured first, then every
     kind's stdlib side, inside one :func:`~.stdlib_cost.as_without_mockpool`.
 
-    *go_on*, if given, is asked before each side of each kind: once it says
-    no, the kinds not measured on both sides are left out of the result.
-    A kind either side fails to build maps to None; the others are
-    measured all the same.
+    *go_on*, if given, is asked before each kind is begun: once it says
+    no, no other kind is begun, and those not begun are left out of the
+    result. A kind begun is measured on both sides, whatever *go_on* would
+    say by its stdlib side: one side alone tells nothing, and what it cost
+    would be spent again the next time the kind is due. (Asked before each
+    side, a run's budget, refilled a little by each test, began a kind's
+    mockpool side after test upon test and then stopped short of its
+    stdlib side: metalsmith spent 7 % of its CPU on sides thrown away, and
+    compared none of its 4,161 plain mocks for five runs.) A kind either
+    side fails to build maps to None; the others are measured all the
+    same.
     """
     results: dict[PlainKey, tuple[float, float] | None] = {}
     mockpool_side: dict[PlainKey, float | None] = {}
@@ -291,8 +298,6 @@ def measure_kinds(
             return results
         with as_without_mockpool():
             for key, mockpool_seconds in built.items():
-                if go_on is not None and not go_on():
-                    break
                 stdlib_seconds = _side_cost(key, collecting)
                 results[key] = (
                     None

@@ -132,7 +132,7 @@ MEASURING_BUDGET = 0.02
 #: test's end, plain kinds would leave a later test's autospecs waiting run
 #: after run. Autospecs may use the whole budget, less what plain kinds
 #: spent within their part: a batch that overshoots its part (the budget
-#: is checked before each side of a kind, and one side can cost more than
+#: is checked before each kind is begun, and one kind can cost more than
 #: the whole part on a loaded host) never takes what is left to autospecs.
 PLAIN_MEASURING_SHARE = 0.5
 
@@ -1075,8 +1075,9 @@ class RunReport:
     ) -> dict[_plain_cost.PlainKey, tuple[float, float] | None]:
         """:func:`~.plain_cost.measure_kinds` of *keys*, as many as the
         budget affords: its CPU time is counted against the budget as it
-        goes, and each side of each kind is measured only while what the
-        run spent measuring is within *share* of the budget."""
+        goes, and a kind is begun only while what the run spent measuring
+        is within *share* of the budget (a kind begun is measured on both
+        sides)."""
         last = _process_time()
 
         def affordable() -> bool:
