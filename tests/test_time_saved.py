@@ -940,38 +940,6 @@ class PlainSamplesTests(_RememberedCostCase):
         self.assertEqual(self.measured.count(kind), 0)
         self.assertAlmostEqual(report.plain_saving.saved, 3 * (140e-6 - 30e-6))
 
-    def test_a_kind_whose_samples_agree_is_measured_no_more(self) -> None:
-        """Three samples whose savings lie within SETTLED_SPREAD of their
-        median settle the kind before COST_SAMPLES are kept; samples that
-        disagree do not."""
-        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
-        for stdlib, measured_again in (
-            ([130e-6, 125e-6, 135e-6], False),
-            ([330e-6, 125e-6, 135e-6], True),
-        ):
-            with self.subTest(stdlib=stdlib):
-                # A history of its own: runs of another suite.
-                directory = os.path.join(self.directory, str(measured_again))
-                memory = CostMemory()
-                for cost in stdlib:
-                    report = self.plain_run(memory, cost)
-                    memory = _next_run(report._cost_memory(), directory)
-                self.measured.clear()
-                self.plain_run(memory, 130e-6)
-                self.assertEqual(kind in self.measured, measured_again)
-
-    def test_settled_samples(self) -> None:
-        settled = plain_cost.samples_settled
-        self.assertFalse(settled(((130e-6, 30e-6), (131e-6, 30e-6))))
-        self.assertTrue(settled(((130e-6, 30e-6), (131e-6, 30e-6), (129e-6, 30e-6))))
-        # 100, 120 and 110 us saved: a spread of 20 us on a median of 110.
-        self.assertTrue(settled(((130e-6, 30e-6), (150e-6, 30e-6), (140e-6, 30e-6))))
-        self.assertFalse(settled(((130e-6, 30e-6), (160e-6, 30e-6), (140e-6, 30e-6))))
-        # No saving to be near: never settled (COST_SAMPLES ends it).
-        self.assertFalse(settled(((30e-6, 30e-6),) * 4))
-        # Autospec samples (one figure) are not a kind's.
-        self.assertFalse(settled(((0.01,),) * 4))
-
     def test_samples_are_taken_at_the_runs_end_only(self) -> None:
         """During a run a remembered kind is not measured: a repeated
         sample must never take the budget from a later test's autospecs."""

@@ -112,8 +112,8 @@ measured: a figure measured another way is measured again. Unlike an
 autospec's, a kind's cost is measured again at the end of each run that
 can afford it
 (:meth:`~mockpool._reporting.run_report.RunReport.resample_plain_costs`)
-until :data:`~mockpool._learning.costs.COST_SAMPLES` measurements are kept
-(or fewer that agree: :func:`samples_settled`), and their median is used: one measurement is taken at one moment, under
+until :data:`~mockpool._learning.costs.COST_SAMPLES` measurements are kept,
+and their median is used: one measurement is taken at one moment, under
 that moment's load, and every kind of a first run measured on a busy
 machine came out high together (os-brick's plain part read 0.69 s to
 1.24 s over four first runs, cloudbase-init's 3.9 s to 7.4 s); a kind costs
@@ -149,15 +149,12 @@ __all__ = [
     "BATCH",
     "FULL_COLLECTION_SCANS",
     "METHOD",
-    "SETTLED_AFTER",
-    "SETTLED_SPREAD",
     "PlainKey",
     "comparable",
     "WARM_UP",
     "measure",
     "measure_kinds",
     "remembered_as",
-    "samples_settled",
 ]
 
 #: Mocks built per side and measurement, all kept until the last is built.
@@ -173,35 +170,9 @@ WARM_UP = 8
 #: since the last reach a quarter of those it holds.
 FULL_COLLECTION_SCANS = 4
 
-#: The fewest samples of a kind that can settle it (see samples_settled).
-SETTLED_AFTER = 3
-
-#: How far apart a kind's savings may lie and still settle it: their spread
-#: (the largest less the smallest) as a share of their median.
-SETTLED_SPREAD = 0.2
-
 #: How the figures are measured (see the module), part of the stamp they
 #: are kept under: change it with the way, and earlier figures go.
 METHOD = "batch kept alive after a warm-up, young scan twice, collector's share/1"
-
-
-def samples_settled(samples: tuple[tuple[float, ...], ...]) -> bool:
-    """Whether a kind's kept samples agree well enough that another would
-    tell little: at least :data:`SETTLED_AFTER` of them, whose savings (the
-    stdlib's figure less mockpool's) lie within :data:`SETTLED_SPREAD` of
-    their median. The run's end measures a kind again until its samples
-    settle, or :data:`~mockpool._learning.costs.COST_SAMPLES` are kept: a
-    suite of many kinds (ironic-inspector's 46) spent a fifth to a third of
-    a second at the end of each of its first runs taking samples that all
-    told the same.
-    """
-    savings = sorted(sample[0] - sample[1] for sample in samples if len(sample) == 2)
-    if len(savings) < SETTLED_AFTER:
-        return False
-    median = savings[len(savings) // 2]
-    if len(savings) % 2 == 0:
-        median = (median + savings[len(savings) // 2 - 1]) / 2
-    return median > 0 and savings[-1] - savings[0] <= SETTLED_SPREAD * median
 
 
 class PlainKey(NamedTuple):

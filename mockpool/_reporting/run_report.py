@@ -1035,10 +1035,9 @@ class RunReport:
     def resample_plain_costs(self) -> None:
         """Measure again, at a run's end, the plain kinds it used whose
         remembered samples number fewer than
-        :data:`~mockpool._learning.costs.COST_SAMPLES` and have not settled
-        (:func:`~.plain_cost.samples_settled`) -- as many as what is left
-        of the measuring budget allows; the next run uses the median of the
-        samples kept (see :mod:`.plain_cost`).
+        :data:`~mockpool._learning.costs.COST_SAMPLES` -- as many as what
+        is left of the measuring budget allows; the next run uses the
+        median of the samples kept (see :mod:`.plain_cost`).
 
         Cheap to measure (a few milliseconds a kind), and each measured at
         one moment of one run, under that moment's load: one sample of a
@@ -1060,11 +1059,7 @@ class RunReport:
             if name is None or name in self._remembered_now:
                 continue
             remembered = self._cost_memory().recall(*name)
-            if (
-                remembered is None
-                or len(remembered.samples) >= COST_SAMPLES
-                or _plain_cost.samples_settled(remembered.samples)
-            ):
+            if remembered is None or len(remembered.samples) >= COST_SAMPLES:
                 continue
             due[plain_key] = name
         if not due:
