@@ -21,8 +21,10 @@ from typing import Any
 from unittest import mock
 
 import mockpool
+from mockpool._autospec import lazy
 from mockpool._autospec import plain as _plain
 from mockpool._autospec.plain import construction
+from mockpool._base import compat
 from mockpool._learning.costs import CostMemory
 from mockpool._reporting import plain_cost, run_report
 from mockpool._reporting.plain_cost import PlainKey
@@ -326,6 +328,20 @@ class CountTests(_CollectorRestored):
         self.addCleanup(patcher.stop)
         self.addCleanup(construction.take_counts)
         construction.take_counts()
+
+    def test_the_probe_of_method_children_is_no_tests_mock(self) -> None:
+        """A lazy autospec's first method child probes how the stdlib
+        autospecs methods, with a class of mockpool's own: those mocks are
+        counted as no test's (the report measured their kind every run)."""
+        probe = compat.autospec_presets_method_return_value
+        probe.cache_clear()
+        self.addCleanup(probe.cache_clear)
+        with mock.patch.object(lazy, "_presets", None):
+            client = lazy.create_autospec(smtplib.SMTP, instance=True)
+            client.noop()
+            self.assertIsNotNone(lazy._presets)
+        specs = {spec for _, spec in construction.take_counts()}
+        self.assertNotIn(compat._Probe, specs)
 
     def test_kinds_are_the_class_and_a_class_spec(self) -> None:
         mock.Mock()

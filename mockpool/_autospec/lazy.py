@@ -34,6 +34,7 @@ from unittest import mock
 
 from mockpool._autospec import functions as _functions
 from mockpool._autospec import introspect as _introspect
+from mockpool._autospec import plain as _plain
 from mockpool._autospec.disguise import disguised
 from mockpool._autospec.introspect import ClassInfo, MethodEntry, Snapshots
 from mockpool._autospec.replay import construct
@@ -365,9 +366,26 @@ def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
     # read when the class was introspected, as the stdlib reads it when it
     # builds the mock -- not whatever the function says by the first touch.
     child.__dict__["_spec_signature"] = signature.get("__signature__")
-    if _compat.autospec_presets_method_return_value():
+    if _presets_method_return_value():
         child.return_value = construct(klass, None, _specless_snapshots, {}, {})
     return child
+
+
+# Whether create_autospec presets each method child's return value, once
+# probed (see _presets_method_return_value).
+_presets: bool | None = None
+
+
+def _presets_method_return_value() -> bool:
+    """:func:`~mockpool._base.compat.autospec_presets_method_return_value`,
+    probed with the mocks counted as no test's: the probe autospecs a class
+    of its own, on the first method child built -- inside a test, whose
+    report counted the probe's mocks as plain mocks of the test's, and
+    measured their kind at the end of every run."""
+    global _presets
+    if _presets is None:
+        _presets = _plain.uncounted_call(_compat.autospec_presets_method_return_value)
+    return _presets
 
 
 class _PendingRoutine:
