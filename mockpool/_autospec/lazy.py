@@ -372,7 +372,8 @@ def _build_method(parent: Any, entry: MethodEntry, spec_set: Any) -> Any:
 
 
 # Whether create_autospec presets each method child's return value, once
-# probed (see _presets_method_return_value).
+# probed (see _presets_method_return_value): the one place the answer is
+# kept.
 _presets: bool | None = None
 
 

@@ -7,7 +7,6 @@ probe the behaviour itself instead of trusting the version number.
 
 from __future__ import annotations
 
-import functools
 import sys
 from unittest import mock
 
@@ -31,7 +30,6 @@ class _Probe:
         """A method for probing how the stdlib autospecs methods."""
 
 
-@functools.cache
 def autospec_presets_method_return_value() -> bool:
     """Whether ``create_autospec`` presets each method child's return value.
 
@@ -39,8 +37,9 @@ def autospec_presets_method_return_value() -> bool:
     ``return_value = MagicMock()`` (or ``AsyncMock()``); before, the return
     value was made on demand. The difference is observable after
     ``reset_mock(return_value=True)`` and ``seal``, so we reproduce
-    whichever behaviour this interpreter has. Probed on first use, not at
-    import: the probe costs more than the rest of this module.
+    whichever behaviour this interpreter has. Each call probes: the lazy
+    autospec asks once, on first use rather than at import (the probe costs
+    more than the rest of this module), and keeps the answer.
     """
     child = _stdlib.create_autospec(_Probe, instance=True).method
     return child._mock_return_value is not mock.DEFAULT
