@@ -18,6 +18,7 @@ import inspect
 import os
 import re
 import sys
+import time
 import types
 import unittest
 import weakref
@@ -143,6 +144,32 @@ class FunctionTests(ContractMixin):
             for kwargs in ({}, {"_name": "target"}, {"spec_set": True}):
                 with self.subTest(spec=spec, **kwargs):
                     self.assertContract(spec, **kwargs)
+
+    def test_builtins(self) -> None:
+        """Builtin functions and methods: the stdlib checks calls against
+        their ``__call__`` (``*args, **kwargs``) from the mock's class."""
+        builtins: tuple[Any, ...] = (time.sleep, os.stat, len, [].append, "".join)
+        for spec in builtins:
+            for kwargs in ({}, {"_name": "target"}, {"spec_set": True}):
+                with self.subTest(spec=spec, **kwargs):
+                    self.assertTrue(functions.supports(spec))
+                    self.assertContract(spec, **kwargs)
+
+    def test_a_builtins_check_stays_on_its_own_mock(self) -> None:
+        """The signature check put on a builtin autospec's class never
+        reaches a mock built after it, whose class may be a reused one."""
+        installation = mockpool.install()
+        try:
+            for _ in range(5):
+                made = mock.create_autospec(time.sleep)
+                self.assertIn("_mock_check_sig", type(made).__dict__)
+                del made
+                gc.collect()
+                for built in (mock.MagicMock(spec=time.sleep), mock.MagicMock()):
+                    self.assertNotIn("_mock_check_sig", type(built).__dict__)
+                    self.assertNotIn("__signature__", type(built).__dict__)
+        finally:
+            installation.undo()
 
     def test_unsupported_shapes_still_match_the_stdlib(self) -> None:
         """What the function path leaves to the stdlib is the stdlib's."""
@@ -358,6 +385,13 @@ class PatchTests(ContractMixin):
                 Service, "build", autospec=True
             ),
             "patch(Class)": lambda: mock.patch(f"{__name__}.Service", autospec=True),
+            "patch.object(module, builtin)": lambda: mock.patch.object(
+                time, "sleep", autospec=True
+            ),
+            "patch(builtin)": lambda: mock.patch("os.stat", autospec=True),
+            "builtin spec_set": lambda: mock.patch.object(
+                time, "sleep", autospec=True, spec_set=True
+            ),
             "patch.multiple": lambda: mock.patch.multiple(
                 module, module_function=mock.DEFAULT, autospec=True
             ),
@@ -397,6 +431,9 @@ def _describe(made: Any) -> list[tuple[str, Any]]:
     entries.append(("children", sorted(made._mock_children)))
     inner = getattr(made, "mock", made)
     entries.append(("dir", sorted(dir(inner))))
+    # What the stdlib's _check_sig sets on the class of a mock it does not
+    # wrap (a builtin's): seen by whatever reads the class.
+    entries.append(("class signature", str(vars(type(inner)).get("__signature__"))))
     return entries
 
 

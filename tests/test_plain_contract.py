@@ -27,6 +27,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 import types
 import unittest
 import warnings
@@ -385,6 +386,8 @@ CONSTRUCTIONS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = [
     ("spec and configure magic", (), {"spec": Spec, "__len__.return_value": 4}),
     ("spec_set False", (), {"spec_set": False}),
     ("spec string", (), {"spec": "text"}),
+    ("spec builtin", (), {"spec": len}),
+    ("spec_set bound builtin", (), {"spec_set": [].append}),
     ("spec number", (), {"spec_set": 3}),
     # What a class statement whose base is a mock passes its metaclass.
     ("class statement", ("Name", (object,), {}), {}),
@@ -1173,6 +1176,26 @@ class SpecChangeTests(unittest.TestCase):
         for fast, stdlib in zip(got, expected):
             for key in ("_spec_class", "_mock_methods", "_spec_asyncs"):
                 self.assertEqual(fast[key], stdlib[key], key)
+        self.assertIsNot(got[0]["_mock_methods"], got[1]["_mock_methods"])
+
+    def test_builtin_specs_share_one_record(self) -> None:
+        """Every builtin function gives the outcome of the stdlib's reading of
+        one: the same names, and the signature of their type's ``__call__``."""
+        from mockpool._autospec.plain import spec_records
+
+        specs: tuple[Any, ...] = (len, time.sleep, [].append)
+        expected = [vars(mock.MagicMock(spec=spec)) for spec in specs]
+        with accelerated():
+            spec_records.clear_records()
+            got = [vars(mock.MagicMock(spec=spec)) for spec in specs]
+            recorded = len(spec_records._records)
+        self.assertEqual(recorded, 1)
+        for fast, stdlib in zip(got, expected):
+            for key in ("_spec_class", "_mock_methods", "_spec_asyncs"):
+                self.assertEqual(fast[key], stdlib[key], key)
+            self.assertEqual(
+                str(fast["_spec_signature"]), str(stdlib["_spec_signature"])
+            )
         self.assertIsNot(got[0]["_mock_methods"], got[1]["_mock_methods"])
 
     def test_specs_made_in_a_test_are_not_kept(self) -> None:

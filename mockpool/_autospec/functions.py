@@ -21,6 +21,11 @@ the function (its code, defaults, annotations, name and ``__dict__``,
 and those of every function it wraps): a function changed in place is
 introspected again. Coroutine functions, functions with attributes of
 their own and anything else unusual go to the stdlib.
+
+Builtin functions (``time.sleep``, ``os.stat``) are served too: the stdlib
+wraps them in no function, but checks their calls from the mock's class,
+against the signature of their type's ``__call__``; that check is made
+once per builtin, which cannot change.
 """
 
 from __future__ import annotations
@@ -67,13 +72,21 @@ _codes: dict[str, tuple[types.CodeType, Any]] = {}
 class _FunctionInfo:
     """What autospeccing one function (or its bound methods) needs, once."""
 
-    __slots__ = ("signature", "snapshots")
+    __slots__ = ("class_namespace", "signature", "snapshots")
 
     def __init__(self, spec: Any) -> None:
         self.snapshots: Snapshots = {}
         #: (checker, signature), or None if the stdlib finds no signature
         #: (it then returns the bare mock).
         self.signature: tuple[Any, Any] | None = None
+        #: For a builtin: what the stdlib's ``_check_sig`` sets on the mock's
+        #: class instead of wrapping it (None for a Python function).
+        self.class_namespace: dict[str, Any] | None = None
+        if type(spec) is types.BuiltinFunctionType:
+            # Not a FunctionTypes to create_autospec: it checks calls against
+            # the signature of the builtin's __call__ (``*args, **kwargs``).
+            self.class_namespace = _introspect.signature_namespace(spec, False, False)
+            return
         result = _stdlib.get_signature_object(spec, False, False)
         if result is not None:
             func, signature = result
@@ -127,7 +140,7 @@ class _Facts:
 
 
 # Per function, by id: its facts (which hold it weakly, and leave with it).
-_facts: dict[int, _Facts] = {}
+_facts: dict[int, _Facts | _BuiltinFacts] = {}
 
 
 def _forget(key: int, reference: Any) -> None:
@@ -140,7 +153,7 @@ def _forget(key: int, reference: Any) -> None:
 def _facts_of(function: types.FunctionType) -> _Facts:
     key = id(function)
     facts = _facts.get(key)
-    if facts is None or not facts.holds_for(function):
+    if type(facts) is not _Facts or not facts.holds_for(function):
         facts = _facts[key] = _Facts(function, key)
     return facts
 
@@ -151,16 +164,54 @@ def supports(spec: Any) -> bool:
     return _supported_facts(spec) is not None
 
 
-def _supported_facts(spec: Any) -> _Facts | None:
+class _BuiltinFacts:
+    """What is known of one builtin function (``time.sleep``, ``os.stat``,
+    ``[].append``): whether :func:`build` serves it, and its info.
+
+    A builtin cannot change (it has no ``__dict__`` and its fields are
+    read-only), so its facts hold for as long as the builtin itself.
+    """
+
+    __slots__ = ("infos", "reference", "supported")
+
+    def __init__(self, builtin: Any, key: int) -> None:
+        self.reference = weakref.ref(builtin, functools.partial(_forget, key))
+        self.supported = bool(
+            _stdlib.AVAILABLE
+            # What else create_autospec special-cases; never true of a
+            # builtin today, asked so that a future one goes to the stdlib.
+            and not _stdlib.is_async_func(builtin)
+            and all(_stdlib.is_magic(name) for name in dir(builtin))
+        )
+        self.infos: dict[bool, _FunctionInfo] = {}
+
+    def holds_for(self, builtin: Any) -> bool:
+        """Whether these facts are *builtin*'s (not a gone one's at its id)."""
+        return self.reference() is builtin
+
+
+def _builtin_facts_of(builtin: Any) -> _BuiltinFacts:
+    key = id(builtin)
+    facts = _facts.get(key)
+    if type(facts) is not _BuiltinFacts or not facts.holds_for(builtin):
+        facts = _facts[key] = _BuiltinFacts(builtin, key)
+    return facts
+
+
+def _supported_facts(spec: Any) -> _Facts | _BuiltinFacts | None:
     """The facts of *spec*'s function if :func:`build` serves it, else None."""
-    function = spec.__func__ if type(spec) is types.MethodType else spec
+    kind = type(spec)
+    if kind is types.BuiltinFunctionType:
+        builtin_facts = _builtin_facts_of(spec)
+        return builtin_facts if builtin_facts.supported else None
+    function = spec.__func__ if kind is types.MethodType else spec
     if type(function) is not types.FunctionType:
         return None
     facts = _facts_of(function)
     return facts if facts.supported else None
 
 
-def _info(spec: Any, facts: _Facts) -> _FunctionInfo:
+def _info(spec: Any, facts: _Facts | _BuiltinFacts) -> _FunctionInfo:
     """*spec*'s info, from its function's *facts*."""
     bound = type(spec) is types.MethodType
     info = facts.infos.get(bound)
@@ -192,7 +243,9 @@ def build(spec: Any, spec_set: Any, name: Any) -> Any:
     return _plain.uncounted_call(_assembled, spec, spec_set, name, facts, True)
 
 
-def _assembled(spec: Any, spec_set: Any, name: Any, facts: _Facts, plain: bool) -> Any:
+def _assembled(
+    spec: Any, spec_set: Any, name: Any, facts: _Facts | _BuiltinFacts, plain: bool
+) -> Any:
     info = _info(spec, facts)
     constructor: dict[str, Any] = {
         "parent": None,
@@ -201,6 +254,21 @@ def _assembled(spec: Any, spec_set: Any, name: Any, facts: _Facts, plain: bool) 
         "name": name,
         ("spec_set" if spec_set else "spec"): spec,
     }
+    class_namespace = info.class_namespace
+    if class_namespace is not None:
+        # A builtin: the mock itself, its class given the signature check.
+        if not plain:
+            return construct(
+                _stdlib.MagicMock, spec, info.snapshots, constructor, class_namespace
+            )
+        built = _stdlib.MagicMock(**constructor)
+        mock_class = type(built)
+        if class_namespace:
+            # No longer its shape's template: not handed to another mock.
+            _plain.release_class(mock_class)
+        for attribute, value in class_namespace.items():
+            setattr(mock_class, attribute, value)
+        return built
     if plain:
         built = _stdlib.MagicMock(**constructor)
     else:

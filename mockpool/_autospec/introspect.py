@@ -427,12 +427,14 @@ class _SignatureCache:
         key = (instance, skipfirst)
         found = self._computed.get(key)
         if found is None:
-            found = _signature_namespace(spec, instance, skipfirst)
+            found = signature_namespace(spec, instance, skipfirst)
             self._computed[key] = found
         return found
 
 
-def _signature_namespace(spec: Any, instance: bool, skipfirst: bool) -> dict[str, Any]:
+def signature_namespace(spec: Any, instance: bool, skipfirst: bool) -> dict[str, Any]:
+    """The class attributes ``_check_signature(spec, mock, skipfirst,
+    instance)`` sets on a mock's class: none if *spec* has no signature."""
     # Mirrors unittest.mock._check_signature, which is identical on
     # 3.9-3.13; the checker is shared by every mock of this spec, which
     # nothing can observe because each mock's class is its own.

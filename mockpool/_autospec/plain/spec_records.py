@@ -210,22 +210,28 @@ _LIST_TYPES = (list, tuple)
 #: (``class S(ctypes.Structure)`` with ``ctypes`` mocked calls the mock's
 #: class with the class name first).
 _VALUE_TYPES = frozenset((str, bytes, int, float, complex, bool))
+#: Builtin functions and methods (``time.sleep``, ``[].append``): no
+#: instance ``__dict__`` and no ``__dir__`` of their own either, and the
+#: signature the stdlib reads is their type's ``__call__``'s (``*args,
+#: **kwargs``), so every one gives the same outcome. What
+#: ``patch.object(time, "sleep", autospec=True)`` builds has one as spec.
+_BUILTIN_FUNCTION_TYPE = types.BuiltinFunctionType
 
 
 def _record_key(spec: Any, as_instance: Any, eat_self: Any) -> Any:
     """The key of *spec*'s record, or ``None`` if it is not recorded.
 
-    ``None``, exact lists and tuples, and instances of :data:`_VALUE_TYPES`
-    give the same outcome whatever the object (``dir`` of a list or a
-    string depends only on its type); classes and plain functions are
-    recorded one by one.
+    ``None``, exact lists and tuples, builtin functions and instances of
+    :data:`_VALUE_TYPES` give the same outcome whatever the object (``dir``
+    of a list or a string depends only on its type); classes and plain
+    functions are recorded one by one.
     """
     if spec is None:
         return _NO_SPEC
     spec_type = type(spec)
     if spec_type in _LIST_TYPES:
         return spec_type
-    if spec_type in _VALUE_TYPES:
+    if spec_type in _VALUE_TYPES or spec_type is _BUILTIN_FUNCTION_TYPE:
         # The type, never the value: a test's string is not kept.
         return (_INSTANCE_OF, spec_type, bool(as_instance), bool(eat_self))
     if (
