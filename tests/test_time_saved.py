@@ -955,6 +955,27 @@ class PlainSamplesTests(_RememberedCostCase):
         report.resample_plain_costs()
         self.assertEqual(self.measured.count(kind), 1)
 
+    def test_the_runs_end_samples_within_plain_kinds_part(self) -> None:
+        """A run whose plain kinds spent their part of the budget takes no
+        repeated sample at its end, though autospecs left theirs unspent:
+        the samples are a refinement, paid within the plain part."""
+        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+        first = self.plain_run(CostMemory(), 130e-6)
+        memory = _next_run(first._cost_memory(), self.directory)
+        self.measured.clear()
+        report = RunReport(worker="w", costs=memory)
+        for _ in range(3):
+            report.record_plain(mock.MagicMock, smtplib.SMTP)
+        report.measure_stdlib_costs("t")
+        budget = run_report.MEASURING_BUDGET * time.process_time()
+        report._measuring_seconds = 0.75 * budget
+        report.resample_plain_costs()
+        self.assertNotIn(kind, self.measured)
+        # Within the part, it is taken.
+        report._measuring_seconds = 0.0
+        report.resample_plain_costs()
+        self.assertEqual(self.measured.count(kind), 1)
+
     def test_plain_kinds_take_half_the_budget_autospecs_all_of_it(self) -> None:
         report = RunReport(worker="w", costs=CostMemory())
         # The run's CPU so far: what the budget is a share of (no saving yet).
