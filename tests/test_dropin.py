@@ -480,6 +480,31 @@ class LeakCheckReadingTests(DropInTestBase):
         )
 
 
+class ScopeSlotsTests(unittest.TestCase):
+    """The scope the hook makes for every test has each of its attributes."""
+
+    def test_every_slot_is_set_by_for_test_and_by_the_constructor(self) -> None:
+        class Case(unittest.TestCase):
+            def test_a(self) -> None:
+                pass
+
+        test = Case("test_a")
+        state = _dropin._ThreadState()
+        scopes = {
+            "for_test": _dropin.TestScope.for_test(test, state, time.perf_counter()),
+            "__init__": _dropin.TestScope("t", test=test),
+        }
+        for made_by, scope in scopes.items():
+            with self.subTest(made_by=made_by):
+                unset = [
+                    name
+                    for name in _dropin.TestScope.__slots__
+                    if not hasattr(scope, name)
+                ]
+                self.assertEqual(unset, [])
+                scope.finish()
+
+
 class BookkeepingTests(unittest.TestCase):
     """mockpool's per-test bookkeeping calls nothing a test class patched."""
 

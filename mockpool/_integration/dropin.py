@@ -47,7 +47,7 @@ from collections.abc import Iterator
 # The clock bound at import: a test that patches time.perf_counter (with a
 # finite side_effect, say) must not see mockpool's bookkeeping read it.
 from time import perf_counter as _perf_counter
-from types import FunctionType
+from types import FunctionType, MethodType
 from typing import Any
 from unittest import TestCase, mock
 from unittest import case as unittest_case
@@ -354,15 +354,33 @@ class TestScope:
         *state* is given: what the drop-in's hook does for every test, in
         one call (see :meth:`open`)."""
         scope = _new_scope(cls)
-        scope._blank()
-        scope._started = started
-        scope._test = test
+        # Each slot set once, here rather than by _blank() then again (3.9:
+        # a call and four stores fewer on every test); _blank's list.
+        scope.own_seconds = 0.0
+        scope.session = None
         scope.test_key = id(test)
         scope.fail_on_leak = _fail_on_leak
+        scope._session_asked = False
+        scope._leases = None
+        scope._pools = None
+        scope._patches = None
+        scope._dicts = None
+        scope._checked = False
+        scope._state = None
+        scope._test_id = None
+        scope._baseline = None
+        scope._started = started
+        scope._test = test
         try:
             scope._baseline = leak_check.baseline_for(type(test))
         except Exception as error:
             _fence.warn_failure("leak check", error, scope.test_id)
+        if _warming_done and not state.returned:
+            # _open's common case, inline: nothing to warm or settle.
+            scope._state = state
+            state.named = state.scope = scope
+            scope.own_seconds = _perf_counter() - started
+            return scope
         try:
             scope._open(state)
         except Exception as error:
@@ -606,34 +624,95 @@ class TestScope:
 
     def close(self) -> None:
         """Give the test's mocks back, close its session, flush the report."""
-        self._close(_perf_counter())
+        self.finish(check=False)
 
-    def finish(self) -> None:
+    def finish(self, check: bool = True) -> None:
         """:meth:`check_leaks` (a leak only warns) then :meth:`close`: the
         end of a test whose outcome is recorded, timed as one piece of
-        work (the clock is read per piece, and every test takes this path).
+        work, in one call (the clock is read per piece, and every test
+        takes this path). With *check* false, only :meth:`close`.
         """
+        global _next_history_note
         started = _perf_counter()
         try:
-            # _check_leaks' common case -- nothing patched, nothing moved --
-            # told here, a call fewer on every test; anything else, or an
-            # error telling it, takes _check_leaks (which warns of it).
-            baseline = self._baseline
-            try:
-                quiet = (
-                    not (self._checked or self._patches or self._dicts)
-                    and baseline is not None
-                    and baseline.unmoved()
-                )
-            except Exception:
-                quiet = False
-            if quiet:
-                self._checked = True
-                self._baseline = None
-            else:
-                self._check_leaks(fail=False)
+            if check:
+                # _check_leaks' common case -- nothing patched, nothing
+                # moved -- told here, a call fewer on every test; anything
+                # else, or an error telling it, takes _check_leaks (which
+                # warns of it).
+                baseline = self._baseline
+                try:
+                    quiet = (
+                        not (self._checked or self._patches or self._dicts)
+                        and baseline is not None
+                        and baseline.unmoved()
+                    )
+                except Exception:
+                    quiet = False
+                if quiet:
+                    self._checked = True
+                    self._baseline = None
+                else:
+                    self._check_leaks(fail=False)
         finally:
-            self._close(started)
+            # Every test takes this path: the side systems are fenced by a
+            # try each (free when nothing is raised) rather than a fence
+            # object.
+            state = self._state
+            if state is None:  # never opened
+                state = _local.state
+            if state.scope is self:
+                state.scope = None
+            report = None
+            try:
+                if self._leases:
+                    self._give_back(state)
+            finally:
+                self._patches = self._dicts = None
+                if _PLAIN_COUNTED or (
+                    _PLAIN_COUNTED_STOCK
+                    and (
+                        len(_PLAIN_COUNTED_STOCK) >= SETTLE_STOCK_AFTER
+                        # A report written after every test has them all.
+                        or _worker_files.report_directory() is not None
+                    )
+                ):
+                    try:
+                        report = _worker_files.process_report()
+                        report.record_plain_counts(_plain.take_counts())
+                    except Exception as error:
+                        _fence.warn_failure("run report", error, self.test_id)
+                try:
+                    if self.session is not None:
+                        # The drop-in's session, not one the test asked for:
+                        # under plain unittest there would be nothing to close.
+                        # Its close tells the run lifecycle (session_closed).
+                        with _fence.fenced("per-test session", self.test_id):
+                            self.session.close()
+                    elif started >= _next_history_note:
+                        # No session was opened to tell it: the test's end is
+                        # when usage history is written, if due (fenced inside).
+                        _next_history_note = started + _learning.FLUSH_INTERVAL
+                        _learning.note_session_end()
+                finally:
+                    # Count the test and the drop-in's work around it; write the
+                    # report file (if the run has one).
+                    try:
+                        if report is None:
+                            report = _worker_files.process_report()
+                        # Off the test's clock, its patches undone: what new
+                        # specs cost the stdlib is measured (warnings name the
+                        # test, see _name_current_test); then the test counts.
+                        report.end_test(self.own_seconds, started)
+                        if _worker_files.report_directory() is not None:
+                            flushing_since = _perf_counter()
+                            _worker_files.flush()
+                            # In the file from the next test's flush on.
+                            report.record_own_work(_perf_counter() - flushing_since)
+                    except Exception as error:
+                        _fence.warn_failure("run report", error, self.test_id)
+                    if state.named is self:
+                        state.named = None
 
     def _give_back(self, state: _ThreadState) -> None:
         # The test's pooled mocks go back to their pools; a lease whose mock
@@ -645,66 +724,6 @@ class TestScope:
             for key in list(leases):
                 pools.pop(key).release(leases, key)
             state.returned = (*state.returned, *returned)
-
-    def _close(self, started: float) -> None:
-        global _next_history_note
-        # Every test takes this path: the side systems are fenced by a try
-        # each (free when nothing is raised) rather than a fence object.
-        state = self._state
-        if state is None:  # never opened
-            state = _local.state
-        if state.scope is self:
-            state.scope = None
-        report = None
-        try:
-            if self._leases:
-                self._give_back(state)
-        finally:
-            self._patches = self._dicts = None
-            if _PLAIN_COUNTED or (
-                _PLAIN_COUNTED_STOCK
-                and (
-                    len(_PLAIN_COUNTED_STOCK) >= SETTLE_STOCK_AFTER
-                    # A report written after every test has them all.
-                    or _worker_files.report_directory() is not None
-                )
-            ):
-                try:
-                    report = _worker_files.process_report()
-                    report.record_plain_counts(_plain.take_counts())
-                except Exception as error:
-                    _fence.warn_failure("run report", error, self.test_id)
-            try:
-                if self.session is not None:
-                    # The drop-in's session, not one the test asked for:
-                    # under plain unittest there would be nothing to close.
-                    # Its close tells the run lifecycle (session_closed).
-                    with _fence.fenced("per-test session", self.test_id):
-                        self.session.close()
-                elif started >= _next_history_note:
-                    # No session was opened to tell it: the test's end is
-                    # when usage history is written, if due (fenced inside).
-                    _next_history_note = started + _learning.FLUSH_INTERVAL
-                    _learning.note_session_end()
-            finally:
-                # Count the test and the drop-in's work around it; write the
-                # report file (if the run has one).
-                try:
-                    if report is None:
-                        report = _worker_files.process_report()
-                    # Off the test's clock, its patches undone: what new
-                    # specs cost the stdlib is measured (warnings name the
-                    # test, see _name_current_test); then the test counts.
-                    report.end_test(self.own_seconds, started)
-                    if _worker_files.report_directory() is not None:
-                        flushing_since = _perf_counter()
-                        _worker_files.flush()
-                        # In the file from the next test's flush on.
-                        report.record_own_work(_perf_counter() - flushing_since)
-                except Exception as error:
-                    _fence.warn_failure("run report", error, self.test_id)
-                if state.named is self:
-                    state.named = None
 
 
 # What for_test makes a scope with: __init__'s keyword handling and
@@ -743,10 +762,14 @@ def _call_in_scope(self: TestCase, *args: Any, **kwargs: Any) -> Any:
         # through two fewer calls, on every test. (Asked of self.run, not
         # of self.__dict__: reading __dict__ gives the test a dict of its
         # own, which makes every attribute it reads slower.)
+        # (Its type first: then __func__ and __self__ are plain reads, not
+        # two getattr() calls, on every test; any other callable takes the
+        # longer way, through the original __call__, to the same end.)
         run = self.run
         if (
-            getattr(run, "__func__", None) is _run_in_scope
-            and getattr(run, "__self__", None) is self
+            type(run) is MethodType
+            and run.__func__ is _run_in_scope
+            and run.__self__ is self
         ):
             return _in_scope(self, _original_run, args, kwargs)
     return _in_scope(self, _original_call, args, kwargs)
