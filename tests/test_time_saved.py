@@ -940,10 +940,9 @@ class PlainSamplesTests(_RememberedCostCase):
         self.assertEqual(self.measured.count(kind), 0)
         self.assertAlmostEqual(report.plain_saving.saved, 3 * (140e-6 - 30e-6))
 
-    def test_samples_are_taken_at_the_runs_end_only(self) -> None:
-        """During a run a remembered kind is not measured: a repeated
-        sample must never take the budget from a later test's autospecs."""
-        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+    def second_run_to_its_end(self) -> RunReport:
+        """A run after :meth:`plain_run`'s first, at its end: its three SMTP
+        mocks counted from the figure remembered, nothing measured yet."""
         first = self.plain_run(CostMemory(), 130e-6)
         memory = _next_run(first._cost_memory(), self.directory)
         self.measured.clear()
@@ -951,6 +950,13 @@ class PlainSamplesTests(_RememberedCostCase):
         for _ in range(3):
             report.record_plain(mock.MagicMock, smtplib.SMTP)
         report.measure_stdlib_costs("t")
+        return report
+
+    def test_samples_are_taken_at_the_runs_end_only(self) -> None:
+        """During a run a remembered kind is not measured: a repeated
+        sample must never take the budget from a later test's autospecs."""
+        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+        report = self.second_run_to_its_end()
         self.assertNotIn(kind, self.measured)
         report.resample_plain_costs()
         self.assertEqual(self.measured.count(kind), 1)
@@ -960,13 +966,7 @@ class PlainSamplesTests(_RememberedCostCase):
         repeated sample at its end, though autospecs left theirs unspent:
         the samples are a refinement, paid within the plain part."""
         kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
-        first = self.plain_run(CostMemory(), 130e-6)
-        memory = _next_run(first._cost_memory(), self.directory)
-        self.measured.clear()
-        report = RunReport(worker="w", costs=memory)
-        for _ in range(3):
-            report.record_plain(mock.MagicMock, smtplib.SMTP)
-        report.measure_stdlib_costs("t")
+        report = self.second_run_to_its_end()
         budget = run_report.MEASURING_BUDGET * time.process_time()
         report._measuring_seconds = 0.75 * budget
         report.resample_plain_costs()
