@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/realworld/run.py [--suite NAME ...] [--cache DIR]
-        [--repeat N] [--python python3.11] [--json OUT]
+        [--repeat N] [--python python3.11] [--instructions] [--json OUT]
 
 For each suite (suites.py; by default the five of suites.DEFAULT) it builds
 or reuses a venv in the cache (environments.py), reinstalls mockpool from
@@ -19,6 +19,11 @@ this checkout, and runs the suite's tests from its unpacked sdist:
    read from PATH and set beside the CPU the accelerated runs actually
    saved (plain CPU - accelerated CPU).
 
+With ``--instructions`` it then runs each side once more under valgrind's
+callgrind and counts the instructions it executes: a ratio that repeats
+exactly, where CPU time on a shared machine moves by a quarter within
+minutes (about 50 times slower than a run; needs ``valgrind`` on PATH).
+
 It prints one row per suite -- medians over the N pairs -- and exits with
 status 1 when a suite's per-test outcomes or exit status differ between the
 plain and accelerated runs, or its CPU ratio is below 1.0. See README.md
@@ -30,6 +35,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -49,6 +55,9 @@ SHOWN_IDS = 3
 SAVED = 0.8
 #: A suite that runs longer than this is stopped (and reported).
 TIMEOUT = 3600
+#: ... and longer than this under callgrind (``--instructions``), which runs
+#: Python about 50 times slower.
+INSTRUCTIONS_TIMEOUT = 50 * TIMEOUT
 
 
 def run_environment(history: Path) -> dict[str, str]:
@@ -122,6 +131,58 @@ def record_run(
     return record
 
 
+#: What callgrind prints of each process it ran, at its end.
+_COLLECTED = re.compile(r"^==(\d+)== Collected : (\d+)\s*$", re.MULTILINE)
+
+
+def count_instructions(
+    environment: Environment,
+    label: str,
+    command: list[str],
+    runs: Path,
+    env: dict[str, str],
+) -> int | None:
+    """Instructions one run of the suite executes, counted by callgrind; None
+    if valgrind is not on PATH or printed no count for the run's process.
+
+    The suite's own process only: a process it forks is counted apart by
+    callgrind, and left out. Hash randomization is fixed, so that a second
+    count of the same run gives the same figure.
+    """
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    log = runs / f"{label}.log"
+    args = [
+        valgrind,
+        "--tool=callgrind",
+        "--callgrind-out-file=/dev/null",
+        str(environment.python),
+        "-m",
+        *command,
+        *environment.suite.test_args,
+    ]
+    with log.open("w", encoding="utf-8") as stream:
+        process = subprocess.Popen(
+            args,
+            cwd=environment.source,
+            env={**env, "PYTHONHASHSEED": "0"},
+            stdin=subprocess.DEVNULL,
+            stdout=stream,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            _, errors = process.communicate(timeout=INSTRUCTIONS_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+            return None
+        stream.write(errors)
+    counts = {int(pid): int(count) for pid, count in _COLLECTED.findall(errors)}
+    return counts.get(process.pid)
+
+
 def report_saving(path: Path) -> dict[str, float] | None:
     """The run report's time saved against ``unittest.mock``, from its JSON.
 
@@ -168,7 +229,12 @@ def differing(plain: dict[str, Any], other: dict[str, Any]) -> list[str]:
 
 
 def benchmark_suite(
-    suite: Suite, cache: Path, python: str, version: str, repeat: int
+    suite: Suite,
+    cache: Path,
+    python: str,
+    version: str,
+    repeat: int,
+    instructions: bool = False,
 ) -> dict[str, Any]:
     """Set up and run one suite; everything measured about it."""
     environment = Environment(suite, cache, version)
@@ -212,7 +278,20 @@ def benchmark_suite(
             record_run(environment, f"plain-{round_}", plain_command, runs, env)
         )
         accelerated.append(accelerated_run(f"accelerated-{round_}"))
-    return summarize(suite, measured, plain, accelerated, cold)
+    counted = None
+    if instructions:
+        # After the timed rounds, from the history they left: as warm as
+        # their last accelerated run.
+        print(f"{suite.key}: counting instructions (callgrind)", flush=True)
+        counted = (
+            count_instructions(
+                environment, "instructions-plain", plain_command, runs, env
+            ),
+            count_instructions(
+                environment, "instructions-accelerated", accelerated_command, runs, env
+            ),
+        )
+    return summarize(suite, measured, plain, accelerated, cold, counted)
 
 
 def _median(runs: list[dict[str, Any]], key: str) -> float:
@@ -225,12 +304,16 @@ def summarize(
     plain: list[dict[str, Any]],
     accelerated: list[dict[str, Any]],
     cold: dict[str, Any],
+    instructions: tuple[int | None, int | None] | None = None,
 ) -> dict[str, Any]:
     """The figures of one suite's runs, as the table and ``--json`` give them.
 
     *accelerated* are the runs after the *cold* one (the first, with an
     empty usage history): the CPU ratio is theirs, the cold ratio its own.
+    *instructions*: the plain and accelerated counts of ``--instructions``
+    (None where not counted).
     """
+    plain_instructions, accelerated_instructions = instructions or (None, None)
     reference = plain[0]
     changed = sorted(
         {i for run in [cold, *accelerated] for i in differing(reference, run)}
@@ -278,6 +361,13 @@ def summarize(
         "cpu_accelerated_cold": cold["cpu"],
         "cpu_ratio_cold": cpu_plain / cold["cpu"],
         "wall_ratio": _median(plain, "wall") / _median(accelerated, "wall"),
+        "instructions_plain": plain_instructions,
+        "instructions_accelerated": accelerated_instructions,
+        "instruction_ratio": (
+            plain_instructions / accelerated_instructions
+            if plain_instructions and accelerated_instructions
+            else None
+        ),
         # The report's "time saved against unittest.mock" (median over the
         # accelerated runs) against the CPU actually saved.
         "saved_measured": measured_saved,
@@ -336,6 +426,7 @@ _COLUMNS = (
     ("1st run", "{cpu_ratio_cold:.2f}x"),
     ("target", "{target:.2f}x"),
     ("wall ratio", "{wall_ratio:.2f}x"),
+    ("instr ratio", "{instructions}"),
     ("share s", "{share:.0%}"),
     ("saved", "{saved_measured:.2f}s"),
     ("report says", "{saved_reported:.2f}s"),
@@ -360,6 +451,11 @@ def table(rows: list[dict[str, Any]]) -> str:
                 ",".join(row[key]) for key in ("exit_plain", "exit_accelerated")
             ),
             ok="yes" if passed(row) else "NO",
+            instructions=(
+                "-"
+                if row.get("instruction_ratio") is None
+                else f"{row['instruction_ratio']:.3f}x"
+            ),
         )
         cells.append([pattern.format(**values) for _, pattern in _COLUMNS])
         if diffs:
@@ -421,6 +517,13 @@ def main(argv: list[str] | None = None) -> int:
         help="the interpreter the venvs are made with (default: python3.11)",
     )
     parser.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also run each side once under valgrind's callgrind and print "
+        "the ratio of the instructions they execute, which repeats exactly "
+        "(about 50 times slower than a run; needs valgrind)",
+    )
+    parser.add_argument(
         "--json", type=Path, metavar="OUT", help="also write all figures"
     )
     options = parser.parse_args(argv)
@@ -428,6 +531,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--repeat {options.repeat}: give 1 or more")
     if shutil.which(options.python) is None:
         parser.error(f"--python {options.python!r} is not on PATH; pass a full path")
+    if options.instructions and shutil.which("valgrind") is None:
+        parser.error(
+            "--instructions needs valgrind on PATH; install it (e.g. "
+            "'apt install valgrind') or leave the option out"
+        )
     try:
         version = python_version(options.python)
     except SetupError as exc:
@@ -437,7 +545,14 @@ def main(argv: list[str] | None = None) -> int:
     for name in options.suite or DEFAULT:
         suite = by_name(name)
         try:
-            row = benchmark_suite(suite, cache, options.python, version, options.repeat)
+            row = benchmark_suite(
+                suite,
+                cache,
+                options.python,
+                version,
+                options.repeat,
+                options.instructions,
+            )
         except (SetupError, subprocess.CalledProcessError, OSError) as exc:
             row = {"suite": suite.name, "version": suite.version, "error": str(exc)}
         rows.append(row)
