@@ -24,10 +24,10 @@ callgrind and counts the instructions it executes (about 50 times slower
 than a run; needs ``valgrind`` on PATH). The plain count repeats exactly,
 where CPU time on a shared machine moves by a quarter within minutes. The
 accelerated count is a bound, not a figure: mockpool writes its usage
-history every 0.5 s of wall time, which under callgrind comes about 50
-times as often per test as in a real run, and more often still on a
-loaded machine -- so the ratio understates mockpool's, by more the busier
-the machine.
+history at a test's end at most every 0.5 s of wall time (when it
+changed), which under callgrind can come about 50 times as often per test
+as in a real run, and more often still on a loaded machine -- so the ratio
+understates mockpool's, by more the busier the machine.
 
 It prints one row per suite -- medians over the N pairs -- and exits with
 status 1 when a suite's per-test outcomes or exit status differ between the
@@ -527,7 +527,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also run each side once under valgrind's callgrind and print "
         "the ratio of the instructions they execute: free of CPU-time noise, "
-        "a lower bound (mockpool's wall-clock-paced history writes come "
+        "a lower bound (mockpool's wall-clock-paced history writes can come "
         "far more often under callgrind); about 50 times slower than a run, "
         "needs valgrind",
     )
