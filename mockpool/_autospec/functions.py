@@ -24,8 +24,9 @@ their own and anything else unusual go to the stdlib.
 
 Builtin functions (``time.sleep``, ``os.stat``) are served too: the stdlib
 wraps them in no function, but checks their calls from the mock's class,
-against the signature of their type's ``__call__``; that check is made
-once per builtin, which cannot change.
+against the signature of their type's ``__call__``; that check and the
+mock's spec state are made once per builtin, which cannot change, and the
+mock's class is built with the check in it.
 """
 
 from __future__ import annotations
@@ -256,19 +257,11 @@ def _assembled(
     }
     class_namespace = info.class_namespace
     if class_namespace is not None:
-        # A builtin: the mock itself, its class given the signature check.
-        if not plain:
-            return construct(
-                _stdlib.MagicMock, spec, info.snapshots, constructor, class_namespace
-            )
-        built = _stdlib.MagicMock(**constructor)
-        mock_class = type(built)
-        if class_namespace:
-            # No longer its shape's template: not handed to another mock.
-            _plain.release_class(mock_class)
-        for attribute, value in class_namespace.items():
-            setattr(mock_class, attribute, value)
-        return built
+        # A builtin: the mock itself, its class made with the signature check
+        # in it.
+        return construct(
+            _stdlib.MagicMock, spec, info.snapshots, constructor, class_namespace
+        )
     if plain:
         built = _stdlib.MagicMock(**constructor)
     else:

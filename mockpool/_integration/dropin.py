@@ -1110,8 +1110,8 @@ def settle_plain_counts() -> None:
             report.record_plain_counts(_plain.take_counts())
             # What a test's end would have done for them (off every clock).
             report.measure_stdlib_costs()
-    # The run is over: what is left of the measuring budget goes to more
-    # samples of the plain kinds' costs, for the next runs.
+    # The run is over: what is left of plain kinds' part of the measuring
+    # budget goes to more samples of their costs, for the next runs.
     with _fence.fenced("run report"):
         _worker_files.process_report().resample_plain_costs()
 

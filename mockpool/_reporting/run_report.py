@@ -1022,8 +1022,8 @@ class RunReport:
             self._plain_costs,
             lambda: _plain_cost.remembered_as(plain_key),
             _stdlib_minus_mockpool,
-            # Measured again at the run's end, with what is left of the
-            # budget (see resample_plain_costs).
+            # Within plain kinds' part, as their samples at the run's end
+            # are (see resample_plain_costs).
             functools.partial(self._affordable, PLAIN_MEASURING_SHARE),
         )
 
@@ -1031,8 +1031,9 @@ class RunReport:
         """Measure again, at a run's end, the plain kinds it used whose
         remembered samples number fewer than
         :data:`~mockpool._learning.costs.COST_SAMPLES` -- as many as what
-        is left of the measuring budget allows; the next run uses the
-        median of the samples kept (see :mod:`.plain_cost`).
+        is left of plain kinds' part of the measuring budget allows; the
+        next run uses the median of the samples kept (see
+        :mod:`.plain_cost`).
 
         Cheap to measure (a few milliseconds a kind), and each measured at
         one moment of one run, under that moment's load: one sample of a

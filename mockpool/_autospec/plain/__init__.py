@@ -29,14 +29,12 @@ This package is the entry point the rest of mockpool imports: the switch,
 :func:`uncounted_call` (the run report's count of plain mocks), and, for code
 that inspects mock classes (the pool's pristine proof),
 :data:`SHARED_PROXY_TYPE`, :func:`proxy_parent` and
-:func:`held_references`; for code that writes to a mock's class (the
-autospec of a builtin), :func:`release_class`.
+:func:`held_references`.
 """
 
 from __future__ import annotations
 
 from mockpool._autospec.plain.class_entries import held_references
-from mockpool._autospec.plain.class_entries import release as release_class
 from mockpool._autospec.plain.construction import (
     COUNTED,
     COUNTED_STOCK,
@@ -64,7 +62,6 @@ __all__ = [
     "held_references",
     "observe",
     "proxy_parent",
-    "release_class",
     "take_counts",
     "uncounted",
 ]
