@@ -574,6 +574,37 @@ class BookkeepingTests(unittest.TestCase):
         self.assertTrue(os.listdir(directory), "no report file was written")
 
 
+class ReportFileTests(unittest.TestCase):
+    """With MOCKPOOL_REPORT_DIR set, the file written at a test's end holds
+    every test so far and every plain mock they built (a worker ended by
+    ``os._exit`` after it loses nothing)."""
+
+    def test_the_file_written_at_each_end_has_the_plain_mocks(self) -> None:
+        directory = tempfile.mkdtemp(prefix="mockpool-report-file-")
+        self.addCleanup(shutil.rmtree, directory, ignore_errors=True)
+        written: list[tuple[int, int]] = []
+
+        class Case(unittest.TestCase):
+            def test_1(self) -> None:
+                mock.Mock(), mock.MagicMock(), mock.Mock()
+
+            def test_2(self) -> None:
+                # What the file says now: test_1's end wrote it.
+                path = _worker_files.report_path(directory, "files")
+                data = _worker_files.load(path).to_dict()
+                written.append((data["tests"], data["plain_mocks"]["built"]))
+
+        suite = unittest.defaultTestLoader.loadTestsFromTestCase(Case)
+        result = unittest.TestResult()
+        environ = {_worker_files.REPORT_DIR_ENV: directory, "MOCKPOOL_WORKER": "files"}
+        unreported = mock.patch.object(_worker_files, "_report", None)
+        # Installed, not only enabled: plain mocks are counted then.
+        with unreported, mock.patch.dict(os.environ, environ), mockpool.install():
+            suite.run(result)
+        self.assertTrue(result.wasSuccessful(), result.errors + result.failures)
+        self.assertEqual(written, [(1, 3)])
+
+
 class HistoryNoteTests(unittest.TestCase):
     """A test's end asks the run lifecycle to write the usage history at
     most every FLUSH_INTERVAL, and the first test of a run always asks."""

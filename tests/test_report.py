@@ -711,6 +711,31 @@ class ProcessReportTests(unittest.TestCase):
         self.assertEqual(_worker_files.load(path).tests, 1)
         self.assertEqual(_worker_files.load(explicit).to_dict(), report.to_dict())
 
+    def test_end_test_counts_the_test_and_writes_only_with_a_directory(self) -> None:
+        """end_test counts the test; with MOCKPOOL_REPORT_DIR set it also
+        writes the file, with what before_writing gave the report first."""
+        os.environ["MOCKPOOL_WORKER"] = "gw6"
+        given: list[str] = []
+
+        def before_writing(report: RunReport) -> None:
+            given.append(report.worker)
+            report.record_leak("given before writing", "kind", "detail")
+
+        _worker_files.end_test(0.0, time.perf_counter(), before_writing)
+        self.assertEqual(_worker_files.process_report().tests, 1)
+        self.assertEqual(given, [])  # nothing is written: nothing to give
+
+        directory = _temporary_directory(self)
+        os.environ["MOCKPOOL_REPORT_DIR"] = directory
+        _worker_files.end_test(0.0, time.perf_counter(), before_writing)
+        self.assertEqual(given, ["gw6"])
+        written = _worker_files.load(_worker_files.report_path(directory, "gw6"))
+        self.assertEqual(written.tests, 2)
+        self.assertEqual(
+            [leak["test_id"] for leak in written.to_dict()["leaks"]],
+            ["given before writing"],
+        )
+
     @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
     def test_forked_child_starts_empty_under_its_own_name(self) -> None:
         """A child forked after records has an empty report and its own file."""

@@ -204,6 +204,52 @@ def create_autospec(
 # -- the scope of one test ----------------------------------------------------
 
 
+class _Activity:
+    """What a test did through the drop-in beyond running: its pooled
+    mocks, patches, session and leak check.
+
+    Made when the test first does any of it (:meth:`TestScope._more`):
+    most tests pool nothing, patch little and open no session, and a scope
+    without one is ended by a few reads (see :meth:`TestScope.finish`).
+    """
+
+    __slots__ = (
+        "checked",
+        "dicts",
+        "fail_on_leak",
+        "leases",
+        "patches",
+        "pools",
+        "session",
+        "session_asked",
+        "test_id",
+    )
+
+    def __init__(self, test_id: str | None = None, fail_on_leak: bool = False) -> None:
+        #: The test's id, once asked (see TestScope.test_id).
+        self.test_id = test_id
+        #: Whether a leak fails the test (else it only warns).
+        self.fail_on_leak = fail_on_leak
+        #: The test's own session, once opened (TestScope.promised_session).
+        self.session: MockSession | None = None
+        #: Whether that session was asked for (it is opened once at most).
+        self.session_asked = False
+        #: The test's pooled mocks, held weakly (Lease.hold_weakly): a mock
+        #: the test drops is freed, with what it was passed, as under the
+        #: stdlib; finish() gives back those still alive. By the lease's id.
+        self.leases: dict[int, Lease] | None = None
+        #: The pool of each lease, by the same key; made with leases.
+        self.pools: dict[int, SpecPool] | None = None
+        #: (target, attribute, what the patch put in vars(target), what it
+        #: will restore), per patch.
+        self.patches: list[tuple[Any, str, Any, Any]] | None = None
+        #: (patched dict, what it held before: see remember_dict), per
+        #: patch.dict.
+        self.dicts: list[tuple[Any, leak_check.Contents]] | None = None
+        #: Whether the leak check ran (it runs once).
+        self.checked = False
+
+
 class TestScope:
     """What the drop-in opens around one test, and checks when it ends.
 
@@ -223,79 +269,31 @@ class TestScope:
     __test__ = False  # not a test case, whatever pytest thinks of the name
 
     # Slots, not a __dict__: every test makes a scope, and reads and sets
-    # most of these (3.13: 3,800 instructions fewer per test than a dict
-    # with the defaults at class level). _blank() sets the defaults.
+    # each of these (3.13: 3,800 instructions fewer per test than a dict
+    # with the defaults at class level). What only some tests need is in
+    # an _Activity, made when first needed.
     __slots__ = (
+        "_activity",
         "_baseline",
-        "_checked",
-        "_dicts",
-        "_leases",
-        "_patches",
-        "_pools",
-        "_session_asked",
         "_started",
         "_state",
         "_test",
-        "_test_id",
-        "fail_on_leak",
         "own_seconds",
-        "session",
-        "test_key",
     )
 
     #: Seconds of the drop-in's own work for this test so far.
     own_seconds: float
-    #: The test's own session, opened on first use (see
-    #: :meth:`promised_session`); None until then, or if the test runs
-    #: inside a session of its own (a mockpool decorator or mixin).
-    session: MockSession | None
-    #: The id() of the test this scope is for, while it runs.
-    test_key: int | None
-    #: Whether a leak fails the test (else it only warns).
-    fail_on_leak: bool
-    # Whether the session this scope promises was asked for (it is opened
-    # once at most).
-    _session_asked: bool
-    # Made on first use, as most tests pool nothing and patch little.
-    # The test's pooled mocks, held weakly (Lease.hold_weakly): a mock the
-    # test drops is freed, with what it was passed, as under the stdlib;
-    # close() gives back those still alive. By the lease's id.
-    _leases: dict[int, Lease] | None
-    # The pool of each lease, by the same key; made with _leases.
-    _pools: dict[int, SpecPool] | None
-    # (target, attribute, what the patch put in vars(target), what it will
-    # restore), per patch.
-    _patches: list[tuple[Any, str, Any, Any]] | None
-    # (patched dict, what it held before: see remember_dict), per
-    # patch.dict.
-    _dicts: list[tuple[Any, leak_check.Contents]] | None
-    _checked: bool
+    # What the test did beyond running, once it did any of it.
+    _activity: _Activity | None
     # This thread's state, once open() has run.
     _state: _ThreadState | None
-    # The id given, else asked of the test when first needed.
-    _test_id: str | None
     # The watched namespaces as the test found them.
     _baseline: leak_check.Baseline | None
     # When the drop-in began working on the test (perf_counter).
     _started: float
-    # The test, for its id (held no longer than the scope, which its run()
-    # drops).
+    # The test, for its id and to tell it from a test it runs (held no
+    # longer than the scope, which its run() drops).
     _test: TestCase | None
-
-    def _blank(self) -> None:
-        """Every attribute at its default: a scope nothing was done in."""
-        self.own_seconds = 0.0
-        self.session = None
-        self.test_key = None
-        self._session_asked = False
-        self._leases = None
-        self._pools = None
-        self._patches = None
-        self._dicts = None
-        self._checked = False
-        self._state = None
-        self._test_id = None
-        self._baseline = None
 
     def __init__(
         self,
@@ -306,14 +304,19 @@ class TestScope:
         started: float | None = None,
         test: TestCase | None = None,
     ) -> None:
-        self._blank()
+        self.own_seconds = 0.0
+        self._state = None
+        self._baseline = None
         self._started = _perf_counter() if started is None else started
         # The id is asked of the test when first needed (see test_id): most
         # tests never need it, and asking costs every one. (The test is
         # held no longer than the scope, which its run() drops.)
-        self._test_id = test_id
         self._test = test
-        self.fail_on_leak = fail_on_leak
+        self._activity = (
+            _Activity(test_id, fail_on_leak)
+            if test_id is not None or fail_on_leak
+            else None
+        )
         # The watched namespaces as the test found them (values held, for
         # identity): dropped by the check, the only reader.
         try:
@@ -327,14 +330,36 @@ class TestScope:
             # With no baseline, every mock already there would count as
             # assigned by the test: watch nothing instead.
 
+    def _more(self) -> _Activity:
+        """The test's :class:`_Activity`, made on first use."""
+        activity = self._activity
+        if activity is None:
+            activity = self._activity = _Activity()
+        return activity
+
+    @property
+    def session(self) -> MockSession | None:
+        """The test's own session, opened on first use (see
+        :meth:`promised_session`); None until then, or if the test runs
+        inside a session of its own (a mockpool decorator or mixin)."""
+        activity = self._activity
+        return None if activity is None else activity.session
+
+    @property
+    def fail_on_leak(self) -> bool:
+        """Whether a leak fails the test (else it only warns)."""
+        activity = self._activity
+        return activity is not None and activity.fail_on_leak
+
     @property
     def test_id(self) -> str:
         """The test's id (``TestCase.id()``), for reports and warnings."""
-        test_id = self._test_id
+        activity = self._more()
+        test_id = activity.test_id
         if test_id is None:
             test = self._test
             test_id = "an unnamed test" if test is None else _test_id(test)
-            self._test_id = test_id
+            activity.test_id = test_id
         return test_id
 
     def open(self) -> None:
@@ -354,33 +379,25 @@ class TestScope:
         *state* is given: what the drop-in's hook does for every test, in
         one call (see :meth:`open`)."""
         scope = _new_scope(cls)
-        # Each slot set once, here rather than by _blank() then again (3.9:
-        # a call and four stores fewer on every test); _blank's list.
-        scope.own_seconds = 0.0
-        scope.session = None
-        scope.test_key = id(test)
-        scope.fail_on_leak = _fail_on_leak
-        scope._session_asked = False
-        scope._leases = None
-        scope._pools = None
-        scope._patches = None
-        scope._dicts = None
-        scope._checked = False
-        scope._state = None
-        scope._test_id = None
-        scope._baseline = None
-        scope._started = started
+        # Each slot set once, here rather than by __init__ (whose keyword
+        # handling and defaults are for other callers); what only some
+        # tests need waits in an _Activity made on first use.
         scope._test = test
+        scope._started = started
+        scope._state = state
+        scope._activity = _Activity(None, True) if _fail_on_leak else None
         try:
-            scope._baseline = leak_check.baseline_for(type(test))
+            baseline = leak_check.baseline_for(type(test))
         except Exception as error:
+            baseline = None
             _fence.warn_failure("leak check", error, scope.test_id)
+        scope._baseline = baseline
         if _warming_done and not state.returned:
             # _open's common case, inline: nothing to warm or settle.
-            scope._state = state
             state.named = state.scope = scope
             scope.own_seconds = _perf_counter() - started
             return scope
+        scope.own_seconds = 0.0
         try:
             scope._open(state)
         except Exception as error:
@@ -411,12 +428,13 @@ class TestScope:
         asked (a session the test closed is not opened again), or if it
         fails to open.
         """
-        if self._session_asked:
+        activity = self._more()
+        if activity.session_asked:
             return None
-        self._session_asked = True
-        return self._open_session()
+        activity.session_asked = True
+        return self._open_session(activity)
 
-    def _open_session(self) -> MockSession | None:
+    def _open_session(self, activity: _Activity) -> MockSession | None:
         """The test's own session, opened on first use (see
         :meth:`promised_session`).
 
@@ -424,8 +442,8 @@ class TestScope:
         scope that fails to open leaves it unpooled.
         """
         with _fence.fenced("per-test session", self.test_id):
-            self.session = MockSession(name=self.test_id).open()
-        return self.session
+            activity.session = MockSession(name=self.test_id).open()
+        return activity.session
 
     def acquire(self, pool: SpecPool) -> Any:
         """A pristine mock from *pool*, given back when the scope closes.
@@ -440,9 +458,10 @@ class TestScope:
         built = lease.mock
         # From here the test's references alone keep the mock alive.
         lease.hold_weakly()
-        leases, pools = self._leases, self._pools
+        activity = self._more()
+        leases, pools = activity.leases, activity.pools
         if leases is None or pools is None:
-            leases, pools = self._leases, self._pools = {}, {}
+            leases, pools = activity.leases, activity.pools = {}, {}
         # Held in the dict until close(): no other lease takes its id.
         key = id(lease)
         leases[key] = lease
@@ -462,7 +481,8 @@ class TestScope:
     @property
     def checked(self) -> bool:
         """Whether the leak check has run (it runs once)."""
-        return self._checked
+        activity = self._activity
+        return activity is not None and activity.checked
 
     def remember_patch(
         self, target: Any, attribute: str, installed: Any, original: Any
@@ -476,9 +496,10 @@ class TestScope:
                 (``leak_check.UNREADABLE`` if it cannot be seen there).
             original: What the patch will put back, by identity.
         """
-        if self._patches is None:
-            self._patches = []
-        self._patches.append((target, attribute, installed, original))
+        activity = self._more()
+        if activity.patches is None:
+            activity.patches = []
+        activity.patches.append((target, attribute, installed, original))
 
     def remember_dict(self, patched: Any, before: leak_check.Contents) -> None:
         """Note a ``patch.dict`` started during the test, for the leak check.
@@ -489,9 +510,10 @@ class TestScope:
                 copy ``patch.dict`` restores from), or its (key, value)
                 pairs.
         """
-        if self._dicts is None:
-            self._dicts = []
-        self._dicts.append((patched, before))
+        activity = self._more()
+        if activity.dicts is None:
+            activity.dicts = []
+        activity.dicts.append((patched, before))
 
     def check_leaks(self, *, fail: bool = True) -> list[str]:
         """Find what the test left patched; warn, or fail the test on a leak.
@@ -513,26 +535,29 @@ class TestScope:
             self.own_seconds += _perf_counter() - started
 
     def _check_leaks(self, fail: bool) -> list[str]:
-        if self._checked:
+        activity = self._more()
+        if activity.checked:
             return []
-        self._checked = True
+        activity.checked = True
         # Taken, not read: once checked, the scope holds nothing of the
         # namespaces (a value the test removed is freed as under unittest).
         baseline, self._baseline = self._baseline, None
         leaks: list[tuple[str, str]] = []
         # A try, not a fence, on this path every test takes: same effect.
         try:
-            if not (self._patches or self._dicts) and (
-                baseline is None or baseline.unmoved()
-            ):
+            patched = activity.patches or activity.dicts
+            if not patched and (baseline is None or baseline.unmoved()):
                 return []  # the common case: nothing patched, nothing moved
-            if self._patches or self._dicts:
+            if patched:
                 leaks += [
-                    ("patch not undone", text) for text in self._unrestored_patches()
+                    ("patch not undone", text)
+                    for text in self._unrestored_patches(activity)
                 ]
             found = baseline.new_mocks() if baseline is not None else None
             if found:  # rarely: the common case is told by a few C calls
-                leaks += [("mock assigned", text) for text in self._assigned(found)]
+                leaks += [
+                    ("mock assigned", text) for text in self._assigned(activity, found)
+                ]
         except Exception as error:
             _fence.warn_failure("leak check", error, self.test_id)
         if not leaks:
@@ -544,7 +569,7 @@ class TestScope:
         messages = [
             f"{self.test_id} leaked: {kind}: {detail}" for kind, detail in leaks
         ]
-        if messages and self.fail_on_leak and fail:
+        if messages and activity.fail_on_leak and fail:
             # Outside the fences on purpose: failing on leaks, a leak is the
             # test's own failure.
             raise AssertionError("\n".join(messages))
@@ -560,16 +585,18 @@ class TestScope:
                 _fence.write_to_stderr(f"LeakWarning: {message}")
         return messages
 
-    def _installed_by_patches(self) -> dict[tuple[int, str], list[Any]]:
+    def _installed_by_patches(
+        self, activity: _Activity
+    ) -> dict[tuple[int, str], list[Any]]:
         """Per (id of target, attribute) patched during the test: what its
         patches installed there."""
         installed_by: dict[tuple[int, str], list[Any]] = {}
-        for target, attribute, installed, _ in self._patches or ():
+        for target, attribute, installed, _ in activity.patches or ():
             if installed is not leak_check.UNREADABLE:
                 installed_by.setdefault((id(target), attribute), []).append(installed)
         return installed_by
 
-    def _unrestored_patches(self) -> Iterator[str]:
+    def _unrestored_patches(self, activity: _Activity) -> Iterator[str]:
         # A target or dict that cannot be read or described is skipped: the
         # check must not break a test that unittest runs fine.
         #
@@ -585,7 +612,7 @@ class TestScope:
         # leak though a later one would restore it. Values compare by
         # identity only: no code of theirs runs.
         reported: set[tuple[int, str]] = set()
-        for target, attribute, installed, original in self._patches or ():
+        for target, attribute, installed, original in activity.patches or ():
             if installed is leak_check.UNREADABLE or installed is original:
                 continue
             try:
@@ -600,7 +627,7 @@ class TestScope:
                 continue
             yield text
         checked: set[int] = set()
-        for patched, before in self._dicts or ():
+        for patched, before in activity.dicts or ():
             # Against the first patch of each dict: nested ones saw the
             # contents the outer ones had set.
             if id(patched) in checked:
@@ -609,9 +636,11 @@ class TestScope:
             if not leak_check.holds(patched, before):
                 yield f"dict {leak_check.dict_name(patched)} not restored"
 
-    def _assigned(self, found: list[leak_check.Leak]) -> Iterator[str]:
+    def _assigned(
+        self, activity: _Activity, found: list[leak_check.Leak]
+    ) -> Iterator[str]:
         """The mocks in *found* the test assigned, not its patches'."""
-        installed_by = self._installed_by_patches()
+        installed_by = self._installed_by_patches(activity)
         for label, owner, key, value in found:
             try:
                 put = installed_by.get((id(owner), key), ())
@@ -636,22 +665,21 @@ class TestScope:
         started = _perf_counter()
         try:
             if check:
-                # _check_leaks' common case -- nothing patched, nothing
-                # moved -- told here, a call fewer on every test; anything
-                # else, or an error telling it, takes _check_leaks (which
-                # warns of it).
-                baseline = self._baseline
-                try:
-                    quiet = (
-                        not (self._checked or self._patches or self._dicts)
-                        and baseline is not None
-                        and baseline.unmoved()
-                    )
-                except Exception:
-                    quiet = False
-                if quiet:
-                    self._checked = True
-                    self._baseline = None
+                if self._activity is None:
+                    # _check_leaks' common case -- nothing patched, nothing
+                    # moved -- told here, a call fewer on every test;
+                    # anything else, or an error telling it, takes
+                    # _check_leaks (which warns of it).
+                    baseline = self._baseline
+                    try:
+                        quiet = baseline is None or baseline.unmoved()
+                    except Exception:
+                        quiet = False
+                    if quiet:
+                        # Nothing of the namespaces held once checked.
+                        self._baseline = None
+                    else:
+                        self._check_leaks(fail=False)
                 else:
                     self._check_leaks(fail=False)
         finally:
@@ -663,67 +691,65 @@ class TestScope:
                 state = _local.state
             if state.scope is self:
                 state.scope = None
-            report = None
+            activity = self._activity
             try:
-                if self._leases:
-                    self._give_back(state)
+                if activity is not None:
+                    activity.patches = activity.dicts = None
+                    if activity.leases:
+                        self._give_back(activity, state)
             finally:
-                self._patches = self._dicts = None
                 if _PLAIN_COUNTED or (
                     _PLAIN_COUNTED_STOCK
-                    and (
-                        len(_PLAIN_COUNTED_STOCK) >= SETTLE_STOCK_AFTER
-                        # A report written after every test has them all.
-                        or _worker_files.report_directory() is not None
-                    )
+                    and len(_PLAIN_COUNTED_STOCK) >= SETTLE_STOCK_AFTER
                 ):
                     try:
-                        report = _worker_files.process_report()
-                        report.record_plain_counts(_plain.take_counts())
+                        _record_plain_counts(_worker_files.process_report())
                     except Exception as error:
                         _fence.warn_failure("run report", error, self.test_id)
                 try:
-                    if self.session is not None:
+                    session = None if activity is None else activity.session
+                    if session is not None:
                         # The drop-in's session, not one the test asked for:
                         # under plain unittest there would be nothing to close.
                         # Its close tells the run lifecycle (session_closed).
                         with _fence.fenced("per-test session", self.test_id):
-                            self.session.close()
+                            session.close()
                     elif started >= _next_history_note:
                         # No session was opened to tell it: the test's end is
                         # when usage history is written, if due (fenced inside).
                         _next_history_note = started + _learning.FLUSH_INTERVAL
                         _learning.note_session_end()
                 finally:
-                    # Count the test and the drop-in's work around it; write the
-                    # report file (if the run has one).
+                    # Count the test and the drop-in's work around it (off
+                    # the test's clock, its patches undone; warnings name
+                    # the test, see _name_current_test); write the report
+                    # file (if the run has one), with every plain mock
+                    # counted so far.
                     try:
-                        if report is None:
-                            report = _worker_files.process_report()
-                        # Off the test's clock, its patches undone: what new
-                        # specs cost the stdlib is measured (warnings name the
-                        # test, see _name_current_test); then the test counts.
-                        report.end_test(self.own_seconds, started)
-                        if _worker_files.report_directory() is not None:
-                            flushing_since = _perf_counter()
-                            _worker_files.flush()
-                            # In the file from the next test's flush on.
-                            report.record_own_work(_perf_counter() - flushing_since)
+                        _worker_files.end_test(
+                            self.own_seconds, started, _record_plain_counts
+                        )
                     except Exception as error:
                         _fence.warn_failure("run report", error, self.test_id)
                     if state.named is self:
                         state.named = None
 
-    def _give_back(self, state: _ThreadState) -> None:
+    def _give_back(self, activity: _Activity, state: _ThreadState) -> None:
         # The test's pooled mocks go back to their pools; a lease whose mock
         # the test let go is counted, not taken back. The pools settle them
         # when the thread's next scope opens.
-        leases, pools = self._leases, self._pools
+        leases, pools = activity.leases, activity.pools
         if leases and pools is not None:
             returned = set(pools.values())
             for key in list(leases):
                 pools.pop(key).release(leases, key)
             state.returned = (*state.returned, *returned)
+
+
+def _record_plain_counts(report: Any) -> None:
+    """Give *report* the plain mocks counted since it last took them."""
+    if _PLAIN_COUNTED or _PLAIN_COUNTED_STOCK:
+        report.record_plain_counts(_plain.take_counts())
 
 
 # What for_test makes a scope with: __init__'s keyword handling and
@@ -799,7 +825,7 @@ def _in_scope(
         # A test run from inside another test belongs to the outer one; so
         # does run() called by the test's own __call__ (the common case,
         # told apart first: it needs nothing done).
-        if outer.test_key != id(self):
+        if outer._test is not self:
             _drop_copied_hook(self)
         return method(self, *args, **kwargs)
     scope = TestScope.for_test(self, state, started)
@@ -973,7 +999,11 @@ def _enter_patch(self: Any) -> Any:
         # leak check must not turn its __enter__ into a failure. A try, not
         # a fence, on this path every patch takes: the same effect.
         try:
-            installed = _installed_value(self, new)
+            # _installed_value's common case (not patch.multiple's), told
+            # here: a call fewer on every patch.
+            installed = (
+                new if self.attribute_name is None else _installed_value(self, new)
+            )
             if leak_check.raw_attribute(self.target, self.attribute) is not installed:
                 # Kept elsewhere than in the target's own namespace (a
                 # proxy's __setattr__, slots): the check cannot see it.
