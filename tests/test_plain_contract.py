@@ -38,6 +38,7 @@ from unittest import mock
 
 import mockpool
 from mockpool._autospec import plain
+from mockpool._autospec.plain import call_recording
 
 _ID = re.compile(r"id='\d+'")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
@@ -1220,6 +1221,118 @@ class SpecChangeTests(unittest.TestCase):
         self.assertEqual([reference() for reference in references], [None, None])
 
 
+class CallRecordingTests(unittest.TestCase):
+    """A call is recorded as the stdlib records it: directly only where
+    nothing could tell (:mod:`mockpool._autospec.plain.call_recording`),
+    else by the stdlib's own method."""
+
+    def both(self, scenario: Callable[[], object]) -> tuple[object, object]:
+        """What *scenario* returns with the stdlib's and the accelerated
+        methods (its exception, as type and message, if it raises)."""
+        outcomes = []
+        for accelerated in (False, True):
+            if accelerated:
+                plain.enable()
+            try:
+                try:
+                    outcome: object = scenario()
+                except Exception as error:
+                    outcome = (type(error), str(error))
+            finally:
+                if accelerated:
+                    plain.disable()
+            outcomes.append(outcome)
+        return outcomes[0], outcomes[1]
+
+    def assert_alike(self, scenario: Callable[[], object]) -> None:
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+
+    def test_calls_and_their_parents_records(self) -> None:
+        def scenario() -> object:
+            parent = mock.MagicMock(name="parent")
+            parent.child.grandchild(1, a=2)
+            parent(3)
+            parent.child()
+            other = mock.Mock()
+            parent.attach_mock(other, "attached")
+            other.method(4)
+            return [observe(parent), observe(other), parent.child.call_count]
+
+        self.assert_alike(scenario)
+
+    def test_a_subclass_that_watches_its_sets_sees_every_one(self) -> None:
+        def scenario() -> object:
+            seen: list[str] = []
+
+            class Watching(mock.MagicMock):
+                def __setattr__(self, name: str, value: Any) -> None:
+                    seen.append(name)
+                    super().__setattr__(name, value)
+
+            built = Watching()
+            seen.clear()
+            built(1)
+            return seen, built.call_args_list
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertIn("call_count", stdlib[0])  # type: ignore[index]
+
+    def test_a_subclass_with_its_own_property_keeps_it(self) -> None:
+        def scenario() -> object:
+            written: list[Any] = []
+
+            class OwnCount(mock.Mock):
+                call_count = property(
+                    lambda self: len(written), lambda self, value: written.append(value)
+                )
+
+            built = OwnCount()
+            built(1)
+            built(2)
+            return written, built.called, built.mock_calls
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertEqual(stdlib[0], [1, 2])  # type: ignore[index]
+
+    def test_a_patched_call_class_is_the_one_used(self) -> None:
+        def scenario() -> object:
+            made: list[Any] = []
+
+            class Recorded(mock._Call):  # type: ignore[name-defined]
+                def __init__(self, *args: Any, **kwargs: Any) -> None:
+                    made.append(args[0] if args else None)
+                    super().__init__(*args, **kwargs)
+
+            with mock.patch.object(mock, "_Call", Recorded):
+                built = mock.Mock()
+                built.method(1)
+            return made, built.mock_calls
+
+        self.assert_alike(scenario)
+
+    def test_an_autospecced_functions_calls_go_to_its_delegate(self) -> None:
+        def function(a: int, b: int = 2) -> int:
+            return a + b
+
+        def scenario() -> object:
+            built = mock.create_autospec(function)
+            built(1, b=3)
+            return built.call_args, built.mock.call_count, built.mock_calls
+
+        self.assert_alike(scenario)
+
+    def test_a_copied_mock_records_alike(self) -> None:
+        def scenario() -> object:
+            copied = copy.copy(mock.Mock())
+            copied(1)
+            return observe(copied)
+
+        self.assert_alike(scenario)
+
+
 class AttributeSetTests(unittest.TestCase):
     """Setting an attribute costs what the stdlib's ``__setattr__`` does,
     and a magic method set on a mock still lets go of its kept class."""
@@ -1228,16 +1341,13 @@ class AttributeSetTests(unittest.TestCase):
         plain.enable()
         self.addCleanup(plain.disable)
 
-    def test_sets_and_calls_run_no_code_of_mockpools(self) -> None:
-        """Ordinary sets -- and the three a mock call makes -- add no frame."""
-        built = mock.MagicMock()
-        _ = built.return_value  # the child a call returns, made now
-        package = os.path.dirname(mockpool.__file__)
-        entered: list[str] = []
+    def entered(self, action: Callable[[], object]) -> list[tuple[str, str]]:
+        """(file, function) of each frame *action* enters."""
+        entered: list[tuple[str, str]] = []
 
         def profile(frame: Any, event: str, arg: Any) -> None:
             if event == "call":
-                entered.append(frame.f_code.co_filename)
+                entered.append((frame.f_code.co_filename, frame.f_code.co_name))
 
         # Earlier tests' mocks, freed by a collection that happened to
         # start inside the window, would run their classes' weakref
@@ -1248,15 +1358,49 @@ class AttributeSetTests(unittest.TestCase):
         gc.disable()
         sys.setprofile(profile)
         try:
-            built.attribute = 1
-            built.called = True
-            built(1)
+            action()
         finally:
             sys.setprofile(None)
             if collecting:
                 gc.enable()
+        return entered
+
+    def test_sets_run_no_code_of_mockpools(self) -> None:
+        """Ordinary sets, of a plain name and of a property, add no frame."""
+        built = mock.MagicMock()
+        package = os.path.dirname(mockpool.__file__)
+
+        def sets() -> None:
+            built.attribute = 1
+            built.called = True
+
+        entered = self.entered(sets)
         self.assertTrue(entered)  # the stdlib's own frames were seen
-        self.assertEqual([name for name in entered if name.startswith(package)], [])
+        self.assertEqual([name for name, _ in entered if name.startswith(package)], [])
+
+    def test_a_call_is_recorded_in_fewer_frames_than_the_stdlibs(self) -> None:
+        """A call runs one function of mockpool's, in place of the stdlib's
+        _increment_mock_call, and none of the frames its five property
+        writes took."""
+        if not call_recording.RECORDS_DIRECTLY:
+            self.skipTest("this interpreter's _increment_mock_call is kept")
+        package = os.path.dirname(mockpool.__file__)
+        counts = {}
+        for accelerated in (False, True):
+            if not accelerated:
+                plain.disable()
+            try:
+                built = mock.MagicMock()
+                _ = built.return_value  # the child a call returns, made now
+                entered = self.entered(functools.partial(built, 1))
+            finally:
+                if not accelerated:
+                    plain.enable()
+            ours = [name for file, name in entered if file.startswith(package)]
+            expected = ["accelerated_increment_mock_call"] if accelerated else []
+            self.assertEqual(ours, expected)
+            counts[accelerated] = len(entered)
+        self.assertLess(counts[True], counts[False] - 5)
 
     def test_a_magic_method_set_lets_go_of_the_class_at_once(self) -> None:
         """The class is no longer kept once the test's value is on it."""

@@ -2,8 +2,9 @@
 
 :func:`enable` puts the fast path's methods on ``unittest.mock``'s own
 classes (``NonCallableMock.__new__``, ``_mock_add_spec``, ``__setattr__``,
-``CallableMixin.__init__``, ``AsyncMockMixin.__init__``, the magic mixins'
-``__init__`` and ``_mock_set_magics``), each disguised to introspect as the method it
+``CallableMixin.__init__`` and ``_increment_mock_call``,
+``AsyncMockMixin.__init__``, the magic mixins' ``__init__`` and
+``_mock_set_magics``), each disguised to introspect as the method it
 replaces; :func:`disable` puts the stdlib's objects back by identity.
 Calls nest (the drop-in, the benchmark and tests may each enable), and
 nothing of this package is left on a mock: mocks built while enabled go
@@ -19,6 +20,11 @@ from builtins import setattr
 from typing import Any
 
 from mockpool._autospec.disguise import disguised
+from mockpool._autospec.plain.call_recording import (
+    RECORDS_DIRECTLY,
+    accelerated_increment_mock_call,
+    stdlib_increment,
+)
 from mockpool._autospec.plain.class_reuse import let_go_of_kept_classes
 from mockpool._autospec.plain.construction import (
     SETATTR_REPLACEMENT,
@@ -94,6 +100,15 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
             disguised(accelerated_set_magics, stdlib_set_magics),
         ),
     ]
+    if RECORDS_DIRECTLY:
+        replacements.append(
+            (
+                CallableMixin,
+                "_increment_mock_call",
+                stdlib_increment,
+                disguised(accelerated_increment_mock_call, stdlib_increment),
+            )
+        )
     if ONE_PASS:
         replacements.append(
             (

@@ -1,0 +1,171 @@
+"""``CallableMixin._increment_mock_call``: a mock's call recorded directly.
+
+Every call of a mock records itself. The stdlib's ``_increment_mock_call``
+(the same code on 3.9-3.13) sets ``called``, ``call_count`` and
+``call_args`` and appends to ``call_args_list`` and ``mock_calls``, each a
+``_delegating_property`` reached through the mock's own ``__setattr__``:
+two or three Python frames per write, five per call. On a public suite
+whose mocks the fast path builds cheaply (ncclient), recording calls was
+then the largest part of ``mock.py``'s work left in its tests.
+
+For a mock with no delegate (every mock but the stdlib's autospec of a
+function), whose class keeps ``NonCallableMock``'s ``__setattr__`` (the
+stdlib's, or the fast path's, which passes these five names on as the
+stdlib's does: they are ``_allowed_names``) and its five properties, the
+same ``__dict__`` entries are written here directly, in the same order,
+with the same values -- once every entry the stdlib would read is found
+there. The walk up the parents is the stdlib's, unchanged. Anything else
+takes the stdlib's method. Its code is probed: an interpreter whose method
+reads or calls other names keeps it (:data:`RECORDS_DIRECTLY` is false).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockpool._autospec.plain.construction import SETATTR_REPLACEMENT
+from mockpool._autospec.plain.stdlib import (
+    CallableMixin,
+    NonCallableMock,
+    mock_module,
+    stdlib_setattr,
+)
+
+__all__ = ["RECORDS_DIRECTLY", "accelerated_increment_mock_call", "stdlib_increment"]
+
+#: The stdlib's method (from the class's own dict: restored by identity).
+stdlib_increment: Any = (
+    CallableMixin.__dict__.get("_increment_mock_call")
+    if CallableMixin is not None
+    else None
+)
+
+# The locals and names the stdlib's method has on 3.9-3.13, where it is
+# the code below, line for line.
+_KNOWN_CODE = (
+    (
+        "self",
+        "args",
+        "kwargs",
+        "_call",
+        "do_method_calls",
+        "method_call_name",
+        "mock_call_name",
+        "is_a_call",
+        "_new_parent",
+        "this_mock_call",
+        "dot",
+    ),
+    (
+        "called",
+        "call_count",
+        "_Call",
+        "call_args",
+        "call_args_list",
+        "append",
+        "_mock_parent",
+        "_mock_name",
+        "_mock_new_name",
+        "mock_calls",
+        "_mock_new_parent",
+        "method_calls",
+    ),
+)
+# The five attributes written, and the names the stdlib's __setattr__ lets
+# straight through to them.
+_RECORDED = ("called", "call_count", "call_args", "call_args_list", "mock_calls")
+
+
+_Call: Any = getattr(mock_module, "_Call", None)
+
+
+def _records_directly() -> bool:
+    code = getattr(stdlib_increment, "__code__", None)
+    if (
+        code is None
+        or (code.co_varnames, code.co_names) != _KNOWN_CODE
+        or _Call is None
+    ):
+        return False
+    allowed = getattr(mock_module, "_allowed_names", ())
+    properties = [NonCallableMock.__dict__.get(name) for name in _RECORDED]
+    return all(name in allowed for name in _RECORDED) and all(
+        type(found) is property for found in properties
+    )
+
+
+#: Whether this interpreter's ``_increment_mock_call`` is the one copied
+#: (the switch installs the one below only then).
+RECORDS_DIRECTLY = _records_directly()
+
+if RECORDS_DIRECTLY:
+    (_CALLED, _CALL_COUNT, _CALL_ARGS, _CALL_ARGS_LIST, _MOCK_CALLS) = (
+        NonCallableMock.__dict__[name] for name in _RECORDED
+    )
+
+
+def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
+    kind = type(self)
+    setattr_of_kind = kind.__setattr__
+    if (
+        (
+            setattr_of_kind is not SETATTR_REPLACEMENT
+            and setattr_of_kind is not stdlib_setattr
+        )
+        or kind.called is not _CALLED
+        or kind.call_count is not _CALL_COUNT
+        or kind.call_args is not _CALL_ARGS
+        or kind.call_args_list is not _CALL_ARGS_LIST
+        or kind.mock_calls is not _MOCK_CALLS
+        # A test may have patched mock._Call; then the stdlib's reads it.
+        or mock_module._Call is not _Call
+    ):
+        return stdlib_increment(self, *args, **kwargs)
+    namespace = self.__dict__
+    try:
+        # Everything the stdlib would read here, read first: where one is
+        # missing (a mock copied without __init__), the stdlib's method
+        # fails as it fails.
+        delegate = namespace["_mock_delegate"]
+        count = namespace["_mock_call_count"]
+        call_args_list = namespace["_mock_call_args_list"]
+        mock_calls = namespace["_mock_mock_calls"]
+        parent = namespace["_mock_parent"]
+        method_call_name = namespace["_mock_name"]
+        mock_call_name = namespace["_mock_new_name"]
+        _new_parent = namespace["_mock_new_parent"]
+    except KeyError:
+        return stdlib_increment(self, *args, **kwargs)
+    if delegate is not None:
+        # An autospecced function's mock: its records live on the delegate.
+        return stdlib_increment(self, *args, **kwargs)
+    # self.called = True; self.call_count += 1 (the properties' setters).
+    namespace["_mock_called"] = True
+    namespace["_mock_call_count"] = count + 1
+
+    # From here, the stdlib's method, its property writes made directly.
+    _call = _Call((args, kwargs), two=True)
+    namespace["_mock_call_args"] = _call
+    call_args_list.append(_call)
+
+    do_method_calls = parent is not None
+    is_a_call = mock_call_name == "()"
+    mock_calls.append(_Call(("", args, kwargs)))
+
+    while _new_parent is not None:
+        if do_method_calls:
+            _new_parent.method_calls.append(_Call((method_call_name, args, kwargs)))
+            do_method_calls = _new_parent._mock_parent is not None
+            if do_method_calls:
+                method_call_name = _new_parent._mock_name + "." + method_call_name
+
+        this_mock_call = _Call((mock_call_name, args, kwargs))
+        _new_parent.mock_calls.append(this_mock_call)
+
+        if _new_parent._mock_new_name:
+            dot = "" if is_a_call else "."
+            is_a_call = _new_parent._mock_new_name == "()"
+            mock_call_name = _new_parent._mock_new_name + dot + mock_call_name
+
+        _new_parent = _new_parent._mock_new_parent
+    return None
