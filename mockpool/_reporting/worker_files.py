@@ -57,11 +57,11 @@ from mockpool._reporting.run_report import FORMAT, FORMAT_HINT, ReportError, Run
 __all__ = [
     "REPORT_DIR_ENV",
     "combine",
+    "end_test",
     "flush",
     "load",
     "process_report",
     "read_report_file",
-    "end_test",
     "report_directory",
     "report_files",
     "report_path",
@@ -170,8 +170,8 @@ def end_test(
     :meth:`~mockpool._reporting.run_report.RunReport.end_test`, then
     :func:`flush` if ``MOCKPOOL_REPORT_DIR`` is set, the writing counted as
     mockpool's own work. What the drop-in does after every test, in one
-    call (it was three, and :func:`report_directory`'s common case is told
-    here without a fourth).
+    call; :func:`report_directory`'s common case (the variable not set) is
+    told here without a call of its own.
 
     Args:
         own_seconds: The drop-in's own work for the test before its end.
@@ -181,6 +181,7 @@ def end_test(
             and then (the plain mocks counted).
     """
     report = process_report()
+    # report_directory()'s common case, inline (see its notes).
     environ = os.environ
     if type(environ) is _ENVIRON_TYPE and _ENCODED_REPORT_DIR not in environ._data:  # type: ignore[attr-defined]
         report.end_test(own_seconds, since)
