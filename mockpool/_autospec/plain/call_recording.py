@@ -124,8 +124,8 @@ def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> 
     namespace = self.__dict__
     try:
         # Everything the stdlib would read here, read first: where one is
-        # missing (a mock copied without __init__), the stdlib's method
-        # fails as it fails.
+        # missing (a mock whose __init__ never ran), the stdlib's method
+        # runs, and fails as it fails.
         delegate = namespace["_mock_delegate"]
         count = namespace["_mock_call_count"]
         call_args_list = namespace["_mock_call_args_list"]
