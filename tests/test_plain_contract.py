@@ -1313,6 +1313,43 @@ class CallRecordingTests(unittest.TestCase):
 
         self.assert_alike(scenario)
 
+    def test_the_records_are_the_stdlibs_to_the_last_attribute(self) -> None:
+        def scenario() -> object:
+            parent = mock.MagicMock()
+            parent.child.grandchild(1, key="value")
+            records = [
+                parent.child.grandchild.call_args,
+                *parent.child.grandchild.call_args_list,
+                *parent.child.grandchild.mock_calls,
+                *parent.child.mock_calls,
+                *parent.mock_calls,
+                *parent.method_calls,
+            ]
+            return [
+                (type(record), tuple(record), sorted(vars(record).items()))
+                for record in records
+            ]
+
+        self.assert_alike(scenario)
+
+    def test_a_patched_call_method_is_the_one_used(self) -> None:
+        def scenario() -> object:
+            made: list[Any] = []
+            stdlib_init = mock._Call.__init__  # type: ignore[attr-defined]
+
+            def init(self: Any, *args: Any, **kwargs: Any) -> None:
+                made.append(args[0] if args else None)
+                stdlib_init(self, *args, **kwargs)
+
+            with mock.patch.object(mock._Call, "__init__", init):  # type: ignore[attr-defined]
+                built = mock.Mock()
+                built.method(1)
+            return made, built.mock_calls
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertTrue(stdlib[0])  # type: ignore[index]
+
     def test_an_autospecced_functions_calls_go_to_its_delegate(self) -> None:
         def function(a: int, b: int = 2) -> int:
             return a + b
@@ -1379,9 +1416,9 @@ class AttributeSetTests(unittest.TestCase):
         self.assertEqual([name for name, _ in entered if name.startswith(package)], [])
 
     def test_a_call_is_recorded_in_fewer_frames_than_the_stdlibs(self) -> None:
-        """A call runs one function of mockpool's, in place of the stdlib's
-        _increment_mock_call, and none of the frames its five property
-        writes took."""
+        """A call runs mockpool's _increment_mock_call, and its records'
+        maker once per record, in place of the stdlib's method and the
+        frames its five property writes and its records took."""
         if not call_recording.RECORDS_DIRECTLY:
             self.skipTest("this interpreter's _increment_mock_call is kept")
         package = os.path.dirname(mockpool.__file__)
@@ -1397,7 +1434,11 @@ class AttributeSetTests(unittest.TestCase):
                 if not accelerated:
                     plain.enable()
             ours = [name for file, name in entered if file.startswith(package)]
-            expected = ["accelerated_increment_mock_call"] if accelerated else []
+            expected = (
+                ["accelerated_increment_mock_call", "_record", "_record"]
+                if accelerated
+                else []
+            )
             self.assertEqual(ours, expected)
             counts[accelerated] = len(entered)
         self.assertLess(counts[True], counts[False] - 5)

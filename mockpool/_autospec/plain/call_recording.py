@@ -17,6 +17,12 @@ with the same values -- once every entry the stdlib would read is found
 there. The walk up the parents is the stdlib's, unchanged. Anything else
 takes the stdlib's method. Its code is probed: an interpreter whose method
 reads or calls other names keeps it (:data:`RECORDS_DIRECTLY` is false).
+
+The records themselves (``_Call`` objects, two per call and two per
+parent) are made as ``_Call``'s ``__new__`` and ``__init__`` make them from
+the tuples a call gives them -- the same tuple, and the three attributes
+``__init__`` sets, with its defaults -- while both are the stdlib's (their
+code probed too, and checked at every call).
 """
 
 from __future__ import annotations
@@ -77,6 +83,42 @@ _RECORDED = ("called", "call_count", "call_args", "call_args_list", "mock_calls"
 
 
 _Call: Any = getattr(mock_module, "_Call", None)
+# _Call's __new__ and __init__, and what their code is on 3.9-3.13 (with
+# their defaults): the record made below is what they make of a call's
+# tuples only then.
+_CALL_NEW: Any = getattr(_Call, "__new__", None)
+_CALL_INIT: Any = getattr(_Call, "__init__", None)
+_KNOWN_CALL_CODE = (
+    (
+        (
+            "cls",
+            "value",
+            "name",
+            "parent",
+            "two",
+            "from_kall",
+            "args",
+            "kwargs",
+            "_len",
+            "first",
+            "second",
+        ),
+        ("len", "isinstance", "str", "tuple", "__new__"),
+        ((), "", None, False, True),
+    ),
+    (
+        ("self", "value", "name", "parent", "two", "from_kall"),
+        ("_mock_name", "_mock_parent", "_mock_from_kall"),
+        ((), None, None, False, True),
+    ),
+)
+
+
+def _code_of(function: Any) -> tuple[Any, ...] | None:
+    code = getattr(function, "__code__", None)
+    if code is None:
+        return None
+    return (code.co_varnames, code.co_names, getattr(function, "__defaults__", None))
 
 
 def _records_directly() -> bool:
@@ -85,6 +127,7 @@ def _records_directly() -> bool:
         code is None
         or (code.co_varnames, code.co_names) != _KNOWN_CODE
         or _Call is None
+        or (_code_of(_CALL_NEW), _code_of(_CALL_INIT)) != _KNOWN_CALL_CODE
     ):
         return False
     allowed = getattr(mock_module, "_allowed_names", ())
@@ -117,8 +160,11 @@ def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> 
         or kind.call_args is not _CALL_ARGS
         or kind.call_args_list is not _CALL_ARGS_LIST
         or kind.mock_calls is not _MOCK_CALLS
-        # A test may have patched mock._Call; then the stdlib's reads it.
+        # A test may have patched mock._Call, or a method of it; then the
+        # stdlib's method makes the records.
         or mock_module._Call is not _Call
+        or _Call.__new__ is not _CALL_NEW
+        or _Call.__init__ is not _CALL_INIT
     ):
         return stdlib_increment(self, *args, **kwargs)
     namespace = self.__dict__
@@ -144,22 +190,22 @@ def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> 
     namespace["_mock_call_count"] = count + 1
 
     # From here, the stdlib's method, its property writes made directly.
-    _call = _Call((args, kwargs), two=True)
+    _call = _record((args, kwargs))  # _Call((args, kwargs), two=True)
     namespace["_mock_call_args"] = _call
     call_args_list.append(_call)
 
     do_method_calls = parent is not None
     is_a_call = mock_call_name == "()"
-    mock_calls.append(_Call(("", args, kwargs)))
+    mock_calls.append(_record(("", args, kwargs)))
 
     while _new_parent is not None:
         if do_method_calls:
-            _new_parent.method_calls.append(_Call((method_call_name, args, kwargs)))
+            _new_parent.method_calls.append(_record((method_call_name, args, kwargs)))
             do_method_calls = _new_parent._mock_parent is not None
             if do_method_calls:
                 method_call_name = _new_parent._mock_name + "." + method_call_name
 
-        this_mock_call = _Call((mock_call_name, args, kwargs))
+        this_mock_call = _record((mock_call_name, args, kwargs))
         _new_parent.mock_calls.append(this_mock_call)
 
         if _new_parent._mock_new_name:
@@ -169,3 +215,18 @@ def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> 
 
         _new_parent = _new_parent._mock_new_parent
     return None
+
+
+_new_tuple = tuple.__new__
+
+
+def _record(value: tuple[Any, ...]) -> Any:
+    """``_Call(value)`` for a call's ``(name, args, kwargs)``, and
+    ``_Call(value, two=True)`` for its ``(args, kwargs)``: both make the
+    tuple *value* itself (``args`` is a tuple, never a name), and
+    ``__init__`` sets its three attributes to its defaults, in this order."""
+    record = _new_tuple(_Call, value)
+    record._mock_name = None
+    record._mock_parent = None
+    record._mock_from_kall = True
+    return record
