@@ -1301,7 +1301,7 @@ class CallRecordingTests(unittest.TestCase):
         def scenario() -> object:
             made: list[Any] = []
 
-            class Recorded(mock._Call):  # type: ignore[name-defined]
+            class Recorded(mock._Call):
                 def __init__(self, *args: Any, **kwargs: Any) -> None:
                     made.append(args[0] if args else None)
                     super().__init__(*args, **kwargs)
@@ -1335,13 +1335,13 @@ class CallRecordingTests(unittest.TestCase):
     def test_a_patched_call_method_is_the_one_used(self) -> None:
         def scenario() -> object:
             made: list[Any] = []
-            stdlib_init = mock._Call.__init__  # type: ignore[attr-defined]
+            stdlib_init = mock._Call.__init__
 
             def init(self: Any, *args: Any, **kwargs: Any) -> None:
                 made.append(args[0] if args else None)
                 stdlib_init(self, *args, **kwargs)
 
-            with mock.patch.object(mock._Call, "__init__", init):  # type: ignore[attr-defined]
+            with mock.patch.object(mock._Call, "__init__", init):
                 built = mock.Mock()
                 built.method(1)
             return made, built.mock_calls
