@@ -46,8 +46,9 @@ stdlib_increment: Any = (
     else None
 )
 
-# The locals and names the stdlib's method has on 3.9-3.13, where it is
-# the code below, line for line.
+# The locals and names the stdlib's method has on 3.9-3.13, whose steps
+# the code below takes in the same order (its writes and records made
+# directly).
 _KNOWN_CODE = (
     (
         "self",
