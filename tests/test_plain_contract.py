@@ -38,7 +38,7 @@ from unittest import mock
 
 import mockpool
 from mockpool._autospec import plain
-from mockpool._autospec.plain import call_recording
+from mockpool._autospec.plain import calling
 
 _ID = re.compile(r"id='\d+'")
 _ADDRESS = re.compile(r"0x[0-9a-fA-F]+")
@@ -1221,10 +1221,8 @@ class SpecChangeTests(unittest.TestCase):
         self.assertEqual([reference() for reference in references], [None, None])
 
 
-class CallRecordingTests(unittest.TestCase):
-    """A call is recorded as the stdlib records it: directly only where
-    nothing could tell (:mod:`mockpool._autospec.plain.call_recording`),
-    else by the stdlib's own method."""
+class BothWaysTestCase(unittest.TestCase):
+    """Runs a scenario with the stdlib's methods and accelerated."""
 
     def both(self, scenario: Callable[[], object]) -> tuple[object, object]:
         """What *scenario* returns with the stdlib's and the accelerated
@@ -1247,6 +1245,12 @@ class CallRecordingTests(unittest.TestCase):
     def assert_alike(self, scenario: Callable[[], object]) -> None:
         stdlib, accelerated = self.both(scenario)
         self.assertEqual(accelerated, stdlib)
+
+
+class CallRecordingTests(BothWaysTestCase):
+    """A call is recorded as the stdlib records it: directly only where
+    nothing could tell (:mod:`mockpool._autospec.plain.call_recording`),
+    else by the stdlib's own method."""
 
     def test_calls_and_their_parents_records(self) -> None:
         def scenario() -> object:
@@ -1370,6 +1374,179 @@ class CallRecordingTests(unittest.TestCase):
         self.assert_alike(scenario)
 
 
+class CallOutcomeTests(BothWaysTestCase):
+    """A call checks, records and answers as the stdlib's ``__call__``
+    does: directly only where nothing could tell
+    (:mod:`mockpool._autospec.plain.calling`), else through the methods
+    the stdlib's calls."""
+
+    def test_every_kind_of_outcome(self) -> None:
+        def answer(value: int) -> Any:
+            return mock.DEFAULT if value == 2 else value * 10
+
+        def scenario() -> object:
+            made = [
+                mock.Mock(return_value=1),
+                mock.MagicMock(),
+                mock.Mock(side_effect=[1, ValueError("second"), mock.DEFAULT]),
+                mock.Mock(side_effect=KeyError("always")),
+                mock.Mock(side_effect=answer, return_value=5),
+                mock.Mock(wraps=lambda value: value + 100),
+                mock.Mock(return_value=None),
+                mock.NonCallableMagicMock().method,
+            ]
+            seen = []
+            for each in made:
+                for value in (1, 2, 3):
+                    seen.append(outcome(functools.partial(each, value)))
+                seen.append(observe(each, depth=1))
+            return seen
+
+        self.assert_alike(scenario)
+
+    def test_an_autospecced_class_checks_its_signature(self) -> None:
+        class Service:
+            def __init__(self, host: str, port: int = 80) -> None:
+                pass
+
+        def scenario() -> object:
+            built = mock.create_autospec(Service)
+            return [
+                outcome(lambda: built("a", 1, 2)),
+                outcome(lambda: built(port=1)),
+                outcome(lambda: built("a")),
+                built.call_args_list,
+            ]
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertEqual(len(stdlib[3]), 1)  # type: ignore[index]
+
+    def test_an_async_mock_still_returns_an_awaitable(self) -> None:
+        def scenario() -> object:
+            built = mock.AsyncMock(return_value=7)
+            awaitable = built(1)
+            result = asyncio.run(awaitable)
+            return type(awaitable).__name__, result, built.await_args_list
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertEqual(stdlib[1], 7)  # type: ignore[index]
+
+    def test_methods_set_on_the_mock_itself_are_the_ones_called(self) -> None:
+        for name in (
+            "_mock_check_sig",
+            "_increment_mock_call",
+            "_mock_call",
+            "_execute_mock_call",
+        ):
+            with self.subTest(name):
+
+                def scenario(name: str = name) -> object:
+                    seen: list[tuple[Any, ...]] = []
+                    built = mock.Mock(return_value=1)
+                    built.__dict__[name] = lambda *args, **kwargs: seen.append(args)
+                    return built(2), seen, built.call_count
+
+                stdlib, accelerated = self.both(scenario)
+                self.assertEqual(accelerated, stdlib)
+                self.assertEqual(stdlib[1], [(2,)])  # type: ignore[index]
+
+    def test_a_subclasss_own_methods_and_properties_are_used(self) -> None:
+        seen: list[str] = []
+
+        class OwnMethods(mock.Mock):
+            def _increment_mock_call(self, /, *args: Any, **kwargs: Any) -> None:
+                seen.append("records")
+                super()._increment_mock_call(*args, **kwargs)
+
+            def _mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
+                seen.append("call")
+                return super()._mock_call(*args, **kwargs)
+
+        class OwnExecute(mock.Mock):
+            def _execute_mock_call(self, /, *args: Any, **kwargs: Any) -> Any:
+                seen.append("execute")
+                return "executed"
+
+        class OwnReturnValue(mock.Mock):
+            return_value = property(lambda self: "own")
+
+        class OwnSideEffect(mock.Mock):
+            # (Its setter keeps what __init__ sets, as the stdlib's does.)
+            side_effect = property(
+                lambda self: lambda *args: "effect",
+                lambda self, value: self.__dict__.__setitem__(
+                    "_mock_side_effect", value
+                ),
+            )
+
+        def scenario() -> object:
+            seen.clear()
+            results = [
+                kind(return_value=1)(2)
+                for kind in (OwnMethods, OwnExecute, OwnReturnValue, OwnSideEffect)
+            ]
+            return results, list(seen)
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertEqual(
+            stdlib, ([1, "executed", "own", "effect"], ["records", "call", "execute"])
+        )
+
+    def test_an_autospecced_function_answers_through_its_delegate(self) -> None:
+        def function(a: int) -> int:
+            return a
+
+        def scenario() -> object:
+            built = mock.create_autospec(function, return_value=3)
+            built.return_value = 5
+            return built(1), built.mock.return_value
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertEqual(stdlib, (5, 5))
+
+    def test_the_return_value_is_made_by_the_first_call_then_kept(self) -> None:
+        def scenario() -> object:
+            parent = mock.MagicMock()
+            first = parent.method(1)
+            second = parent.method(2)
+            return first is second, observe(parent)
+
+        stdlib, accelerated = self.both(scenario)
+        self.assertEqual(accelerated, stdlib)
+        self.assertIs(stdlib[0], True)  # type: ignore[index]
+
+    def test_a_patched_default_is_the_one_compared(self) -> None:
+        def scenario() -> object:
+            marker = object()
+            built = mock.Mock(return_value=marker)
+            with mock.patch.object(mock, "DEFAULT", marker):
+                answered = built()
+            return answered is marker, type(answered).__name__
+
+        self.assert_alike(scenario)
+
+    def test_call_introspects_as_the_stdlibs(self) -> None:
+        def looks(function: Any) -> tuple[Any, ...]:
+            return (
+                function.__name__,
+                function.__qualname__,
+                function.__doc__,
+                inspect.signature(function),
+            )
+
+        stdlib_call = vars(mock)["CallableMixin"].__call__
+        with accelerated():
+            replaced = vars(mock)["CallableMixin"].__call__
+        if calling.CALLS_DIRECTLY:
+            self.assertIsNot(replaced, stdlib_call)
+        self.assertEqual(looks(replaced), looks(stdlib_call))
+        self.assertIs(vars(mock)["CallableMixin"].__call__, stdlib_call)
+
+
 class AttributeSetTests(unittest.TestCase):
     """Setting an attribute costs what the stdlib's ``__setattr__`` does,
     and a magic method set on a mock still lets go of its kept class."""
@@ -1416,11 +1593,12 @@ class AttributeSetTests(unittest.TestCase):
         self.assertEqual([name for name, _ in entered if name.startswith(package)], [])
 
     def test_a_call_is_recorded_in_fewer_frames_than_the_stdlibs(self) -> None:
-        """A call runs mockpool's _increment_mock_call, and its records'
-        maker once per record, in place of the stdlib's method and the
-        frames its five property writes and its records took."""
-        if not call_recording.RECORDS_DIRECTLY:
-            self.skipTest("this interpreter's _increment_mock_call is kept")
+        """A call runs mockpool's __call__, its recording and its records'
+        maker once per record, in place of the stdlib's four methods, two
+        properties, and the frames its five property writes and its
+        records took."""
+        if not calling.CALLS_DIRECTLY:
+            self.skipTest("this interpreter's __call__ is kept")
         package = os.path.dirname(mockpool.__file__)
         counts = {}
         for accelerated in (False, True):
@@ -1435,13 +1613,13 @@ class AttributeSetTests(unittest.TestCase):
                     plain.enable()
             ours = [name for file, name in entered if file.startswith(package)]
             expected = (
-                ["accelerated_increment_mock_call", "_record", "_record"]
+                ["accelerated_call", "record_call", "_record", "_record"]
                 if accelerated
                 else []
             )
             self.assertEqual(ours, expected)
             counts[accelerated] = len(entered)
-        self.assertLess(counts[True], counts[False] - 5)
+        self.assertLess(counts[True], counts[False] - 10)
 
     def test_a_magic_method_set_lets_go_of_the_class_at_once(self) -> None:
         """The class is no longer kept once the test's value is on it."""

@@ -22,6 +22,8 @@ the mock being built, and nothing a test can observe changes
 * :mod:`.one_pass_init` -- ``__init__`` written in one pass;
 * :mod:`.one_pass_async_init` -- ``AsyncMockMixin.__init__`` in one pass,
   on the Pythons whose version of it is recognised (the stdlib's elsewhere);
+* :mod:`.call_recording` -- a call recorded with its writes made directly;
+* :mod:`.calling` -- ``__call__`` in one frame where nothing can tell;
 * :mod:`.switch` -- :func:`enable` and :func:`disable`.
 
 This package is the entry point the rest of mockpool imports: the switch,

@@ -1,4 +1,4 @@
-"""``CallableMixin._increment_mock_call``: a mock's call recorded directly.
+"""A mock's call recorded directly, as ``_increment_mock_call`` records it.
 
 Every call of a mock records itself. The stdlib's ``_increment_mock_call``
 (the same code on 3.9-3.13) sets ``called``, ``call_count`` and
@@ -8,15 +8,17 @@ two or three Python frames per write, five per call. On a public suite
 whose mocks the fast path builds cheaply (ncclient), recording calls was
 then the largest part of ``mock.py``'s work left in its tests.
 
-For a mock with no delegate (every mock but the stdlib's autospec of a
-function), whose class keeps ``NonCallableMock``'s ``__setattr__`` (the
-stdlib's, or the fast path's, which passes these five names on as the
-stdlib's does: they are ``_allowed_names``) and its five properties, the
-same ``__dict__`` entries are written here directly, in the same order,
-with the same values -- once every entry the stdlib would read is found
-there. The walk up the parents is the stdlib's, unchanged. Anything else
-takes the stdlib's method. Its code is probed: an interpreter whose method
-reads or calls other names keeps it (:data:`RECORDS_DIRECTLY` is false).
+:func:`record_call` is that method's work for the accelerated ``__call__``
+(:mod:`.calling`). For a mock with no delegate (every mock but the
+stdlib's autospec of a function), whose class keeps ``NonCallableMock``'s
+``__setattr__`` (the stdlib's, or the fast path's, which passes these five
+names on as the stdlib's does: they are ``_allowed_names``) and its five
+properties, the same ``__dict__`` entries are written here directly, in
+the same order, with the same values -- once every entry the stdlib would
+read is found there. The walk up the parents is the stdlib's, unchanged.
+Anything else is left to the stdlib's method. Its code is probed: on an
+interpreter whose method reads or calls other names, :data:`RECORDS_DIRECTLY`
+is false and the stdlib's ``__call__`` is kept whole.
 
 The records themselves (``_Call`` objects, two per call and two per
 parent) are made as ``_Call``'s ``__new__`` and ``__init__`` make them from
@@ -37,9 +39,10 @@ from mockpool._autospec.plain.stdlib import (
     stdlib_setattr,
 )
 
-__all__ = ["RECORDS_DIRECTLY", "accelerated_increment_mock_call", "stdlib_increment"]
+__all__ = ["RECORDS_DIRECTLY", "record_call", "stdlib_increment"]
 
-#: The stdlib's method (from the class's own dict: restored by identity).
+#: The stdlib's method (from the class's own dict): a class whose
+#: ``_increment_mock_call`` is another has its own called.
 stdlib_increment: Any = (
     CallableMixin.__dict__.get("_increment_mock_call")
     if CallableMixin is not None
@@ -139,7 +142,7 @@ def _records_directly() -> bool:
 
 
 #: Whether this interpreter's ``_increment_mock_call`` is the one copied
-#: (the switch installs the one below only then).
+#: (:func:`record_call` may be used only then).
 RECORDS_DIRECTLY = _records_directly()
 
 if RECORDS_DIRECTLY:
@@ -148,8 +151,14 @@ if RECORDS_DIRECTLY:
     )
 
 
-def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
-    kind = type(self)
+def record_call(
+    self: Any, kind: Any, namespace: dict[str, Any], args: Any, kwargs: Any
+) -> bool:
+    """Record a call of *self* (of class *kind*, with ``__dict__``
+    *namespace*) as the stdlib's ``_increment_mock_call(*args, **kwargs)``
+    would; False, having written nothing, where that method must run
+    instead. The caller has checked that *kind*'s ``_increment_mock_call``
+    is the stdlib's and that the mock has none of its own."""
     setattr_of_kind = kind.__setattr__
     if (
         (
@@ -167,8 +176,7 @@ def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> 
         or _Call.__new__ is not _CALL_NEW
         or _Call.__init__ is not _CALL_INIT
     ):
-        return stdlib_increment(self, *args, **kwargs)
-    namespace = self.__dict__
+        return False
     try:
         # Everything the stdlib would read here, read first: where one is
         # missing (a mock whose __init__ never ran), the stdlib's method
@@ -182,10 +190,10 @@ def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> 
         mock_call_name = namespace["_mock_new_name"]
         _new_parent = namespace["_mock_new_parent"]
     except KeyError:
-        return stdlib_increment(self, *args, **kwargs)
+        return False
     if delegate is not None:
         # An autospecced function's mock: its records live on the delegate.
-        return stdlib_increment(self, *args, **kwargs)
+        return False
     # self.called = True; self.call_count += 1 (the properties' setters).
     namespace["_mock_called"] = True
     namespace["_mock_call_count"] = count + 1
@@ -215,7 +223,7 @@ def accelerated_increment_mock_call(self: Any, /, *args: Any, **kwargs: Any) -> 
             mock_call_name = _new_parent._mock_new_name + dot + mock_call_name
 
         _new_parent = _new_parent._mock_new_parent
-    return None
+    return True
 
 
 _new_tuple = tuple.__new__

@@ -2,7 +2,7 @@
 
 :func:`enable` puts the fast path's methods on ``unittest.mock``'s own
 classes (``NonCallableMock.__new__``, ``_mock_add_spec``, ``__setattr__``,
-``CallableMixin.__init__`` and ``_increment_mock_call``,
+``CallableMixin.__init__`` and ``__call__``,
 ``AsyncMockMixin.__init__``, the magic mixins' ``__init__`` and
 ``_mock_set_magics``), each disguised to introspect as the method it
 replaces; :func:`disable` puts the stdlib's objects back by identity.
@@ -20,10 +20,10 @@ from builtins import setattr
 from typing import Any
 
 from mockpool._autospec.disguise import disguised
-from mockpool._autospec.plain.call_recording import (
-    RECORDS_DIRECTLY,
-    accelerated_increment_mock_call,
-    stdlib_increment,
+from mockpool._autospec.plain.calling import (
+    CALLS_DIRECTLY,
+    accelerated_call,
+    stdlib_call,
 )
 from mockpool._autospec.plain.class_reuse import let_go_of_kept_classes
 from mockpool._autospec.plain.construction import (
@@ -100,13 +100,13 @@ def _replacements() -> list[tuple[type, str, Any, Any]]:
             disguised(accelerated_set_magics, stdlib_set_magics),
         ),
     ]
-    if RECORDS_DIRECTLY:
+    if CALLS_DIRECTLY:
         replacements.append(
             (
                 CallableMixin,
-                "_increment_mock_call",
-                stdlib_increment,
-                disguised(accelerated_increment_mock_call, stdlib_increment),
+                "__call__",
+                stdlib_call,
+                disguised(accelerated_call, stdlib_call),
             )
         )
     if ONE_PASS:
