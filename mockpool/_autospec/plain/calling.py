@@ -131,7 +131,9 @@ def _calls_directly() -> bool:
         "side_effect": getattr(_SIDE_EFFECT, "fget", None),
         "return_value": getattr(_RETURN_VALUE, "fget", None),
     }
-    return type(_SIDE_EFFECT) is property and all(
+    if not all(type(each) is property for each in (_SIDE_EFFECT, _RETURN_VALUE)):
+        return False
+    return all(
         _code_names(function) in _KNOWN[name] for name, function in found.items()
     )
 
@@ -148,6 +150,8 @@ _METHODS = (
     "_mock_call",
     "_execute_mock_call",
 )
+# Not None: an entry the mock lacks takes the stdlib's way.
+_MISSING = object()
 
 
 def accelerated_call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
@@ -177,7 +181,3 @@ def accelerated_call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
         if value is not mock_module.DEFAULT:
             return value
     return self._mock_call(*args, **kwargs)
-
-
-# Not None: an entry the mock lacks takes the stdlib's way.
-_MISSING = object()
