@@ -1592,7 +1592,7 @@ class AttributeSetTests(unittest.TestCase):
         self.assertTrue(entered)  # the stdlib's own frames were seen
         self.assertEqual([name for name, _ in entered if name.startswith(package)], [])
 
-    def test_a_call_is_recorded_in_fewer_frames_than_the_stdlibs(self) -> None:
+    def test_a_call_takes_fewer_frames_than_the_stdlibs(self) -> None:
         """A call runs mockpool's __call__, its recording and its records'
         maker once per record, in place of the stdlib's four methods, two
         properties, and the frames its five property writes and its
