@@ -35,6 +35,7 @@ from mockpool._autospec.plain.construction import SETATTR_REPLACEMENT
 from mockpool._autospec.plain.stdlib import (
     CallableMixin,
     NonCallableMock,
+    code_names,
     mock_module,
     stdlib_setattr,
 )
@@ -95,43 +96,42 @@ _CALL_INIT: Any = getattr(_Call, "__init__", None)
 _KNOWN_CALL_CODE = (
     (
         (
-            "cls",
-            "value",
-            "name",
-            "parent",
-            "two",
-            "from_kall",
-            "args",
-            "kwargs",
-            "_len",
-            "first",
-            "second",
+            (
+                "cls",
+                "value",
+                "name",
+                "parent",
+                "two",
+                "from_kall",
+                "args",
+                "kwargs",
+                "_len",
+                "first",
+                "second",
+            ),
+            ("len", "isinstance", "str", "tuple", "__new__"),
         ),
-        ("len", "isinstance", "str", "tuple", "__new__"),
         ((), "", None, False, True),
     ),
     (
-        ("self", "value", "name", "parent", "two", "from_kall"),
-        ("_mock_name", "_mock_parent", "_mock_from_kall"),
+        (
+            ("self", "value", "name", "parent", "two", "from_kall"),
+            ("_mock_name", "_mock_parent", "_mock_from_kall"),
+        ),
         ((), None, None, False, True),
     ),
 )
 
 
-def _code_of(function: Any) -> tuple[Any, ...] | None:
-    code = getattr(function, "__code__", None)
-    if code is None:
-        return None
-    return (code.co_varnames, code.co_names, getattr(function, "__defaults__", None))
-
-
 def _records_directly() -> bool:
-    code = getattr(stdlib_increment, "__code__", None)
+    made_by = tuple(
+        (code_names(function), getattr(function, "__defaults__", None))
+        for function in (_CALL_NEW, _CALL_INIT)
+    )
     if (
-        code is None
-        or (code.co_varnames, code.co_names) != _KNOWN_CODE
+        code_names(stdlib_increment) != _KNOWN_CODE
         or _Call is None
-        or (_code_of(_CALL_NEW), _code_of(_CALL_INIT)) != _KNOWN_CALL_CODE
+        or made_by != _KNOWN_CALL_CODE
     ):
         return False
     allowed = getattr(mock_module, "_allowed_names", ())

@@ -40,7 +40,12 @@ from mockpool._autospec.plain.call_recording import (
     record_call,
     stdlib_increment,
 )
-from mockpool._autospec.plain.stdlib import CallableMixin, NonCallableMock, mock_module
+from mockpool._autospec.plain.stdlib import (
+    CallableMixin,
+    NonCallableMock,
+    code_names,
+    mock_module,
+)
 
 __all__ = ["CALLS_DIRECTLY", "accelerated_call", "stdlib_call"]
 
@@ -115,13 +120,8 @@ _KNOWN: dict[str, list[tuple[Any, Any]]] = {
 }
 
 
-def _code_names(function: Any) -> tuple[Any, Any] | None:
-    code = getattr(function, "__code__", None)
-    return None if code is None else (code.co_varnames, code.co_names)
-
-
 def _calls_directly() -> bool:
-    if not RECORDS_DIRECTLY or stdlib_increment is None:
+    if not RECORDS_DIRECTLY:
         return False
     found = {
         "__call__": stdlib_call,
@@ -133,9 +133,7 @@ def _calls_directly() -> bool:
     }
     if not all(type(each) is property for each in (_SIDE_EFFECT, _RETURN_VALUE)):
         return False
-    return all(
-        _code_names(function) in _KNOWN[name] for name, function in found.items()
-    )
+    return all(code_names(function) in _KNOWN[name] for name, function in found.items())
 
 
 #: Whether this interpreter's ``__call__`` and what it calls are the ones

@@ -27,17 +27,13 @@ from mockpool._autospec.plain.spec_records import accelerated_add_spec, no_spec_
 from mockpool._autospec.plain.stdlib import (
     DEFAULT,
     STDLIB_CLASSES,
+    code_names,
     mock_module,
     stdlib_callable_init,
     stdlib_noncallable_init,
 )
 
 __all__ = ["ONE_PASS", "accelerated_callable_init"]
-
-
-def _names_of(function: Any) -> tuple[Any, ...]:
-    code = function.__code__
-    return (code.co_varnames, code.co_names)
 
 
 # What the two __init__ read and call, on every interpreter whose
@@ -94,8 +90,8 @@ def _one_pass_known() -> bool:
     if stdlib_callable_init is None:
         return False
     found = (
-        _names_of(stdlib_callable_init),
-        _names_of(stdlib_noncallable_init),
+        code_names(stdlib_callable_init),
+        code_names(stdlib_noncallable_init),
     )
     return found == _KNOWN_INIT_NAMES
 

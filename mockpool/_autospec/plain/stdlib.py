@@ -73,6 +73,14 @@ stdlib_iscoroutinefunction: Any = getattr(mock, "iscoroutinefunction", None)
 stdlib_get_signature_object: Any = getattr(mock, "_get_signature_object", None)
 
 
+def code_names(function: Any) -> tuple[Any, Any] | None:
+    """``(co_varnames, co_names)`` of *function*'s code -- its locals and
+    the names it reads -- or None if it has none: what a fast-path module
+    compares with each version of the ``mock.py`` code it stands in for."""
+    code = getattr(function, "__code__", None)
+    return None if code is None else (code.co_varnames, code.co_names)
+
+
 # -- magic methods ---------------------------------------------------------------
 
 #: Every magic method a MagicMock gets, in a fixed order.
