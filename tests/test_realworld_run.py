@@ -4,8 +4,10 @@ and which count it takes from callgrind's output."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
+import subprocess
 import sys
 import tempfile
 import unittest
@@ -75,6 +77,96 @@ class InstructionColumnTests(unittest.TestCase):
     def test_the_ratio_is_shown_when_counted_and_a_dash_when_not(self) -> None:
         shown = run.table([_row(instruction_ratio=1.3704), _row(), _row()])
         self.assertEqual(_cells(shown, "instr ratio"), ["1.370x", "-", "-"])
+
+
+class PhaseTests(unittest.TestCase):
+    """The CPU inside and outside the test run, per side, and their cells."""
+
+    def test_the_split_is_the_median_inside_and_outside_the_test_run(self) -> None:
+        runs = [
+            {"cpu": 3.0, "cpu_tests_began": 1.0, "cpu_tests_ended": 2.5},
+            {"cpu": 4.0, "cpu_tests_began": 1.0, "cpu_tests_ended": 3.0},
+            {"cpu": 9.0, "cpu_tests_began": 2.0, "cpu_tests_ended": 3.0},
+        ]
+        self.assertEqual(run.split_cpu(runs), (1.5, 2.0))
+
+    def test_a_run_without_both_ends_gives_no_split(self) -> None:
+        whole = {"cpu": 3.0, "cpu_tests_began": 1.0, "cpu_tests_ended": 2.0}
+        for missing in ({"cpu": 3.0}, dict(whole, cpu_tests_ended=None)):
+            with self.subTest(missing=missing):
+                self.assertIsNone(run.split_cpu([whole, missing]))
+        self.assertIsNone(run.split_cpu([]))
+
+    def test_the_cells_show_the_tests_ratio_and_the_cpu_added_outside(self) -> None:
+        shown = run.table(
+            [_row(tests_ratio=1.5234, outside_added=0.0312), _row(), _row()]
+        )
+        self.assertEqual(_cells(shown, "tests ratio"), ["1.52x", "-", "-"])
+        self.assertEqual(_cells(shown, "outside +"), ["+0.031s", "-", "-"])
+
+
+_BURNING_TESTS = """
+import os, time, unittest
+
+def burn(seconds):
+    until = time.process_time() + seconds
+    while time.process_time() < until:
+        pass
+
+class Burn(unittest.TestCase):
+    def test_a_runs_a_suite_of_its_own(self):
+        class Inner(unittest.TestCase):
+            def test_nothing(self):
+                pass
+
+        with open(os.devnull, "w") as stream:
+            unittest.TextTestRunner(stream=stream).run(Inner("test_nothing"))
+
+    def test_b_burns(self):
+        burn(0.3)
+
+# Outside the test run: at import, during discovery.
+burn(0.2)
+"""
+
+
+class RecordTests(unittest.TestCase):
+    """record.py reads the CPU when the outermost test run begins and ends."""
+
+    def test_the_cpu_of_the_test_run_is_told_from_the_rest(self) -> None:
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        root = Path(directory.name)
+        (root / "test_burn.py").write_text(_BURNING_TESTS, encoding="utf-8")
+        out = root / "record.json"
+        done = subprocess.run(
+            [
+                sys.executable,
+                os.path.join(_REALWORLD, "record.py"),
+                str(out),
+                "--",
+                "-m",
+                "unittest",
+                "discover",
+                "-s",
+                ".",
+                "-t",
+                ".",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        self.assertEqual(done.returncode, 0, done.stderr)
+        record = json.loads(out.read_text(encoding="utf-8"))
+        began, ended = record["cpu_tests_began"], record["cpu_tests_ended"]
+        self.assertEqual(record["tests_run"], 2)
+        # The import's burn came before the run began; the test's burn
+        # inside it, after the inner run (which does not end it).
+        self.assertGreaterEqual(began, 0.2)
+        self.assertGreaterEqual(ended - began, 0.3)
+        self.assertLessEqual(ended, record["cpu"])
 
 
 class CountTests(unittest.TestCase):

@@ -28,6 +28,13 @@ or an exception:
   ``python -m`` would give),
 * ``cpu``: user and system CPU seconds of this process and of the children
   it waited for, from the interpreter's start;
+* ``cpu_tests_began``, ``cpu_tests_ended``: that figure when the runner
+  began its run of the tests and when it ended it
+  (:meth:`unittest.TestResult.startTestRun` and ``stopTestRun``, which
+  unittest's runner calls once around the whole suite; a run a test starts
+  falls inside it): the CPU before them is start-up (imports, discovery)
+  and after them the summary and any report; null if the runner never
+  called them;
 * ``wall``: seconds from the start of this script to the end of the run;
 * ``timers``: with ``--time-mocks``, the snapshot of mockpool's mock
   creation timers (:mod:`mockpool._measure.timers`), installed before the
@@ -85,6 +92,10 @@ class Recorder:
         self.outcomes: dict[str, list[str]] = {}
         self.started: list[str] = []
         self.tests_run = 0
+        #: CPU seconds (:func:`_cpu_seconds`) when the first test run began
+        #: and when the last one ended, once they have.
+        self.cpu_tests_began: float | None = None
+        self.cpu_tests_ended: float | None = None
 
     def install(self) -> None:
         """Wrap the outcome methods of :class:`unittest.TestResult`."""
@@ -113,6 +124,29 @@ class Recorder:
 
         result_class.startTest = startTest
         result_class.addSubTest = addSubTest
+        self._bracket_test_runs(result_class)
+
+    def _bracket_test_runs(self, result_class: Any) -> None:
+        """Read the CPU when the first test run begins and whenever one
+        ends: once each per run, so the tests pay nothing for it. A run a
+        test starts inside the suite's begins after it and ends before it,
+        so the suite's run gives both figures."""
+        start_test_run = result_class.startTestRun
+        stop_test_run = result_class.stopTestRun
+
+        def startTestRun(result: Any) -> Any:
+            if self.cpu_tests_began is None:
+                self.cpu_tests_began = _cpu_seconds()
+            return start_test_run(result)
+
+        def stopTestRun(result: Any) -> Any:
+            try:
+                return stop_test_run(result)
+            finally:
+                self.cpu_tests_ended = _cpu_seconds()
+
+        result_class.startTestRun = startTestRun
+        result_class.stopTestRun = stopTestRun
 
     def _recording(self, method: Any, outcome: str) -> Any:
         def recording(result: Any, test: Any, *args: Any) -> Any:
@@ -201,6 +235,8 @@ def main(argv: list[str]) -> int:
             "args": args,
             "exit": status,
             "cpu": _cpu_seconds(),
+            "cpu_tests_began": recorder.cpu_tests_began,
+            "cpu_tests_ended": recorder.cpu_tests_ended,
             "wall": time.perf_counter() - _STARTED,
             "tests_run": recorder.tests_run,
             "started": len(recorder.started),

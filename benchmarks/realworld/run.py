@@ -304,6 +304,33 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(run[key] for run in runs))
 
 
+def _cpu_in_tests(run: dict[str, Any]) -> float | None:
+    """The CPU seconds of *run* between the start and end of its test run
+    (record.py's ``cpu_tests_began`` and ``cpu_tests_ended``); None where
+    the runner did not report them."""
+    began, ended = run.get("cpu_tests_began"), run.get("cpu_tests_ended")
+    if began is None or ended is None:
+        return None
+    return float(ended - began)
+
+
+def split_cpu(runs: list[dict[str, Any]]) -> tuple[float, float] | None:
+    """Median CPU seconds inside the test run and outside it (start-up,
+    discovery, the summary and report) over *runs*; None unless every run
+    reported both ends of its test run."""
+    inside: list[float] = []
+    outside: list[float] = []
+    for run in runs:
+        seconds = _cpu_in_tests(run)
+        if seconds is None:
+            return None
+        inside.append(seconds)
+        outside.append(run["cpu"] - seconds)
+    if not runs:
+        return None
+    return float(statistics.median(inside)), float(statistics.median(outside))
+
+
 def summarize(
     suite: Suite,
     measured: dict[str, Any],
@@ -329,6 +356,15 @@ def summarize(
     )
     cpu_plain = _median(plain, "cpu")
     cpu_accelerated = _median(accelerated, "cpu")
+    # Where the CPU went: inside the test run, where mocks are made, and
+    # outside it, where mockpool only adds (its import, its report).
+    split_plain, split_accelerated = split_cpu(plain), split_cpu(accelerated)
+    tests_ratio: float | None = None
+    outside_added: float | None = None
+    if split_plain is not None and split_accelerated is not None:
+        if split_accelerated[0] > 0:
+            tests_ratio = split_plain[0] / split_accelerated[0]
+        outside_added = split_accelerated[1] - split_plain[1]
     reports = [run["report_saving"] for run in accelerated if run.get("report_saving")]
     report_saved = (
         float(statistics.median(report["seconds"] for report in reports))
@@ -367,6 +403,12 @@ def summarize(
         "cpu_accelerated_cold": cold["cpu"],
         "cpu_ratio_cold": cpu_plain / cold["cpu"],
         "wall_ratio": _median(plain, "wall") / _median(accelerated, "wall"),
+        "cpu_tests_plain": split_plain[0] if split_plain else None,
+        "cpu_tests_accelerated": split_accelerated[0] if split_accelerated else None,
+        "tests_ratio": tests_ratio,
+        "cpu_outside_plain": split_plain[1] if split_plain else None,
+        "cpu_outside_accelerated": split_accelerated[1] if split_accelerated else None,
+        "outside_added": outside_added,
         "instructions_plain": plain_instructions,
         "instructions_accelerated": accelerated_instructions,
         "instruction_ratio": (
@@ -432,6 +474,8 @@ _COLUMNS = (
     ("1st run", "{cpu_ratio_cold:.2f}x"),
     ("target", "{target:.2f}x"),
     ("wall ratio", "{wall_ratio:.2f}x"),
+    ("tests ratio", "{tests_ratio_cell}"),
+    ("outside +", "{outside_cell}"),
     ("instr ratio", "{instructions}"),
     ("share s", "{share:.0%}"),
     ("saved", "{saved_measured:.2f}s"),
@@ -439,6 +483,11 @@ _COLUMNS = (
     ("report/saved", "{saved_ratio:.2f}"),
     ("ok", "{ok}"),
 )
+
+
+def _shown(figure: float | None, pattern: str) -> str:
+    """*figure* formatted by *pattern*, or a dash where there is none."""
+    return "-" if figure is None else pattern.format(figure)
 
 
 def table(rows: list[dict[str, Any]]) -> str:
@@ -457,11 +506,9 @@ def table(rows: list[dict[str, Any]]) -> str:
                 ",".join(row[key]) for key in ("exit_plain", "exit_accelerated")
             ),
             ok="yes" if passed(row) else "NO",
-            instructions=(
-                "-"
-                if row.get("instruction_ratio") is None
-                else f"{row['instruction_ratio']:.3f}x"
-            ),
+            instructions=_shown(row.get("instruction_ratio"), "{:.3f}x"),
+            tests_ratio_cell=_shown(row.get("tests_ratio"), "{:.2f}x"),
+            outside_cell=_shown(row.get("outside_added"), "{:+.3f}s"),
         )
         cells.append([pattern.format(**values) for _, pattern in _COLUMNS])
         if diffs:
