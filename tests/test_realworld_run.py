@@ -113,19 +113,23 @@ def burn(seconds):
     while time.process_time() < until:
         pass
 
+def run_a_suite_of_its_own():
+    class Inner(unittest.TestCase):
+        def test_nothing(self):
+            pass
+
+    with open(os.devnull, "w") as stream:
+        unittest.TextTestRunner(stream=stream).run(Inner("test_nothing"))
+
 class Burn(unittest.TestCase):
     def test_a_runs_a_suite_of_its_own(self):
-        class Inner(unittest.TestCase):
-            def test_nothing(self):
-                pass
-
-        with open(os.devnull, "w") as stream:
-            unittest.TextTestRunner(stream=stream).run(Inner("test_nothing"))
+        run_a_suite_of_its_own()
 
     def test_b_burns(self):
         burn(0.3)
 
-# Outside the test run: at import, during discovery.
+# Outside the test run, during discovery: a run of its own, then work.
+run_a_suite_of_its_own()
 burn(0.2)
 """
 
@@ -162,8 +166,9 @@ class RecordTests(unittest.TestCase):
         record = json.loads(out.read_text(encoding="utf-8"))
         began, ended = record["cpu_tests_began"], record["cpu_tests_ended"]
         self.assertEqual(record["tests_run"], 2)
-        # The import's burn came before the run began; the test's burn
-        # inside it, after the inner run (which does not end it).
+        # The import's burn, after a run of the module's own, came before
+        # the suite's run began; the test's burn inside it, after the run
+        # the test made (which does not end it).
         self.assertGreaterEqual(began, 0.2)
         self.assertGreaterEqual(ended - began, 0.3)
         self.assertLessEqual(ended, record["cpu"])

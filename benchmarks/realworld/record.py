@@ -31,10 +31,11 @@ or an exception:
 * ``cpu_tests_began``, ``cpu_tests_ended``: that figure when the runner
   began its run of the tests and when it ended it
   (:meth:`unittest.TestResult.startTestRun` and ``stopTestRun``, which
-  unittest's runner calls once around the whole suite; a run a test starts
-  falls inside it): the CPU before them is start-up (imports, discovery)
-  and after them the summary and any report; null if the runner never
-  called them;
+  unittest's runner calls once around the whole suite; of the last such
+  run not inside another, as a test module may run tests of its own while
+  discovery imports it): the CPU before them is start-up (imports,
+  discovery) and after them the summary and any report; null if the
+  runner never called them;
 * ``wall``: seconds from the start of this script to the end of the run;
 * ``timers``: with ``--time-mocks``, the snapshot of mockpool's mock
   creation timers (:mod:`mockpool._measure.timers`), installed before the
@@ -92,10 +93,12 @@ class Recorder:
         self.outcomes: dict[str, list[str]] = {}
         self.started: list[str] = []
         self.tests_run = 0
-        #: CPU seconds (:func:`_cpu_seconds`) when the first test run began
-        #: and when the last one ended, once they have.
+        #: CPU seconds (:func:`_cpu_seconds`) when the last outermost test
+        #: run began and ended, once they have.
         self.cpu_tests_began: float | None = None
         self.cpu_tests_ended: float | None = None
+        # Test runs open now: a test may run a suite of its own.
+        self._runs_open = 0
 
     def install(self) -> None:
         """Wrap the outcome methods of :class:`unittest.TestResult`."""
@@ -127,23 +130,28 @@ class Recorder:
         self._bracket_test_runs(result_class)
 
     def _bracket_test_runs(self, result_class: Any) -> None:
-        """Read the CPU when the first test run begins and whenever one
-        ends: once each per run, so the tests pay nothing for it. A run a
-        test starts inside the suite's begins after it and ends before it,
-        so the suite's run gives both figures."""
+        """Read the CPU when an outermost test run begins and ends: once
+        each per run, so the tests pay nothing for it. The suite's run is
+        the last outermost one: a test module may run tests of its own
+        while it is imported, during discovery (one of ncclient's does),
+        and a test may run a suite inside the suite's run."""
         start_test_run = result_class.startTestRun
         stop_test_run = result_class.stopTestRun
 
         def startTestRun(result: Any) -> Any:
-            if self.cpu_tests_began is None:
+            if self._runs_open == 0:
                 self.cpu_tests_began = _cpu_seconds()
+                self.cpu_tests_ended = None
+            self._runs_open += 1
             return start_test_run(result)
 
         def stopTestRun(result: Any) -> Any:
             try:
                 return stop_test_run(result)
             finally:
-                self.cpu_tests_ended = _cpu_seconds()
+                self._runs_open -= 1
+                if self._runs_open == 0:
+                    self.cpu_tests_ended = _cpu_seconds()
 
         result_class.startTestRun = startTestRun
         result_class.stopTestRun = stopTestRun
