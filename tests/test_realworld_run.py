@@ -7,9 +7,9 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
 import tempfile
+import time
 import unittest
 from pathlib import Path
 from typing import Any
@@ -135,43 +135,109 @@ burn(0.2)
 
 
 class RecordTests(unittest.TestCase):
-    """record.py reads the CPU when the outermost test run begins and ends."""
+    """A run as a user types it, recorded by record.py's hook from inside."""
 
-    def test_the_cpu_of_the_test_run_is_told_from_the_rest(self) -> None:
+    def setUp(self) -> None:
         directory = tempfile.TemporaryDirectory()
         self.addCleanup(directory.cleanup)
-        root = Path(directory.name)
-        (root / "test_burn.py").write_text(_BURNING_TESTS, encoding="utf-8")
-        out = root / "record.json"
-        done = subprocess.run(
-            [
-                sys.executable,
-                os.path.join(_REALWORLD, "record.py"),
-                str(out),
-                "--",
-                "-m",
-                "unittest",
-                "discover",
-                "-s",
-                ".",
-                "-t",
-                ".",
-            ],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=False,
+        self.root = Path(directory.name)
+        # What the .pth file install_hook writes does in a suite's venv.
+        hook = self.root / "hook"
+        hook.mkdir()
+        (hook / "sitecustomize.py").write_text(
+            f"import sys\nsys.path.insert(0, {_REALWORLD!r})\nimport record\n"
+            "sys.path.remove(sys.path[0])\n",
+            encoding="utf-8",
         )
-        self.assertEqual(done.returncode, 0, done.stderr)
-        record = json.loads(out.read_text(encoding="utf-8"))
+        self.suite = self.root / "suite"
+        self.suite.mkdir()
+        self.env = {**os.environ, "PYTHONPATH": str(hook)}
+
+    def record(self, tests: str) -> dict[str, Any]:
+        (self.suite / "test_it.py").write_text(tests, encoding="utf-8")
+        environment = mock.Mock(python=sys.executable, source=self.suite)
+        environment.suite.test_args = ["discover", "-s", ".", "-t", "."]
+        found: dict[str, Any] = run.record_run(
+            environment, "run", ["unittest"], self.root, self.env
+        )
+        return found
+
+    def test_the_cpu_of_the_test_run_is_told_from_the_rest(self) -> None:
+        record = self.record(_BURNING_TESTS)
         began, ended = record["cpu_tests_began"], record["cpu_tests_ended"]
-        self.assertEqual(record["tests_run"], 2)
+        self.assertEqual((record["exit"], record["tests_run"]), (0, 2))
         # The import's burn, after a run of the module's own, came before
         # the suite's run began; the test's burn inside it, after the run
         # the test made (which does not end it).
         self.assertGreaterEqual(began, 0.2)
         self.assertGreaterEqual(ended - began, 0.3)
         self.assertLessEqual(ended, record["cpu"])
+
+    def test_outcomes_and_the_processs_exit_status_are_recorded(self) -> None:
+        record = self.record(
+            "import unittest\n"
+            "class T(unittest.TestCase):\n"
+            "    def test_fails(self):\n"
+            "        self.fail()\n"
+            "    @unittest.skip('no')\n"
+            "    def test_skipped(self):\n"
+            "        pass\n"
+        )
+        self.assertEqual(record["exit"], 1)
+        self.assertEqual(
+            record["outcomes"],
+            {
+                "test_it.T.test_fails": "failure",
+                "test_it.T.test_skipped": "skipped",
+            },
+        )
+
+    def test_a_process_the_suite_starts_records_nothing(self) -> None:
+        # The child would find the variable and write its own record over
+        # the suite's at its exit, after the suite's run.
+        record = self.record(
+            "import subprocess, sys, time, unittest\n"
+            "class T(unittest.TestCase):\n"
+            "    def test_starts_python(self):\n"
+            "        subprocess.Popen([sys.executable, '-c', 'import time; "
+            "time.sleep(1)'])\n"
+        )
+        time.sleep(1.5)
+        reread = json.loads((self.root / "run.json").read_text(encoding="utf-8"))
+        self.assertEqual((record["tests_run"], reread["tests_run"]), (1, 1))
+
+    @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
+    def test_a_forked_child_that_exits_writes_nothing(self) -> None:
+        # It keeps the exit handler: run after the suite's exit, it would
+        # write what the child saw, the test not yet over.
+        self.record(
+            "import atexit, os, time, unittest\n"
+            "class T(unittest.TestCase):\n"
+            "    def test_forks(self):\n"
+            "        if os.fork() == 0:\n"
+            "            time.sleep(1)\n"
+            "            atexit._run_exitfuncs()\n"
+            "            os._exit(0)\n"
+        )
+        time.sleep(1.5)
+        reread = json.loads((self.root / "run.json").read_text(encoding="utf-8"))
+        self.assertEqual(reread["outcomes"], {"test_it.T.test_forks": "success"})
+
+
+class HookTests(unittest.TestCase):
+    def test_the_hook_is_this_module_imported_by_a_pth_file(self) -> None:
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        run.record.install_hook(directory.name)
+        installed = Path(directory.name)
+        self.assertEqual(
+            (installed / "_mockpool_realworld_record.py").read_bytes(),
+            Path(_REALWORLD, "record.py").read_bytes(),
+        )
+        self.assertEqual(
+            (installed / "_mockpool_realworld_record.pth").read_text(),
+            "import _mockpool_realworld_record\n",
+        )
 
 
 class CountTests(unittest.TestCase):

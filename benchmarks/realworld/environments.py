@@ -32,6 +32,7 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+import record
 from suites import Suite
 
 #: The checkout this benchmark belongs to (benchmarks/realworld/ is two down).
@@ -186,7 +187,8 @@ class Environment:
         staging.rmdir()
 
     def install_mockpool(self) -> None:
-        """Reinstall mockpool from the checkout, as it is now."""
+        """Reinstall mockpool from the checkout, as it is now, and
+        record.py's hook as it is now."""
         self._pip(
             "install",
             "-q",
@@ -194,6 +196,17 @@ class Environment:
             "--no-deps",
             str(checkout_copy(self.cache)),
         )
+        found = subprocess.run(
+            [
+                str(self.python),
+                "-c",
+                "import sysconfig; print(sysconfig.get_path('purelib'))",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        record.install_hook(found.stdout.strip())
 
 
 def _sdist(downloads: Path, suite: Suite) -> Path | None:

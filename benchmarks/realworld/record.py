@@ -1,11 +1,18 @@
-"""Run a test runner as ``python -m`` does and record what every test did.
+"""Record what every test of a run did, from inside the run's own process.
 
-Usage, with a suite's venv interpreter, from the suite's directory::
+Installed into each suite's venv (:func:`install_hook`, called by
+environments.py): a ``.pth`` file imports this module at every start of
+that venv's interpreter, and it acts only when ``REALWORLD_RECORD`` names an
+output file. So the benchmark runs exactly what a user types --
+``python -m unittest ARGS`` and ``python -m mockpool run ARGS`` -- with no
+wrapper: a wrapper's frames under the runner change how deep the suite's
+code runs, and on CPython 3.11 that alone can make a suite's hot recursion
+cross a boundary of the interpreter's frame stack on every call (ironic-
+inspector's import of ``oslo_utils.strutils`` took 38 ms under ``python -m
+mockpool run`` and 320 ms under a ``runpy`` wrapper, the other side's by
+one frame more).
 
-    python record.py OUT.json [--time-mocks] -- -m MODULE [ARGS...]
-
-MODULE is ``unittest`` or ``mockpool`` (then ARGS start with ``run``). The
-outcome methods of :class:`unittest.TestResult` are wrapped before the
+The outcome methods of :class:`unittest.TestResult` are wrapped before the
 runner starts. unittest's ``TextTestResult`` reaches them through
 ``super()``, and testtools-based tests (oslotest's ``BaseTestCase``), which
 replace ``TestCase.run``, report through testtools'
@@ -15,8 +22,9 @@ class. ``tests_run`` is unittest's own count (``TestResult.testsRun``, the
 "Ran N tests" of the summary) to check that against; nothing is parsed from
 the runner's output.
 
-OUT.json gets, also when the runner ends with ``sys.exit`` (it always does)
-or an exception:
+The output file is written at the process's exit (the first exit handler
+registered, so the last to run), also when the runner ends with
+``sys.exit`` (it always does) or an exception, with:
 
 * ``outcomes``: test id -> its outcomes joined by ``+`` (usually one of
   ``success``, ``failure``, ``error``, ``skipped``, ``expected_failure``,
@@ -24,10 +32,11 @@ or an exception:
   reported nothing of its own). A failing subtest is recorded under its own
   id.
 * ``tests_run``, ``started`` (the tests this hook saw start; a suite that
-  loads one test class twice has fewer ids than that), ``exit`` (the status
-  ``python -m`` would give),
+  loads one test class twice has fewer ids than that); the exit status is
+  the process's, which run.py adds;
 * ``cpu``: user and system CPU seconds of this process and of the children
-  it waited for, from the interpreter's start;
+  it waited for, from the interpreter's start to its exit handlers' end
+  (the interpreter's teardown after them is in no figure);
 * ``cpu_tests_began``, ``cpu_tests_ended``: that figure when the runner
   began its run of the tests and when it ended it
   (:meth:`unittest.TestResult.startTestRun` and ``stopTestRun``, which
@@ -36,29 +45,39 @@ or an exception:
   discovery imports it): the CPU before them is start-up (imports,
   discovery) and after them the summary and any report; null if the
   runner never called them;
-* ``wall``: seconds from the start of this script to the end of the run;
-* ``timers``: with ``--time-mocks``, the snapshot of mockpool's mock
-  creation timers (:mod:`mockpool._measure.timers`), installed before the
-  runner imports anything. They are loaded from the installed mockpool by
-  their file's path: importing the mockpool package would add its import
-  time to the run being measured.
+* ``wall``: seconds from this module's import to the exit;
+* ``timers``: with ``REALWORLD_TIME_MOCKS`` set, the snapshot of
+  mockpool's mock creation timers (:mod:`mockpool._measure.timers`),
+  installed before the runner imports anything. They are loaded from the
+  installed mockpool by their file's path: importing the mockpool package
+  would add its import time to the run being measured.
+
+Both variables are taken out of the environment when read, so a process the
+suite starts records nothing; a forked child, which keeps the exit handler,
+writes nothing either.
 
 Standard library only: it runs inside each suite's venv.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
 import resource
-import runpy
 import sys
 import time
-import traceback
 import unittest
 from types import ModuleType
 from typing import Any
+
+#: Names the output file; unset, importing this module does nothing more.
+OUTPUT_VARIABLE = "REALWORLD_RECORD"
+#: Set (to anything), the mock creation timers are installed too.
+TIME_MOCKS_VARIABLE = "REALWORLD_TIME_MOCKS"
+#: What the hook is installed as in a venv's site-packages.
+HOOK_MODULE = "_mockpool_realworld_record"
 
 _STARTED = time.perf_counter()
 _OUTCOME_METHODS = (
@@ -179,13 +198,13 @@ def _load_timers() -> ModuleType:
     """mockpool's timers module, loaded by path: ``mockpool`` is not imported."""
     found = importlib.util.find_spec("mockpool")
     if found is None or not found.submodule_search_locations:
-        raise SystemExit("record.py --time-mocks: mockpool is not installed here")
+        raise SystemExit(f"{TIME_MOCKS_VARIABLE}: mockpool is not installed here")
     path = os.path.join(
         next(iter(found.submodule_search_locations)), "_measure", "timers.py"
     )
     spec = importlib.util.spec_from_file_location("_mockpool_measure_timers", path)
     if spec is None or spec.loader is None:
-        raise SystemExit(f"record.py --time-mocks: cannot load {path}")
+        raise SystemExit(f"{TIME_MOCKS_VARIABLE}: cannot load {path}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module
     spec.loader.exec_module(module)
@@ -198,50 +217,17 @@ def _cpu_seconds() -> float:
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
-def _status(exit_: SystemExit) -> int:
-    """The process status ``sys.exit(code)`` gives, printing a message code."""
-    code = exit_.code
-    if code is None:
-        return 0
-    if isinstance(code, int):  # also unittest's exit(False)
-        return int(code)
-    sys.stderr.write(f"{code}\n")
-    return 1
-
-
-def main(argv: list[str]) -> int:
-    """Record to OUT.json the run of ``python -m MODULE ARGS``; its status."""
-    if "--" not in argv:
-        raise SystemExit(__doc__)
-    split = argv.index("--")
-    options, command = argv[:split], argv[split + 1 :]
-    if len(options) not in (1, 2) or (
-        len(options) == 2 and options[1] != "--time-mocks"
-    ):
-        raise SystemExit(f"record.py: expected OUT.json [--time-mocks]; got {options}")
-    if len(command) < 2 or command[0] != "-m":
-        raise SystemExit(f"record.py: expected -- -m MODULE [ARGS...]; got {command}")
-    output, module, args = options[0], command[1], command[2:]
+def start(output: str, time_mocks: bool = False) -> None:
+    """Record this process's run into *output* (JSON), written at its exit."""
     recorder = Recorder()
     recorder.install()
-    timers = _load_timers().install() if len(options) == 2 else None
-    # As `python -m`: the current directory first on the path, not this
-    # script's directory (whose modules would shadow the suite's).
-    sys.path[0] = os.getcwd()
-    sys.argv = [module, *args]
-    status = 1
-    try:
-        runpy.run_module(module, run_name="__main__", alter_sys=True)
-        status = 0
-    except SystemExit as exit_:
-        status = _status(exit_)
-    except BaseException:
-        traceback.print_exc()
-    finally:
+    timers = _load_timers().install() if time_mocks else None
+    pid = os.getpid()
+
+    def write() -> None:
+        if os.getpid() != pid:
+            return  # a forked child: its parent writes the record
         record = {
-            "module": module,
-            "args": args,
-            "exit": status,
             "cpu": _cpu_seconds(),
             "cpu_tests_began": recorder.cpu_tests_began,
             "cpu_tests_ended": recorder.cpu_tests_ended,
@@ -253,8 +239,27 @@ def main(argv: list[str]) -> int:
         }
         with open(output, "w", encoding="utf-8") as stream:
             json.dump(record, stream, indent=1)
-    return status
+
+    # Registered before the runner starts: the last exit handler to run.
+    atexit.register(write)
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+def install_hook(site_packages: str | os.PathLike[str]) -> None:
+    """Install this module into *site_packages* (a venv's), with a ``.pth``
+    file that imports it at every start of that venv's interpreter."""
+    with open(__file__, "rb") as source:
+        code = source.read()
+    with open(os.path.join(site_packages, f"{HOOK_MODULE}.py"), "wb") as copy:
+        copy.write(code)
+    with open(os.path.join(site_packages, f"{HOOK_MODULE}.pth"), "w") as pth:
+        pth.write(f"import {HOOK_MODULE}\n")
+
+
+def _start_from_environment() -> None:
+    output = os.environ.pop(OUTPUT_VARIABLE, "")
+    time_mocks = os.environ.pop(TIME_MOCKS_VARIABLE, "") != ""
+    if output:
+        start(output, time_mocks)
+
+
+_start_from_environment()

@@ -7,10 +7,11 @@ Usage::
 
 For each suite (suites.py; by default the five of suites.DEFAULT) it builds
 or reuses a venv in the cache (environments.py), reinstalls mockpool from
-this checkout, and runs the suite's tests from its unpacked sdist:
+this checkout (and record.py's hook, which records each run from inside
+its process), and runs the suite's tests from its unpacked sdist:
 
-1. once plain with mockpool's mock-creation timers (record.py
-   ``--time-mocks``): the share *s* of the process's CPU spent creating
+1. once plain with mockpool's mock-creation timers (record.py's
+   ``REALWORLD_TIME_MOCKS``): the share *s* of the process's CPU spent creating
    mocks. This run also compiles the suite's bytecode, so that the timed
    runs after it all start alike;
 2. *N* times ``python -m unittest ARGS`` and ``python -m mockpool run
@@ -49,10 +50,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+import record
 from environments import Environment, SetupError, default_cache, python_version
 from suites import DEFAULT, SUITES, Suite, by_name
 
-RECORD = Path(__file__).resolve().parent / "record.py"
 #: How many differing test ids the table names.
 SHOWN_IDS = 3
 #: What the accelerator can remove of the mock share: the target speed-up
@@ -93,15 +94,16 @@ def record_run(
     *,
     time_mocks: bool = False,
 ) -> dict[str, Any]:
-    """One recorded run of the suite; its record (see record.py)."""
+    """One recorded run of the suite: ``python -m COMMAND ARGS``, as a user
+    runs it, recorded by record.py's hook in the venv; its record."""
     output = runs / f"{label}.json"
     log = runs / f"{label}.log"
     if output.exists():
         output.unlink()
-    args = [str(environment.python), str(RECORD), str(output)]
+    args = [str(environment.python), "-m", *command, *environment.suite.test_args]
+    env = {**env, record.OUTPUT_VARIABLE: str(output)}
     if time_mocks:
-        args.append("--time-mocks")
-    args += ["--", "-m", *command, *environment.suite.test_args]
+        env[record.TIME_MOCKS_VARIABLE] = "1"
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as stream:
         try:
@@ -131,9 +133,9 @@ def record_run(
             "timers": None,
             "log": str(log),
         }
-    record: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
-    record.update(label=label, log=str(log), process_exit=status, process_wall=wall)
-    return record
+    recorded: dict[str, Any] = json.loads(output.read_text(encoding="utf-8"))
+    recorded.update(label=label, log=str(log), exit=status, process_wall=wall)
+    return recorded
 
 
 #: What callgrind prints of each process it ran, at its end.
