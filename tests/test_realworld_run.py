@@ -97,6 +97,13 @@ class PhaseTests(unittest.TestCase):
                 self.assertIsNone(run.split_cpu([whole, missing]))
         self.assertIsNone(run.split_cpu([]))
 
+    def test_each_pair_gives_its_own_ratio_and_the_table_their_range(self) -> None:
+        plain = [{"cpu": 2.0}, {"cpu": 3.0}, {"cpu": 2.4}]
+        accelerated = [{"cpu": 1.0}, {"cpu": 2.0}, {"cpu": 2.0}]
+        self.assertEqual(run.pair_ratios(plain, accelerated), [2.0, 1.5, 1.2])
+        shown = run.table([_row(pair_ratios=[2.0, 1.5, 1.2]), _row()])
+        self.assertEqual(_cells(shown, "pairs"), ["1.20-2.00x", "-"])
+
     def test_the_cells_show_the_tests_ratio_and_the_cpu_added_outside(self) -> None:
         shown = run.table(
             [_row(tests_ratio=1.5234, outside_added=0.0312), _row(), _row()]

@@ -333,6 +333,19 @@ def split_cpu(runs: list[dict[str, Any]]) -> tuple[float, float] | None:
     return float(statistics.median(inside)), float(statistics.median(outside))
 
 
+def pair_ratios(
+    plain: list[dict[str, Any]], accelerated: list[dict[str, Any]]
+) -> list[float]:
+    """The CPU ratio of each pair of runs (a plain run and the accelerated
+    run after it), in order: how far the ratio moves between pairs is the
+    noise the median is taken over."""
+    return [
+        plain_run["cpu"] / accelerated_run["cpu"]
+        for plain_run, accelerated_run in zip(plain, accelerated)
+        if accelerated_run["cpu"] > 0
+    ]
+
+
 def summarize(
     suite: Suite,
     measured: dict[str, Any],
@@ -404,6 +417,7 @@ def summarize(
         "cpu_ratio": cpu_plain / cpu_accelerated,
         "cpu_accelerated_cold": cold["cpu"],
         "cpu_ratio_cold": cpu_plain / cold["cpu"],
+        "pair_ratios": pair_ratios(plain, accelerated),
         "wall_ratio": _median(plain, "wall") / _median(accelerated, "wall"),
         "cpu_tests_plain": split_plain[0] if split_plain else None,
         "cpu_tests_accelerated": split_accelerated[0] if split_accelerated else None,
@@ -473,6 +487,7 @@ _COLUMNS = (
     ("CPU plain", "{cpu_plain:.2f}s"),
     ("CPU accel", "{cpu_accelerated:.2f}s"),
     ("CPU ratio", "{cpu_ratio:.2f}x"),
+    ("pairs", "{pairs}"),
     ("1st run", "{cpu_ratio_cold:.2f}x"),
     ("target", "{target:.2f}x"),
     ("wall ratio", "{wall_ratio:.2f}x"),
@@ -510,6 +525,11 @@ def table(rows: list[dict[str, Any]]) -> str:
             ok="yes" if passed(row) else "NO",
             instructions=_shown(row.get("instruction_ratio"), "{:.3f}x"),
             tests_ratio_cell=_shown(row.get("tests_ratio"), "{:.2f}x"),
+            pairs=(
+                f"{min(row['pair_ratios']):.2f}-{max(row['pair_ratios']):.2f}x"
+                if row.get("pair_ratios")
+                else "-"
+            ),
             outside_cell=_shown(row.get("outside_added"), "{:+.3f}s"),
         )
         cells.append([pattern.format(**values) for _, pattern in _COLUMNS])
