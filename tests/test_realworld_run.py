@@ -1,5 +1,7 @@
-"""benchmarks/realworld/run.py: what its table shows of instruction counts,
-and which count it takes from callgrind's output."""
+"""benchmarks/realworld/: what run.py's table shows (instruction counts,
+the CPU inside and outside the test run, the ratio of each pair), which
+count it takes from callgrind's output, and what record.py's hook records
+of a run from inside its process."""
 
 from __future__ import annotations
 

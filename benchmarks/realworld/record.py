@@ -7,10 +7,10 @@ output file. So the benchmark runs exactly what a user types --
 ``python -m unittest ARGS`` and ``python -m mockpool run ARGS`` -- with no
 wrapper: a wrapper's frames under the runner change how deep the suite's
 code runs, and on CPython 3.11 that alone can make a suite's hot recursion
-cross a boundary of the interpreter's frame stack on every call (ironic-
-inspector's import of ``oslo_utils.strutils`` took 38 ms under ``python -m
-mockpool run`` and 320 ms under a ``runpy`` wrapper, the other side's by
-one frame more).
+cross a boundary of the interpreter's frame stack on every call
+(ironic-inspector's import of ``oslo_utils.strutils`` took 38 ms under
+``python -m mockpool run`` and 320 ms under a ``runpy`` wrapper; with one
+or two frames more in the wrapper, it was the plain run that paid).
 
 The outcome methods of :class:`unittest.TestResult` are wrapped before the
 runner starts. unittest's ``TextTestResult`` reaches them through

@@ -320,6 +320,8 @@ def split_cpu(runs: list[dict[str, Any]]) -> tuple[float, float] | None:
     """Median CPU seconds inside the test run and outside it (start-up,
     discovery, the summary and report) over *runs*; None unless every run
     reported both ends of its test run."""
+    if not runs:
+        return None
     inside: list[float] = []
     outside: list[float] = []
     for run in runs:
@@ -328,8 +330,6 @@ def split_cpu(runs: list[dict[str, Any]]) -> tuple[float, float] | None:
             return None
         inside.append(seconds)
         outside.append(run["cpu"] - seconds)
-    if not runs:
-        return None
     return float(statistics.median(inside)), float(statistics.median(outside))
 
 
