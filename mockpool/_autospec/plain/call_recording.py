@@ -33,22 +33,15 @@ from typing import Any
 
 from mockpool._autospec.plain.construction import SETATTR_REPLACEMENT
 from mockpool._autospec.plain.stdlib import (
-    CallableMixin,
     NonCallableMock,
     code_names,
     mock_module,
+    own,
+    stdlib_increment,
     stdlib_setattr,
 )
 
-__all__ = ["RECORDS_DIRECTLY", "record_call", "stdlib_increment"]
-
-#: The stdlib's method (from the class's own dict): a class whose
-#: ``_increment_mock_call`` is another has its own called.
-stdlib_increment: Any = (
-    CallableMixin.__dict__.get("_increment_mock_call")
-    if CallableMixin is not None
-    else None
-)
+__all__ = ["RECORDS_DIRECTLY", "record_call"]
 
 # The locals and names the stdlib's method has on 3.9-3.13, whose steps
 # the code below takes in the same order (its writes and records made
@@ -135,7 +128,7 @@ def _records_directly() -> bool:
     ):
         return False
     allowed = getattr(mock_module, "_allowed_names", ())
-    properties = [NonCallableMock.__dict__.get(name) for name in _RECORDED]
+    properties = [own(NonCallableMock, name) for name in _RECORDED]
     return all(name in allowed for name in _RECORDED) and all(
         type(found) is property for found in properties
     )

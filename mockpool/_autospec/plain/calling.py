@@ -35,32 +35,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockpool._autospec.plain.call_recording import (
-    RECORDS_DIRECTLY,
-    record_call,
-    stdlib_increment,
-)
+from mockpool._autospec.plain.call_recording import RECORDS_DIRECTLY, record_call
 from mockpool._autospec.plain.stdlib import (
     CallableMixin,
     NonCallableMock,
     code_names,
     mock_module,
+    own,
+    stdlib_call,
+    stdlib_increment,
 )
 
-__all__ = ["CALLS_DIRECTLY", "accelerated_call", "stdlib_call"]
+__all__ = ["CALLS_DIRECTLY", "accelerated_call"]
 
-
-def _own(klass: Any, name: str) -> Any:
-    return klass.__dict__.get(name) if klass is not None else None
-
-
-#: The stdlib's ``__call__`` (from the class's own dict: restored by identity).
-stdlib_call: Any = _own(CallableMixin, "__call__")
-_CHECK_SIG_STUB: Any = _own(CallableMixin, "_mock_check_sig")
-_MOCK_CALL: Any = _own(CallableMixin, "_mock_call")
-_EXECUTE: Any = _own(CallableMixin, "_execute_mock_call")
-_SIDE_EFFECT: Any = _own(NonCallableMock, "side_effect")
-_RETURN_VALUE: Any = _own(NonCallableMock, "return_value")
+_CHECK_SIG_STUB: Any = own(CallableMixin, "_mock_check_sig")
+_MOCK_CALL: Any = own(CallableMixin, "_mock_call")
+_EXECUTE: Any = own(CallableMixin, "_execute_mock_call")
+_SIDE_EFFECT: Any = own(NonCallableMock, "side_effect")
+_RETURN_VALUE: Any = own(NonCallableMock, "return_value")
 
 # The names each stand-in's code reads on 3.9-3.13 (two versions where
 # 3.13 differs: it asks the delegate, and the wrapped object, only when
@@ -175,7 +167,9 @@ def accelerated_call(self: Any, /, *args: Any, **kwargs: Any) -> Any:
         and namespace.get("_mock_side_effect", _MISSING) is None
         and namespace.get("_mock_delegate", _MISSING) is None
     ):
-        value = namespace.get("_mock_return_value", mock_module.DEFAULT)
-        if value is not mock_module.DEFAULT:
+        # Read from the module on every call, as the stdlib reads its global.
+        default = mock_module.DEFAULT
+        value = namespace.get("_mock_return_value", default)
+        if value is not default:
             return value
     return self._mock_call(*args, **kwargs)

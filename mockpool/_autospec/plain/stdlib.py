@@ -48,6 +48,13 @@ AVAILABLE = all(
 
 # -- the stdlib objects replaced while enabled ---------------------------------
 
+
+def own(klass: Any, name: str) -> Any:
+    """*klass*'s own entry *name* (from its dict: what is restored by
+    identity), or None if it has none or this ``mock.py`` lacks *klass*."""
+    return None if klass is None else vars(klass).get(name)
+
+
 stdlib_new: Any = NonCallableMock.__dict__["__new__"]
 stdlib_new_function: Any = NonCallableMock.__new__
 stdlib_add_spec: Any = NonCallableMock.__dict__["_mock_add_spec"]
@@ -60,12 +67,11 @@ stdlib_set_magics: Any = MagicMixin.__dict__["_mock_set_magics"] if AVAILABLE el
 stdlib_async_magic_init: Any = (
     AsyncMagicMixin.__dict__.get("__init__") if AVAILABLE else None
 )
-stdlib_callable_init: Any = (
-    CallableMixin.__dict__.get("__init__") if CallableMixin is not None else None
-)
-stdlib_async_mock_init: Any = (
-    AsyncMockMixin.__dict__.get("__init__") if AsyncMockMixin is not None else None
-)
+stdlib_callable_init: Any = own(CallableMixin, "__init__")
+stdlib_call: Any = own(CallableMixin, "__call__")
+#: A class whose ``_increment_mock_call`` is another has its own called.
+stdlib_increment: Any = own(CallableMixin, "_increment_mock_call")
+stdlib_async_mock_init: Any = own(AsyncMockMixin, "__init__")
 
 # What _mock_add_spec's outcome depends on besides the spec: a test that
 # patches one of these gets the stdlib's path.

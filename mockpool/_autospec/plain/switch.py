@@ -20,11 +20,7 @@ from builtins import setattr
 from typing import Any
 
 from mockpool._autospec.disguise import disguised
-from mockpool._autospec.plain.calling import (
-    CALLS_DIRECTLY,
-    accelerated_call,
-    stdlib_call,
-)
+from mockpool._autospec.plain.calling import CALLS_DIRECTLY, accelerated_call
 from mockpool._autospec.plain.class_reuse import let_go_of_kept_classes
 from mockpool._autospec.plain.construction import (
     SETATTR_REPLACEMENT,
@@ -52,6 +48,7 @@ from mockpool._autospec.plain.stdlib import (
     stdlib_add_spec,
     stdlib_async_magic_init,
     stdlib_async_mock_init,
+    stdlib_call,
     stdlib_callable_init,
     stdlib_magic_init,
     stdlib_new,
