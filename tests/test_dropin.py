@@ -662,7 +662,7 @@ class PlainCountTests(unittest.TestCase):
         drop-in is disabled: the last batch is measured then too."""
         # A function, not a mock: a mock built here would be counted too.
         affordable = mock.patch.object(
-            RunReport, "_affordable", lambda self, share=1.0: True
+            RunReport, "_affordable", lambda self, share=1.0, ahead=0.0: True
         )
         affordable.start()
         self.addCleanup(affordable.stop)

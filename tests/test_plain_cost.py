@@ -9,6 +9,7 @@ mocks of their own class; a figure measured another way is not recalled.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import inspect
 import smtplib
@@ -17,6 +18,7 @@ import threading
 import unittest
 import warnings
 import weakref
+from collections.abc import Iterator
 from typing import Any
 from unittest import mock
 
@@ -245,13 +247,66 @@ class MeasureKindsTests(_SuspensionsCounted):
             return 1.0 if _plain.enabled() else 2.0
 
         with mock.patch.object(plain_cost, "_side_cost", side_cost):
-            measured = plain_cost.measure_kinds(self.KINDS, lambda: answers.pop(0))
+            measured = plain_cost.measure_kinds(
+                self.KINDS, lambda ahead: answers.pop(0)
+            )
         self.assertEqual(answers, [])
         begun = list(self.KINDS[:2])
         self.assertEqual(measured, {key: (2.0, 1.0) for key in begun})
         self.assertEqual(
             sides, [(key, True) for key in begun] + [(key, False) for key in begun]
         )
+
+    def test_go_on_is_told_what_beginning_the_kind_would_cost(self) -> None:
+        """Before each kind, go_on hears what is expected to be spent if it
+        is begun: the last suspension's cost; each begun kind's stdlib side,
+        at SIDE_MOCKS times its stdlib figure, else at its mockpool side's
+        CPU times STDLIB_SIDE_RATIO; and the kind's own two sides, where
+        its figures are known."""
+        clock = [0.0]
+        told: list[float] = []
+
+        def side_cost(key: PlainKey, collecting: bool) -> float:
+            if _plain.enabled():
+                clock[0] += 0.5 if key is self.KINDS[0] else 0.25
+            else:
+                clock[0] += 7.0  # a stdlib side: not the suspension's
+            return 1.0
+
+        @contextlib.contextmanager
+        def suspended() -> Iterator[None]:
+            clock[0] += 2.0
+            with real_suspension():
+                yield
+            clock[0] += 1.0
+
+        def go_on(ahead: float) -> bool:
+            told.append(ahead)
+            return True
+
+        real_suspension = plain_cost.as_without_mockpool
+        known = {self.KINDS[0]: (0.25, 0.125)}
+        mocks = plain_cost.SIDE_MOCKS
+        with (
+            mock.patch.object(plain_cost, "_side_cost", side_cost),
+            mock.patch.object(plain_cost, "_process_time", lambda: clock[0]),
+            mock.patch.object(plain_cost, "as_without_mockpool", suspended),
+            mock.patch.object(plain_cost, "_suspensions", [0.0]),
+        ):
+            plain_cost.measure_kinds(self.KINDS, go_on, known)
+            first_stdlib_side = mocks * 0.25
+            self.assertEqual(
+                told,
+                [
+                    mocks * (0.25 + 0.125),
+                    first_stdlib_side,
+                    first_stdlib_side + 0.25 * plain_cost.STDLIB_SIDE_RATIO,
+                ],
+            )
+            # The next measurement expects the suspension to cost as much.
+            told.clear()
+            plain_cost.measure_kinds(self.KINDS[1:2], go_on)
+            self.assertEqual(told, [3.0])
 
 
 class ReportSuspensionTests(_SuspensionsCounted):

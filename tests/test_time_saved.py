@@ -69,13 +69,15 @@ def _send(payload: bytes) -> int:
 
 
 def _each_through_measure(
-    keys: Iterable[plain_cost.PlainKey], go_on: Callable[[], bool] | None = None
+    keys: Iterable[plain_cost.PlainKey],
+    go_on: Callable[[float], bool] | None = None,
+    expected: Any = None,
 ) -> dict[plain_cost.PlainKey, tuple[float, float] | None]:
     """plain_cost.measure_kinds as the tests below fake it: each kind
     through plain_cost.measure, which they patch, while *go_on* allows."""
     measured: dict[plain_cost.PlainKey, tuple[float, float] | None] = {}
     for key in keys:
-        if go_on is not None and not go_on():
+        if go_on is not None and not go_on(0.0):
             break
         measured[key] = plain_cost.measure(key)
     return measured
@@ -481,7 +483,7 @@ class PlainSavingTests(_CostsForgotten):
         costs: dict[Any, tuple[float, float]] = self.costs
 
         def first_only(
-            keys: Iterable[plain_cost.PlainKey], go_on: Any = None
+            keys: Iterable[plain_cost.PlainKey], go_on: Any = None, expected: Any = None
         ) -> dict[plain_cost.PlainKey, tuple[float, float] | None]:
             keys = list(keys)
             calls.append(keys)
@@ -701,7 +703,13 @@ class _RememberedCostCase(_CostsForgotten):
             patcher = mock.patch.object(target, "measure", side_effect=side_effect)
             patcher.start()
             self.addCleanup(patcher.stop)
-        kinds = mock.patch.object(plain_cost, "measure_kinds", _each_through_measure)
+        self.measure_kinds_calls = 0
+
+        def measure_kinds(*args: Any) -> Any:
+            self.measure_kinds_calls += 1
+            return _each_through_measure(*args)
+
+        kinds = mock.patch.object(plain_cost, "measure_kinds", measure_kinds)
         kinds.start()
         self.addCleanup(kinds.stop)
         # Each run is a new process: its stamps are read afresh.
@@ -976,6 +984,39 @@ class PlainSamplesTests(_RememberedCostCase):
         report.resample_plain_costs()
         self.assertEqual(self.measured.count(kind), 1)
 
+    def test_the_runs_end_expects_each_kind_at_its_samples_figures(
+        self,
+    ) -> None:
+        """What the kinds begun will still cost counts against plain kinds'
+        part before the next kind is begun, expected from each kind's
+        samples (stdlib and mockpool seconds a mock): a part that afforded
+        twenty cheap mockpool sides must not then pay for twenty stdlib
+        sides (oauthlib's runs spent up to 1.75 times their part)."""
+        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+        report = self.second_run_to_its_end()
+        seen: dict[str, Any] = {}
+        answers: list[bool] = []
+
+        def measure_kinds(
+            keys: Iterable[plain_cost.PlainKey],
+            go_on: Callable[[float], bool],
+            expected: Any = None,
+        ) -> dict[plain_cost.PlainKey, tuple[float, float] | None]:
+            seen["keys"], seen["expected"] = list(keys), dict(expected)
+            answers.extend(go_on(ahead) for ahead in (0.0, 0.9 * part, 1.1 * part))
+            return {}
+
+        with (
+            mock.patch.object(run_report, "_process_time", lambda: 10.0),
+            mock.patch.object(plain_cost, "measure_kinds", measure_kinds),
+        ):
+            report._measuring_seconds = 0.0
+            part = run_report.PLAIN_MEASURING_SHARE * report._budget()
+            report.resample_plain_costs()
+        self.assertEqual(seen["keys"], [kind])
+        self.assertEqual(seen["expected"], {kind: (130e-6, 30e-6)})
+        self.assertEqual(answers, [True, True, False])
+
     def test_plain_kinds_take_half_the_budget_autospecs_all_of_it(self) -> None:
         report = RunReport(worker="w", costs=CostMemory())
         # The run's CPU so far: what the budget is a share of (no saving yet).
@@ -1009,6 +1050,27 @@ class PlainSamplesTests(_RememberedCostCase):
         self.assertEqual(report.plain_saving.compared, 0)
         report.record_plain(mock.MagicMock, smtplib.SMTP)
         report.measure_stdlib_costs("test_affordable")
+        self.assertEqual(self.measured, [kind])
+        self.assertEqual(report.plain_saving.compared, 4)
+
+    def test_a_kind_waits_while_its_suspension_would_overrun_the_part(
+        self,
+    ) -> None:
+        """Measuring a kind suspends the acceleration, expected to cost what
+        it cost the last time: while the part cannot cover that, the kind's
+        count waits (measure_kinds is not asked after every test, to say
+        no), and it is measured once it can."""
+        kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
+        report = RunReport(worker="w", costs=CostMemory())
+        with mock.patch.object(plain_cost, "_suspensions", [1e9]):
+            for test in range(3):
+                report.record_plain(mock.MagicMock, smtplib.SMTP)
+                report.measure_stdlib_costs(f"test_{test}")
+        self.assertEqual(self.measure_kinds_calls, 0)
+        self.assertEqual(report.plain_saving.compared, 0)
+        with mock.patch.object(plain_cost, "_suspensions", [0.0]):
+            report.record_plain(mock.MagicMock, smtplib.SMTP)
+            report.measure_stdlib_costs("test_affordable")
         self.assertEqual(self.measured, [kind])
         self.assertEqual(report.plain_saving.compared, 4)
 

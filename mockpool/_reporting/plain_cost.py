@@ -128,11 +128,12 @@ import sys
 # (a public suite patches builtins.map) while mockpool works for it --
 # mockpool must neither call the test's mock nor add to its calls.
 from builtins import getattr, isinstance, range  # noqa: UP029
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 # Bound at import: a test may patch gc.
 from gc import collect as _gc_collect
 from gc import isenabled as _gc_isenabled
+from time import process_time as _process_time
 from time import thread_time as _thread_time
 from typing import Any, NamedTuple
 
@@ -150,7 +151,10 @@ __all__ = [
     "FULL_COLLECTION_SCANS",
     "METHOD",
     "PlainKey",
+    "SIDE_MOCKS",
+    "STDLIB_SIDE_RATIO",
     "comparable",
+    "expected_suspension",
     "WARM_UP",
     "measure",
     "measure_kinds",
@@ -169,6 +173,19 @@ WARM_UP = 8
 #: the oldest generation: CPython runs one when the objects moved there
 #: since the last reach a quarter of those it holds.
 FULL_COLLECTION_SCANS = 4
+
+#: Mocks a side builds (its warm-up and its batch): what one side costs is
+#: about that many times the kind's figure per mock (metalsmith's kinds:
+#: within a tenth), which is how :func:`measure_kinds` expects it.
+SIDE_MOCKS = WARM_UP + BATCH
+
+#: What a kind's stdlib side is expected to cost, as a multiple of what its
+#: mockpool side cost, where no remembered figures of the kind say
+#: (:func:`measure_kinds`): the high end of the stdlib's side over
+#: mockpool's for the ``unittest.mock`` classes alone on 3.9 to 3.13 here
+#: (2 to 16 times, by class and Python; a spec of many attributes costs
+#: both sides alike), so that a run stops early rather than late.
+STDLIB_SIDE_RATIO = 8.0
 
 #: How the figures are measured (see the module), part of the stamp they
 #: are kept under: change it with the way, and earlier figures go.
@@ -252,7 +269,9 @@ def measure(key: PlainKey) -> tuple[float, float] | None:
 
 
 def measure_kinds(
-    keys: Iterable[PlainKey], go_on: Callable[[], bool] | None = None
+    keys: Iterable[PlainKey],
+    go_on: Callable[[float], bool] | None = None,
+    expected: Mapping[PlainKey, tuple[float, float]] | None = None,
 ) -> dict[PlainKey, tuple[float, float] | None]:
     """:func:`measure` for each of *keys*, the acceleration suspended once.
 
@@ -270,7 +289,17 @@ def measure_kinds(
     side, a run's budget, refilled a little by each test, began a kind's
     mockpool side after test upon test and then stopped short of its
     stdlib side: metalsmith spent 7 % of its CPU on sides thrown away, and
-    compared none of its 4,161 plain mocks for five runs.) A kind either
+    compared none of its 4,161 plain mocks for five runs.) So *go_on* is
+    told, in seconds of CPU, what is still expected to be spent if the
+    kind is begun: what suspending the acceleration cost the last time;
+    the stdlib side of each kind begun, at :data:`SIDE_MOCKS` times its
+    stdlib figure in *expected* (the kind's remembered ``(stdlib,
+    mockpool)`` seconds per mock), else at its mockpool side's CPU times
+    :data:`STDLIB_SIDE_RATIO`; and both sides of the kind itself, where
+    *expected* has it. (Asked without it, a budget that afforded the cheap
+    mockpool sides of twenty kinds then paid for their stdlib sides and
+    the suspension: oauthlib's and metalsmith's runs spent up to 1.75
+    times their plain kinds' part of the budget.) A kind either
     side fails to build maps to None; the others are measured all the
     same.
     """
@@ -281,13 +310,25 @@ def measure_kinds(
     with collection_paused():
         # Its mocks are not the tests': the report must not count them.
         with _plain.uncounted():
+            # What the stdlib sides of the kinds begun, and the suspension
+            # they are measured in, are expected to cost.
+            ahead = _suspensions[0]
             for key in keys:
                 if not comparable(key):
                     results[key] = None
                 elif key not in mockpool_side:
-                    if go_on is not None and not go_on():
+                    figures = None if expected is None else expected.get(key)
+                    if go_on is not None and not go_on(
+                        ahead if figures is None else ahead + SIDE_MOCKS * sum(figures)
+                    ):
                         break
+                    began = _process_time()
                     mockpool_side[key] = _side_cost(key, collecting)
+                    ahead += (
+                        (_process_time() - began) * STDLIB_SIDE_RATIO
+                        if figures is None
+                        else SIDE_MOCKS * figures[0]
+                    )
         built = {
             key: seconds
             for key, seconds in mockpool_side.items()
@@ -296,15 +337,34 @@ def measure_kinds(
         results.update((key, None) for key in mockpool_side if key not in built)
         if not built:
             return results
+        suspended = _process_time()
+        sides = 0.0
         with as_without_mockpool():
             for key, mockpool_seconds in built.items():
+                began = _process_time()
                 stdlib_seconds = _side_cost(key, collecting)
+                sides += _process_time() - began
                 results[key] = (
                     None
                     if stdlib_seconds is None
                     else (stdlib_seconds, mockpool_seconds)
                 )
+        _suspensions[0] = _process_time() - suspended - sides
     return results
+
+
+# What suspending the acceleration and resuming it cost the last time, in
+# CPU seconds: what the next measurement expects it to cost (see
+# measure_kinds). Setting the stdlib's methods back on unittest.mock's base
+# classes empties the type cache of every mock class alive: at oauthlib's
+# end, 8 ms, where one kind's two sides took 3.
+_suspensions = [0.0]
+
+
+def expected_suspension() -> float:
+    """What suspending the acceleration to measure is expected to cost, in
+    CPU seconds: what it cost the last time (0.0 before the first)."""
+    return _suspensions[0]
 
 
 def _side_cost(key: PlainKey, collecting: bool) -> float | None:

@@ -67,7 +67,7 @@ from builtins import (  # noqa: UP029
     sum,
 )
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from sys import getprofile as _getprofile
 from sys import gettrace as _gettrace
 
@@ -945,7 +945,7 @@ class RunReport:
         waiting: dict[tuple[type, Any], int] = {}
         due: dict[tuple[type, Any], tuple[int, _Due]] = {}
         with self._lock:
-            over_budget = not self._affordable(PLAIN_MEASURING_SHARE)
+            over_budget = not self._plain_affordable()
         looked_for = self._memory_names
         for key, count in counted.items():
             if over_budget and key in looked_for:
@@ -1024,7 +1024,7 @@ class RunReport:
             _stdlib_minus_mockpool,
             # Within plain kinds' part, as their samples at the run's end
             # are (see resample_plain_costs).
-            functools.partial(self._affordable, PLAIN_MEASURING_SHARE),
+            self._plain_affordable,
         )
 
     def resample_plain_costs(self) -> None:
@@ -1052,6 +1052,8 @@ class RunReport:
         with self._lock:
             kinds = [key for key, cost in self._plain_costs.items() if cost is not None]
         due: dict[_plain_cost.PlainKey, tuple[str, str]] = {}
+        # Each kind's (stdlib, mockpool) seconds a mock, from its samples.
+        expected: dict[_plain_cost.PlainKey, tuple[float, float]] = {}
         for key in kinds:
             plain_key = _plain_cost.PlainKey(*key)
             name = self._memory_name(
@@ -1063,47 +1065,61 @@ class RunReport:
             if remembered is None or len(remembered.samples) >= COST_SAMPLES:
                 continue
             due[plain_key] = name
+            figures = remembered.figures()
+            if len(figures) == 2:
+                expected[plain_key] = (figures[0], figures[1])
         if not due:
             return
         # All in one measurement: the acceleration suspended once, not once
         # a kind (see plain_cost.measure_kinds).
-        for plain_key, measured in self._measured_kinds(due).items():
+        for plain_key, measured in self._measured_kinds(due, expected).items():
             if measured is not None:
                 self._remember(due[plain_key], measured)
 
     def _measured_kinds(
-        self, keys: Iterable[_plain_cost.PlainKey]
+        self,
+        keys: Iterable[_plain_cost.PlainKey],
+        expected: Mapping[_plain_cost.PlainKey, tuple[float, float]] | None = None,
     ) -> dict[_plain_cost.PlainKey, tuple[float, float] | None]:
         """:func:`~.plain_cost.measure_kinds` of *keys*, as many as plain
         kinds' part of the budget affords (:data:`PLAIN_MEASURING_SHARE`,
         a run's repeated samples included): its CPU time is counted against
         the budget as it goes, and a kind is begun only while what the run
-        spent measuring is within that part (a kind begun is measured on
-        both sides)."""
+        spent measuring, and what the kinds begun and the kind itself are
+        expected to cost (from the *expected* figures, see measure_kinds),
+        are within that part (a kind begun is measured on both sides)."""
         last = _process_time()
 
-        def affordable() -> bool:
+        def affordable(ahead: float) -> bool:
             nonlocal last
             now = _process_time()
             with self._lock:
                 self._measuring_seconds += now - last
                 self._plain_measuring_seconds += now - last
                 last = now
-                return self._affordable(PLAIN_MEASURING_SHARE)
+                return self._affordable(PLAIN_MEASURING_SHARE, ahead)
 
         try:
-            return _plain_cost.measure_kinds(keys, affordable)
+            return _plain_cost.measure_kinds(keys, affordable, expected)
         finally:
-            affordable()  # the time since the last side counted too
+            affordable(0.0)  # the time since the last side counted too
 
     def _budget(self) -> float:
         # Called with self._lock held: see MEASURING_BUDGET.
         return MEASURING_BUDGET * (_process_time() + self._saved_seconds)
 
-    def _affordable(self, share: float) -> bool:
-        """Whether what the run spent measuring is within *share* of its
-        budget (called with the lock held)."""
-        return self._measuring_seconds <= share * self._budget()
+    def _affordable(self, share: float, ahead: float = 0.0) -> bool:
+        """Whether what the run spent measuring, and *ahead* seconds more,
+        are within *share* of its budget (called with the lock held)."""
+        return self._measuring_seconds + ahead <= share * self._budget()
+
+    def _plain_affordable(self) -> bool:
+        """Whether plain kinds' part of the budget affords measuring a kind
+        now, the suspension it is measured in included (see
+        plain_cost.measure_kinds; called with the lock held)."""
+        return self._affordable(
+            PLAIN_MEASURING_SHARE, _plain_cost.expected_suspension()
+        )
 
     def _autospecs_affordable(self) -> bool:
         """Whether the budget allows measuring another autospec: what the
