@@ -28,7 +28,7 @@ from mockpool._autospec import plain as _plain
 from mockpool._autospec.plain import construction
 from mockpool._base import compat
 from mockpool._learning.costs import CostMemory
-from mockpool._reporting import plain_cost, run_report
+from mockpool._reporting import plain_cost, run_report, stdlib_cost
 from mockpool._reporting.plain_cost import PlainKey
 
 
@@ -284,7 +284,7 @@ class MeasureKindsTests(_SuspensionsCounted):
             told.append(ahead)
             return True
 
-        real_suspension = plain_cost.as_without_mockpool
+        real_suspension = stdlib_cost.as_without_mockpool
         known = {self.KINDS[0]: (0.25, 0.125)}
         mocks = plain_cost.SIDE_MOCKS
         with (
