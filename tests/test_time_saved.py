@@ -92,12 +92,17 @@ def _over_budget() -> Any:
 class _CostsForgotten(unittest.TestCase):
     """Each test starts with no cost remembered (the process's memory is a
     fresh one): a cost an earlier test measured must not stand in for the
-    measurement a test expects."""
+    measurement a test expects. Nor must what an earlier test's real
+    measurement left as the suspension's expected cost decide whether this
+    one can afford to measure."""
 
     def setUp(self) -> None:
         patcher = mock.patch.object(_costs, "_process_memory", CostMemory())
         patcher.start()
         self.addCleanup(patcher.stop)
+        suspension = mock.patch.object(plain_cost, "_suspensions", [0.0])
+        suspension.start()
+        self.addCleanup(suspension.stop)
 
 
 class ArithmeticTests(_CostsForgotten):
