@@ -291,7 +291,7 @@ class MeasureKindsTests(_SuspensionsCounted):
             mock.patch.object(plain_cost, "_side_cost", side_cost),
             mock.patch.object(plain_cost, "_process_time", lambda: clock[0]),
             mock.patch.object(plain_cost, "as_without_mockpool", suspended),
-            mock.patch.object(plain_cost, "_suspensions", [0.0]),
+            mock.patch.object(plain_cost, "_suspension_seconds", 0.0),
         ):
             plain_cost.measure_kinds(self.KINDS, go_on, known)
             first_stdlib_side = mocks * 0.25

@@ -100,7 +100,7 @@ class _CostsForgotten(unittest.TestCase):
         patcher = mock.patch.object(_costs, "_process_memory", CostMemory())
         patcher.start()
         self.addCleanup(patcher.stop)
-        suspension = mock.patch.object(plain_cost, "_suspensions", [0.0])
+        suspension = mock.patch.object(plain_cost, "_suspension_seconds", 0.0)
         suspension.start()
         self.addCleanup(suspension.stop)
 
@@ -1067,13 +1067,13 @@ class PlainSamplesTests(_RememberedCostCase):
         no), and it is measured once it can."""
         kind = plain_cost.PlainKey(mock.MagicMock, smtplib.SMTP)
         report = RunReport(worker="w", costs=CostMemory())
-        with mock.patch.object(plain_cost, "_suspensions", [1e9]):
+        with mock.patch.object(plain_cost, "_suspension_seconds", 1e9):
             for test in range(3):
                 report.record_plain(mock.MagicMock, smtplib.SMTP)
                 report.measure_stdlib_costs(f"test_{test}")
         self.assertEqual(self.measure_kinds_calls, 0)
         self.assertEqual(report.plain_saving.compared, 0)
-        with mock.patch.object(plain_cost, "_suspensions", [0.0]):
+        with mock.patch.object(plain_cost, "_suspension_seconds", 0.0):
             report.record_plain(mock.MagicMock, smtplib.SMTP)
             report.measure_stdlib_costs("test_affordable")
         self.assertEqual(self.measured, [kind])

@@ -268,6 +268,14 @@ def measure(key: PlainKey) -> tuple[float, float] | None:
         return None  # the acceleration could not be suspended, or resumed
 
 
+# What suspending the acceleration and resuming it cost the last time, in
+# CPU seconds: what the next measurement expects it to cost (see
+# measure_kinds). Setting the stdlib's methods back on unittest.mock's base
+# classes empties the type cache of every mock class alive: at oauthlib's
+# end, 8 ms, where one kind's two sides took 3.
+_suspension_seconds = 0.0
+
+
 def measure_kinds(
     keys: Iterable[PlainKey],
     go_on: Callable[[float], bool] | None = None,
@@ -303,6 +311,7 @@ def measure_kinds(
     side fails to build maps to None; the others are measured all the
     same.
     """
+    global _suspension_seconds
     results: dict[PlainKey, tuple[float, float] | None] = {}
     mockpool_side: dict[PlainKey, float | None] = {}
     # Read before pausing: whether the run collects garbage at all.
@@ -312,7 +321,7 @@ def measure_kinds(
         with _plain.uncounted():
             # What the stdlib sides of the kinds begun, and the suspension
             # they are measured in, are expected to cost.
-            ahead = _suspensions[0]
+            ahead = _suspension_seconds
             for key in keys:
                 if not comparable(key):
                     results[key] = None
@@ -348,22 +357,14 @@ def measure_kinds(
                     if stdlib_seconds is None
                     else (stdlib_seconds, mockpool_seconds)
                 )
-        _suspensions[0] = _process_time() - suspended - sides
+        _suspension_seconds = _process_time() - suspended - sides
     return results
-
-
-# What suspending the acceleration and resuming it cost the last time, in
-# CPU seconds: what the next measurement expects it to cost (see
-# measure_kinds). Setting the stdlib's methods back on unittest.mock's base
-# classes empties the type cache of every mock class alive: at oauthlib's
-# end, 8 ms, where one kind's two sides took 3.
-_suspensions = [0.0]
 
 
 def expected_suspension() -> float:
     """What suspending the acceleration to measure is expected to cost, in
     CPU seconds: what it cost the last time (0.0 before the first)."""
-    return _suspensions[0]
+    return _suspension_seconds
 
 
 def _side_cost(key: PlainKey, collecting: bool) -> float | None:
